@@ -1,0 +1,67 @@
+"""What several rules ask of a task definition: which containers run Linux with their own PID
+namespace, how each one's argv launches, and how a fix addresses an argv element."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .model import Container, TaskDef, is_unknown
+from .shell import Launch, analyse
+
+
+def linux_containers(task: TaskDef) -> Iterator[Container]:
+    """Containers that the Linux-only fields apply to: none of a Windows task."""
+    if not task.is_windows:
+        yield from task.containers
+
+
+def init_state(c: Container) -> bool | None:
+    """initProcessEnabled as set: True, False (also when absent), or None when not known."""
+    params = c.get("linuxParameters")
+    if params is None:
+        return False
+    if not isinstance(params, dict):
+        return None
+    value = params.get(c.key("initProcessEnabled"), False)
+    if is_unknown(value) or not isinstance(value, bool):
+        return None
+    return value
+
+
+def launch(c: Container) -> Launch | None:
+    """How the container's argv starts, or None when the task definition does not say."""
+    argv = c.argv
+    return analyse(argv, c.argv_pointers()) if argv else None
+
+
+def label(c: Container) -> str:
+    return f"`{c.name}`" if c.name else "the container"
+
+
+def stop_timeout(c: Container) -> str:
+    value = c.get("stopTimeout")
+    return f"{value} s" if isinstance(value, int) else "stopTimeout (30 s by default)"
+
+
+def replace_fix(c: Container, pointer: str, old, new) -> list[dict]:
+    return [{"op": "test", "path": pointer, "value": old}, {"op": "replace", "path": pointer, "value": new}]
+
+
+def element(c: Container, pointer: str) -> str:
+    """The argv element at a document pointer."""
+    return c.argv[c.argv_pointers().index(pointer)]
+
+
+def scripts(c: Container):
+    """(launch, script) for each `SHELL -c` layer of a Linux container's argv."""
+    started = launch(c)
+    for script in started.scripts if started else ():
+        yield started, script
+
+
+def where(c: Container, started: Launch, script) -> str:
+    """Pointer of the argv element holding a script, or of the script it is nested in."""
+    for s in [script, *reversed(started.scripts)]:
+        if s.source:
+            return s.source[0]
+    return c.argv_pointers()[0]

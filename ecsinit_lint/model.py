@@ -1,0 +1,142 @@
+"""Task definitions as the rules see them: plain dicts, a pointer into the source document, and
+the key style of the format they came from (ECS camelCase or CloudFormation PascalCase)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .jsonpos import join_pointer, split_pointer
+
+WINDOWS_SHELLS = {"powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"}
+WINDOWS_IMAGES = (
+    "mcr.microsoft.com/windows",
+    "mcr.microsoft.com/dotnet/framework",
+    "microsoft/windowsservercore",
+    "microsoft/nanoserver",
+    "microsoft/iis",
+    "microsoft/dotnet-framework",
+)
+
+
+def is_unknown(value) -> bool:
+    """A value only known at deploy time: a CloudFormation intrinsic function (`{"Ref": …}`,
+    `{"Fn::Sub": …}`) or a marker the loaders put for a Terraform interpolation."""
+    if isinstance(value, dict) and len(value) == 1:
+        (key,) = value
+        return key == "Ref" or key.startswith("Fn::") or key == "__unknown__"
+    return False
+
+
+def known_str_list(value) -> list[str] | None:
+    """The value as a list of strings, or None when it is absent, malformed or not known."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+@dataclass
+class Node:
+    """A dict from a task definition, with its pointer and the key style of its document."""
+
+    data: dict
+    pointer: str
+    style: str  # "camel" (ECS API, Terraform) or "pascal" (CloudFormation)
+
+    def key(self, name: str) -> str:
+        return name[0].upper() + name[1:] if self.style == "pascal" else name
+
+    def get(self, name: str, default=None) -> Any:
+        return self.data.get(self.key(name), default)
+
+    def has(self, name: str) -> bool:
+        return self.key(name) in self.data
+
+    def ptr(self, *names) -> str:
+        """Document pointer of a field below this node; strings are field names, ints indexes."""
+        tokens = split_pointer(self.pointer)
+        tokens += [self.key(n) if isinstance(n, str) else n for n in names]
+        return join_pointer(tokens)
+
+    def child(self, name: str) -> Node | None:
+        value = self.get(name)
+        return Node(value, self.ptr(name), self.style) if isinstance(value, dict) else None
+
+
+@dataclass
+class Container(Node):
+    task: TaskDef = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str | None:
+        name = self.get("name")
+        return name if isinstance(name, str) else None
+
+    def guard(self) -> dict:
+        """A JSON Patch test op pinning the container a fix was computed for."""
+        if self.name is not None:
+            return {"op": "test", "path": self.ptr("name"), "value": self.name}
+        return {"op": "test", "path": self.pointer, "value": self.data}
+
+    @property
+    def argv(self) -> list[str] | None:
+        """The argv the task definition sets (entryPoint + command), None when unknown.
+
+        Without `entryPoint` the image's ENTRYPOINT would come first; most images have none
+        or one that execs its arguments, so `command` is taken as the argv (pid1-facts §3).
+        """
+        entry, command = self.get("entryPoint"), self.get("command")
+        if entry is None and command is None:
+            return None
+        entry, command = known_str_list(entry or []), known_str_list(command or [])
+        if entry is None or command is None:
+            return None
+        return entry + command
+
+    def argv_pointers(self) -> list[str]:
+        """Document pointer of each argv element, in argv order."""
+        ptrs = []
+        for name in ("entryPoint", "command"):
+            value = self.get(name)
+            if isinstance(value, list):
+                ptrs += [self.ptr(name, i) for i in range(len(value))]
+        return ptrs
+
+
+@dataclass
+class TaskDef(Node):
+    """One task definition. For a bare container list or object, `data` is empty."""
+
+    label: str | None = None  # family, CloudFormation logical id or Terraform address
+    containers: list[Container] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):
+        task = cls(data, pointer, style, label=label)
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                ptr = join_pointer(split_pointer(containers_ptr) + [i])
+                task.containers.append(Container(item, ptr, style, task=task))
+        if label is None and isinstance(task.get("family"), str):
+            task.label = task.get("family")
+        return task
+
+    @property
+    def is_windows(self) -> bool:
+        platform = self.child("runtimePlatform")
+        family = platform.get("operatingSystemFamily") if platform else None
+        if isinstance(family, str):
+            return family.upper().startswith("WINDOWS")
+        for c in self.containers:
+            argv = c.argv or []
+            if argv and argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower() in WINDOWS_SHELLS:
+                return True
+            image = c.get("image")
+            if isinstance(image, str) and image.lower().startswith(WINDOWS_IMAGES):
+                return True
+        return False
+
+    @property
+    def pid_mode(self) -> str | None:
+        mode = self.get("pidMode")
+        return mode if isinstance(mode, str) else None

@@ -1,0 +1,94 @@
+"""Rules register themselves with `@rule`; the linter, not the rule, stamps code and severity."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str  # imperative: "Set initProcessEnabled to true"
+    patch: list[dict]  # RFC 6902 ops on the input document, starting with a "test" guard
+    applicability: str = "safe"  # or "unsafe": applied only with --unsafe-fixes
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule reports: where (a document pointer), what, and how to fix it."""
+
+    pointer: str
+    message: str  # one sentence, no trailing period
+    container: str | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    fixable: str  # "never", "sometimes" or "always"
+    check: Callable[..., Iterable[Violation]] = field(compare=False)
+    module: str = ""
+
+    @property
+    def doc(self) -> str:
+        return (sys.modules[self.module].__doc__ or "").strip()
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else self.name
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, severity: str, fixable: str = "never"):
+    """Register `check(task) -> Iterable[Violation]` as the rule CODE."""
+    assert severity in SEVERITIES and fixable in ("never", "sometimes", "always")
+
+    def register(check):
+        RULES[code] = Rule(code, name, severity, fixable, check, check.__module__)
+        return check
+
+    return register
+
+
+def load_rules() -> dict[str, Rule]:
+    """Import every module of `ecsinit_lint.rules` once; each registers its rule."""
+    if not RULES:
+        from . import rules
+
+        for info in pkgutil.iter_modules(rules.__path__):
+            importlib.import_module(f"{rules.__name__}.{info.name}")
+    return dict(sorted(RULES.items()))
+
+
+def matches(rule_: Rule, selector: str) -> bool:
+    """A selector is ALL, a code, a code prefix (`SIG`, `SIG00`) or a rule name."""
+    s = selector.strip()
+    return s.upper() == "ALL" or rule_.code.startswith(s.upper()) or rule_.name == s.lower()
+
+
+@dataclass(frozen=True)
+class Selection:
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+
+    def rules(self) -> list[Rule]:
+        return [
+            r
+            for r in load_rules().values()
+            if any(matches(r, s) for s in self.select) and not any(matches(r, s) for s in self.ignore)
+        ]
+
+    def unknown(self) -> list[str]:
+        """Selectors that match no rule: a typo that would silently select nothing."""
+        known = load_rules().values()
+        return [s for s in (*self.select, *self.ignore) if not any(matches(r, s) for r in known)]

@@ -1,0 +1,54 @@
+"""Render findings and errors: text for people, JSON for programs."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from . import __version__
+from .linter import Finding
+from .sources import InputError
+
+COLOURS = {"error": "31", "warning": "33", "info": "36"}
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def summary(findings: list[Finding], errors: list[InputError], files: int, fixable: int) -> dict:
+    return {
+        "files": files,
+        "findings": len(findings),
+        "by_severity": dict(Counter(f.severity for f in findings)),
+        "fixable": fixable,
+        "errors": len(errors),
+    }
+
+
+def text(findings, errors, stats: dict, fixable, colour: bool) -> str:
+    lines = []
+    for f in findings:
+        mark = " [*]" if fixable(f) else ""
+        where = _paint(f"{f.file}:{f.line}:{f.column}:", "1", colour)
+        lines.append(f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}")
+    if not findings:
+        lines.append(f"No findings in {stats['files']} file{'s' * (stats['files'] != 1)}")
+    else:
+        counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
+        lines.append(f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({counts}) in {stats['files']} files")
+        if stats["fixable"]:
+            lines.append(f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(findings, errors, stats: dict) -> str:
+    return json.dumps(
+        {
+            "version": __version__,
+            "findings": [f.to_json() for f in findings],
+            "errors": [{"file": e.path, "line": e.line, "column": e.column, "message": e.message} for e in errors],
+            "summary": stats,
+        },
+        indent=2,
+    ) + "\n"

@@ -1,0 +1,359 @@
+"""What a container's argv starts: an init, privilege wrappers, `SHELL -c SCRIPT` layers, and the
+main process at the end of the chain (design.md "Shell analysis"; pid1-facts §3-§7)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"}
+# argv[0] -> kind of process that then runs as PID 1 (pid1-facts §7).
+FORWARDING_INITS = {
+    "tini": "tini", "tini-static": "tini", "docker-init": "tini",
+    "dumb-init": "dumb-init", "catatonit": "catatonit",
+}  # fmt: skip
+PID1_ONLY = {"/init": "s6-overlay", "/sbin/init": "systemd", "/usr/sbin/init": "systemd",
+             "/lib/systemd/systemd": "systemd", "/usr/lib/systemd/systemd": "systemd"}  # fmt: skip
+SUPERVISORS = {"supervisord": "supervisord", "runsvdir": "runit", "runit": "runit", "my_init": "runit"}
+# Options of each init that take a value, so the child argv can be found.
+INIT_VALUE_OPTIONS = {"tini": {"-p", "-e"}, "dumb-init": {"-r", "--rewrite"}, "catatonit": set()}
+# Wrappers that exec their command (no extra process): name -> number of operands before it.
+EXEC_WRAPPERS = {"gosu": 1, "su-exec": 1, "setpriv": 0, "chpst": 0, "env": 0, "nohup": 0}
+SU_WRAPPERS = {"su", "runuser"}
+# Builtins and short-lived utilities: never the long-running main process of a script.
+TRIVIAL = {"echo", "printf", "true", "false", ":", "exit", "return", "wait", "set", "export", "cd",
+           "umask", "ulimit", "unset", "shift", "trap", ".", "source", "test", "[", "[[", "read",
+           "local", "readonly", "declare", "break", "continue",
+           "cat", "touch", "mkdir", "cp", "mv", "rm", "ln", "ls", "chmod", "chown", "chgrp", "id",
+           "whoami", "date", "hostname", "uname", "pwd", "env", "printenv", "pidof", "grep", "sed",
+           "head", "tail", "wc", "sort", "tee", "mount", "umount", "sysctl", "envsubst"}  # fmt: skip
+
+
+def basename(word: str) -> str:
+    return word.rsplit("/", 1)[-1]
+
+
+Source = "tuple[str, int] | None"  # (pointer of the argv element, offset of this text in it)
+
+
+@dataclass
+class Main:
+    """The command of a script that becomes (or should become) the main process."""
+
+    words: list[str]
+    sources: list  # a Source for each word: where its text sits in the task definition
+    exec_offset: int  # offset in the script where `exec ` goes
+    execd: bool
+
+
+@dataclass
+class Script:
+    """A `SHELL -c SCRIPT` layer of the argv."""
+
+    shell: str  # the shell's name ("busybox" for `busybox sh`)
+    text: str
+    source: tuple[str, int] | None  # where the text sits in the task definition, if cleanly
+    verdict: str = "none"  # see `_judge`
+    main: Main | None = None
+    lone: bool = False  # the script is one simple command without redirections
+    trap: str | None = None  # the action of a TERM trap, if any
+    error: str | None = None  # why the script could not be parsed
+
+    @property
+    def forwards_term(self) -> bool:
+        """The TERM trap passes the signal on (pid1-facts §4's forwarding pattern)."""
+        return self.trap is not None and "kill" in self.trap
+
+    def exec_fix(self, element: str) -> str | None:
+        """The argv element with `exec ` inserted before the main command, if it maps cleanly."""
+        if self.source is None or self.main is None:
+            return None
+        at = self.source[1] + self.main.exec_offset
+        return element[:at] + "exec " + element[at:]
+
+    @property
+    def shell_execs(self) -> bool:
+        """Whether the shell replaces itself with the final simple command (pid1-facts §4): bash
+        for a lone simple command without redirections, busybox ash for any final simple command."""
+        if self.verdict != "simple":
+            return False
+        return (self.shell == "bash" and self.lone) or self.shell in ("busybox", "ash")
+
+
+@dataclass
+class Launch:
+    """The chain of processes a container's argv starts."""
+
+    argv: list[str]
+    init: str | None = None  # tini, dumb-init or catatonit in front
+    init_args: list[str] = field(default_factory=list)
+    pid1: str | None = None  # the init, s6-overlay, systemd, supervisord or runit, when PID 1
+    su: list[str] | None = None  # words of an `su`/`runuser` main command
+    su_direct: bool = False  # that command is the argv itself, not inside a script
+    scripts: list[Script] = field(default_factory=list)
+    main: list[str] | None = None  # the main program's words, when known
+
+
+def _shell_at(argv: list[str], i: int) -> tuple[str, int] | None:
+    """(shell name, index of its first option) when argv[i] starts a shell."""
+    name = basename(argv[i])
+    if name in SHELLS:
+        return name, i + 1
+    if name == "busybox" and i + 1 < len(argv) and argv[i + 1] in SHELLS:
+        return "busybox", i + 2
+    return None
+
+
+def _script_index(argv: list[str], i: int) -> int | None:
+    """Index of the script operand when the shell options starting at argv[i] include `c`."""
+    has_c = False
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            i += 1
+            break
+        if arg in ("-o", "+o", "-O", "+O"):
+            i += 2
+        elif arg.startswith("--"):
+            i += 1
+        elif len(arg) > 1 and arg[0] in "-+":
+            has_c = has_c or (arg[0] == "-" and "c" in arg[1:])
+            i += 1
+        else:
+            break
+    return i if has_c and i < len(argv) else None
+
+
+def _skip_init(argv: list[str], i: int, name: str) -> int:
+    takes_value = INIT_VALUE_OPTIONS[name]
+    while i < len(argv) and argv[i].startswith("-"):
+        if argv[i] == "--":
+            return i + 1
+        i += 2 if argv[i] in takes_value else 1
+    return i
+
+
+def _skip_wrapper(argv: list[str], i: int) -> int:
+    """Index of the command that an exec-ing wrapper (gosu, env, ...) at argv[i] runs."""
+    name = basename(argv[i])
+    i += 1
+    if name == "env":
+        while i < len(argv) and ("=" in argv[i] or argv[i].startswith("-")):
+            i += 2 if argv[i] in ("-u", "-C", "-S") else 1
+        return i
+    while i < len(argv) and argv[i].startswith("-"):
+        if argv[i] == "--":
+            return i + 1
+        i += 1
+    return i + EXEC_WRAPPERS[name]
+
+
+def analyse(argv: list[str], pointers: list[str] | None = None) -> Launch:
+    """Follow the argv (with the document pointer of each element) down to its main process."""
+    launch = Launch(argv)
+    sources = [(p, 0) for p in pointers] if pointers else [None] * len(argv)
+    _follow(launch, argv, sources, pid1=True, in_script=False)
+    return launch
+
+
+def _follow(launch: Launch, argv: list[str], sources: list, pid1: bool, in_script: bool) -> None:
+    """Walk one argv: an init, exec-ing wrappers, su, then a shell layer or the main program.
+    `pid1`: argv[0] replaces the process that is PID 1 (it is not a child of a shell)."""
+    i = 0
+    if pid1 and argv:
+        init = FORWARDING_INITS.get(basename(argv[0])) or ("tini" if argv[0] == "/dev/init" else None)
+        if argv[0] in PID1_ONLY:
+            launch.pid1 = PID1_ONLY[argv[0]]
+        elif init:
+            launch.init = launch.pid1 = init
+            i = _skip_init(argv, 1, init)
+            launch.init_args = argv[1:i]
+            pid1 = False  # the init's child is not PID 1
+    while i < len(argv) and basename(argv[i]) in EXEC_WRAPPERS:
+        i = _skip_wrapper(argv, i)
+    if i >= len(argv):
+        return
+    name = basename(argv[i])
+    launch.main = argv[i:]
+    if pid1 and launch.pid1 is None and name in SUPERVISORS:
+        launch.pid1 = SUPERVISORS[name]
+    if name in SU_WRAPPERS:
+        launch.su, launch.su_direct = argv[i:], not in_script
+        return
+    shell = _shell_at(argv, i)
+    k = _script_index(argv, shell[1]) if shell else None
+    if k is None:
+        return
+    script = Script(shell[0], argv[k], sources[k])
+    launch.scripts.append(script)
+    _judge(script)
+    main = script.main
+    if main is not None:
+        skip = 1 if main.execd else 0
+        replaced = pid1 and (main.execd or script.shell_execs)
+        _follow(launch, main.words[skip:], main.sources[skip:], pid1=replaced, in_script=True)
+
+
+# ---- parsing --------------------------------------------------------------------------------
+
+
+def _words(node) -> list:
+    return [p for p in node.parts if p.kind == "word"]
+
+
+def _flatten(nodes) -> list[list]:
+    """Top-level commands of a script, each as [node, operator that follows it]."""
+    items: list[list] = []
+    for node in nodes:
+        if node.kind != "list":
+            items.append([node, None])
+            continue
+        for part in node.parts:
+            if part.kind == "operator":
+                items[-1][1] = part.op
+            else:
+                items.extend(_flatten([part]))
+    return items
+
+
+def _commands(node) -> list:
+    """The simple commands inside a node (a pipeline, loop, if, group or subshell)."""
+    if node.kind == "command":
+        return [node]
+    found, after = [], None
+    for child in getattr(node, "parts", None) or getattr(node, "list", None) or []:
+        if after not in ("if", "elif"):  # an if's condition is a test, not the main process
+            found += _commands(child)
+        after = child.word if child.kind == "reservedword" else None
+    return found
+
+
+def _is_trivial(node) -> bool:
+    """A node that runs no long-lived program: builtins and short-lived utilities only
+    (`tail -f` is the keep-alive exception)."""
+    for cmd in _commands(node):
+        words = [w.word for w in _words(cmd)]
+        if not words:
+            continue  # assignments or redirections only
+        if words[0] not in TRIVIAL and not (words[0] == "exec" and len(words) == 1):
+            return False
+        if words[0] == "tail" and any(w.startswith("-f") or w.startswith("-F") or w == "--follow" for w in words):
+            return False
+    return True
+
+
+def _trap_action(node) -> str | None:
+    """The action of `trap ACTION … TERM …`, if the node sets one."""
+    words = [w.word for w in _words(node)] if node.kind == "command" else []
+    if len(words) >= 3 and words[0] == "trap":
+        if any(s.upper() in ("TERM", "SIGTERM", "15") for s in words[2:]):
+            return words[1]
+    return None
+
+
+def parse(text: str):
+    import bashlex  # lazily: only containers with a shell script pay for it
+
+    return bashlex.parse(text)
+
+
+def _judge(script: Script) -> None:
+    """Find the main command of the script and classify how it runs.
+
+    Verdicts: "exec" (the main command is exec'd), "simple" (a simple command run as a child),
+    "pipeline", "background" (`app &` at the end, no wait), "background-wait" (`app & … wait`),
+    "compound" (if/while/subshell/...), "followed" (commands follow the main one), "trap" (a trap
+    makes the shell fork), "none" (no main command: only builtins), "error" (unparsable).
+    """
+    try:
+        nodes = parse(script.text)
+    except Exception as exc:  # bashlex raises many kinds; each means "cannot tell"
+        script.verdict, script.error = "error", (str(exc).splitlines() or [type(exc).__name__])[0]
+        return
+    items = _flatten(nodes)
+    traps = [a for a in (_trap_action(n) for n, _ in items) if a is not None]
+    script.trap = traps[-1] if traps else None
+    end = len(items)
+    while end and _is_trivial(items[end - 1][0]):
+        end -= 1
+    if not end:
+        script.verdict = "none"
+        return
+    node, op = items[end - 1]
+    if node.kind != "command":
+        script.verdict = "pipeline" if node.kind == "pipeline" else "compound"
+        return
+    script.main = _main_of(script, node)
+    trailing = [_words(n)[0].word for n, _ in items[end:] if _words(n)]
+    if op == "&":
+        script.verdict = "background-wait" if "wait" in trailing else "background"
+    elif end < len(items):
+        script.verdict = "followed"
+    elif script.main.execd:
+        script.verdict = "exec"
+    elif script.trap is not None:
+        script.verdict = "trap"
+    else:
+        script.verdict = "simple"
+        script.lone = len(items) == 1 and not any(p.kind == "redirect" for p in node.parts)
+
+
+def _main_of(script: Script, node) -> Main:
+    words = _words(node)
+    texts = [w.word for w in words]
+    return Main(texts, [_word_source(script, w) for w in words], words[0].pos[0], texts[0] == "exec")
+
+
+def _word_source(script: Script, word):
+    """Where a word's text sits in the task definition: only when it is written plainly or in
+    one pair of quotes, so that an offset inside the word is an offset inside the element."""
+    if script.source is None:
+        return None
+    start, end = word.pos
+    raw = script.text[start:end]
+    if raw == word.word:
+        return script.source[0], script.source[1] + start
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" and raw[1:-1] == word.word:
+        return script.source[0], script.source[1] + start + 1
+    return None
+
+
+# ---- su and runuser -------------------------------------------------------------------------
+
+_META = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~{}\n]")
+
+
+def su_replacement(words: list[str]) -> tuple[str, list[str]] | None:
+    """(user, argv to exec instead) for `su [-s SHELL] USER -c CMD` (options in any order) or
+    `runuser -u USER [--] CMD…`; None for any other option, which the fix could not keep."""
+    user = shell = command = None
+    i = 1
+    while i < len(words):
+        w = words[i]
+        if w in ("-s", "--shell", "-c", "--command", "-u") and i + 1 < len(words):
+            if w == "-u":
+                rest = words[i + 2 :]
+                rest = rest[1:] if rest[:1] == ["--"] else rest
+                return (words[i + 1], rest) if basename(words[0]) == "runuser" and rest else None
+            if w in ("-s", "--shell"):
+                shell = words[i + 1]
+            else:
+                command = words[i + 1]
+            i += 2
+        elif w.startswith(("--shell=", "--command=")):
+            if w.startswith("--shell="):
+                shell = w.split("=", 1)[1]
+            else:
+                command = w.split("=", 1)[1]
+            i += 1
+        elif w.startswith("-") or user is not None:
+            return None
+        else:
+            user = w
+            i += 1
+    if user is None or not command or not command.strip():
+        return None
+    split = command.split()
+    if not _META.search(command) and "=" not in split[0]:
+        return user, split
+    return user, [shell or "/bin/sh", "-c", command]

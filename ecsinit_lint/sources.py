@@ -1,0 +1,142 @@
+"""Read inputs, detect what they hold, and present each task definition with its pointer."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from . import jsonpos
+from .model import Container, TaskDef
+
+MAX_BYTES = 32 * 1024 * 1024  # a task definition is at most 64 KiB; a Terraform plan can be large
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".terraform", ".tox"}
+CONTAINER_KEYS = {"image", "essential", "command", "entryPoint", "portMappings", "linuxParameters"}
+DESCRIBE_WRAPPERS = ("taskDefinition", "daemonTaskDefinition")
+READ_ONLY = ("taskDefinitionArn", "daemonTaskDefinitionArn", "revision", "status", "requiresAttributes",
+             "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt")  # fmt: skip
+
+
+class InputError(Exception):
+    """Input that cannot be read: reported as `path:line:col: message`, exit status 2."""
+
+    def __init__(self, path: str, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.path, self.message, self.line, self.column = path, message, line, column
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass
+class Document:
+    path: str  # as given ('-' for stdin)
+    text: str  # without a BOM
+    data: Any
+    kind: str  # "taskdef", "describe", "containers" or "container"
+    tasks: list[TaskDef] = field(default_factory=list)
+    bom: bool = False
+
+    def locate(self, pointer: str) -> tuple[int, int]:
+        """Line and column of the value at `pointer`, or of its nearest existing ancestor."""
+        offset, _ = jsonpos.nearest(self.text, pointer)
+        return jsonpos.line_col(self.text, offset)
+
+    def edited(self, ops: list[dict]) -> str:
+        """The document's text with the ops applied, formatting kept."""
+        return ("\ufeff" if self.bom else "") + jsonpos.apply_ops(self.text, ops)
+
+    def registerable(self, data) -> dict:
+        """A describe output as RegisterTaskDefinition input: read-only fields dropped, tags kept."""
+        (wrapper,) = [w for w in DESCRIBE_WRAPPERS if isinstance(data.get(w), dict)]
+        revision = {k: v for k, v in data[wrapper].items() if k not in READ_ONLY and v is not None}
+        if data.get("tags"):
+            revision["tags"] = data["tags"]
+        return revision
+
+
+def _is_container(item) -> bool:
+    return isinstance(item, dict) and ("image" in item or ("name" in item and CONTAINER_KEYS & item.keys()))
+
+
+def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
+    """What a parsed JSON document holds, or None when it is no task definition."""
+    if isinstance(data, list):
+        if data and all(_is_container(item) for item in data):
+            return "containers", [TaskDef.build({}, "", "camel", "", data)]
+        return None
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("containerDefinitions"), list):
+        return "taskdef", [TaskDef.build(data, "", "camel", "/containerDefinitions", data["containerDefinitions"])]
+    for wrapper in DESCRIBE_WRAPPERS:
+        inner = data.get(wrapper)
+        if isinstance(inner, dict) and isinstance(inner.get("containerDefinitions"), list):
+            ptr = "/" + wrapper
+            task = TaskDef.build(inner, ptr, "camel", ptr + "/containerDefinitions", inner["containerDefinitions"])
+            return "describe", [task]
+    if _is_container(data) and isinstance(data.get("name"), str):
+        task = TaskDef({}, "", "camel")
+        task.containers.append(Container(data, "", "camel", task=task))
+        return "container", [task]
+    return None
+
+
+def decode(path: str, raw: bytes) -> tuple[str, bool]:
+    """UTF-8 text without its BOM, and whether it had one."""
+    if len(raw) > MAX_BYTES:
+        raise InputError(path, f"file is larger than the {MAX_BYTES // 2**20} MiB limit")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start].decode("utf-8", "replace")
+        line, col = jsonpos.line_col(before, len(before))
+        raise InputError(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line, col) from None
+    if text.startswith("\ufeff"):
+        return text[1:], True
+    return text, False
+
+
+def parse_json(path: str, text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise InputError(path, "JSON nested too deeply") from None
+
+
+def load_text(path: str, raw: bytes) -> Document | None:
+    """The document in `raw`, or None when it holds no task definition."""
+    text, bom = decode(path, raw)
+    data = parse_json(path, text)
+    found = find_tasks(data)
+    if found is None:
+        return None
+    kind, tasks = found
+    return Document(path, text, data, kind, tasks, bom)
+
+
+def read(path: str) -> bytes:
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as f:
+            return f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(path, exc.strerror or str(exc)) from None
+
+
+def expand(paths: list[str]) -> Iterator[str]:
+    """Files to lint: given files as they are, directories walked for `.json` files."""
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            for name in sorted(files):
+                if name.endswith(".json"):
+                    yield os.path.join(root, name)

@@ -1,0 +1,59 @@
+"""SIG001 shell-without-exec: a `sh -c` script runs its main command as a child of the shell.
+
+## What it does
+Flags a shell (`sh`, `bash`, `dash`, `ash`, `zsh`, `ksh`, `busybox sh`, with or without a path)
+started with an option cluster containing `c` whose script ends in a simple command that is
+not `exec`'d. A lone simple command under an explicit `bash`, or a final simple command under
+busybox's ash, is not flagged: those shells exec it themselves. Also raised behind an init
+(`tini -- sh -c …`).
+
+## Why is this bad?
+Debian's and Ubuntu's `/bin/sh` is dash, which never execs the last command of `-c`: the shell
+stays PID 1, and PID 1 without a handler ignores SIGTERM, so ECS waits `stopTimeout` and
+SIGKILLs the task. Behind an init it is no better: tini forwards SIGTERM only to the shell,
+the shell dies, and the kernel SIGKILLs the app without it ever seeing SIGTERM.
+
+## Example
+```json
+{"command": ["sh", "-c", "./migrate && ./server"]}
+```
+Use instead:
+```json
+{"command": ["sh", "-c", "./migrate && exec ./server"]}
+```
+
+## Fix and its safety
+Safe: inserts `exec ` before the final command and leaves the rest of the script byte for
+byte as it was. The command then replaces the shell, the same program with the same arguments,
+environment and redirections. No fix when the script is itself a quoted word with escapes
+inside another script.
+
+## Sources
+pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init in front of a
+non-exec shell kills the app ungracefully), §1 (the kernel rule).
+"""
+
+from ecsinit_lint.checks import where, element, label, linux_containers, replace_fix, scripts, stop_timeout
+from ecsinit_lint.registry import Fix, Violation, rule
+
+
+@rule("SIG001", "shell-without-exec", "error", fixable="sometimes")
+def check(task):
+    for c in linux_containers(task):
+        for started, script in scripts(c):
+            if script.verdict != "simple" or script.shell_execs:
+                continue
+            app = script.main.words[0]
+            if started.init and script is started.scripts[0]:
+                message = (f"{started.init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
+                           f"so `{app}` is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
+            else:
+                message = (f"`{script.shell} -c` runs `{app}` as its child and stays PID 1, dropping SIGTERM: "
+                           f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
+            fix = None
+            if script.source is not None:
+                pointer = script.source[0]
+                old = element(c, pointer)
+                new = script.exec_fix(old)
+                fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(c, pointer, old, new))
+            yield Violation(where(c, started, script), message, c.name, fix)

@@ -1,0 +1,65 @@
+"""SIG002 shell-main-not-execable: a `sh -c` script's main process cannot simply be exec'd.
+
+## What it does
+Flags a shell `-c` script whose main process is not the script's final simple command: the
+script ends in a pipeline, a background job followed by `wait`, a compound command (`if`,
+loops, a subshell or `{ …; }`), the main command is followed by other commands (`app; echo
+done`: a final builtin such as `echo`, `true`, `:`, `exit` or `wait` is never the main
+process), or a TERM trap is set. The forwarding pattern
+`trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid` is graceful and not flagged.
+Under busybox's ash, whose `-c` execs through compound commands, compounds are not flagged.
+
+## Why is this bad?
+In each of these shapes the shell keeps running as PID 1 with the app as its child, in dash,
+bash and busybox alike. PID 1 ignores SIGTERM unless it has a handler, so ECS waits
+`stopTimeout` and SIGKILLs the task; a trap makes every shell fork the app instead of exec'ing it.
+
+## Example
+```json
+{"command": ["sh", "-c", "./server | tee /var/log/server.log"]}
+```
+Use instead: log to stdout (the awslogs driver collects it) and exec the server:
+```json
+{"command": ["sh", "-c", "exec ./server"]}
+```
+
+## Fix and its safety
+No automatic fix: which command is the main one, and what the trailing commands or the pipe
+were for, is the author's call. The message says what to change.
+
+## Sources
+pid1-facts §4 (the table rows for pipelines, trailing commands, `& wait`, traps, compounds).
+"""
+
+from ecsinit_lint.checks import where, label, linux_containers, scripts
+from ecsinit_lint.registry import Violation, rule
+
+ADVICE = {
+    "pipeline": "the script ends in a pipeline; exec the main program and send its output to stdout instead of piping it",
+    "background-wait": "the script backgrounds its main program and waits; run it in the foreground with `exec`, "
+    "or forward the signal: `trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid`",
+    "compound": "the script ends in a compound command (if, loop, subshell or group); "
+    "end it with `exec` of the main program instead",
+    "followed": "commands follow the main program `{app}`; make it the last command and exec it",
+    "trap": "a TERM trap makes the shell run `{app}` as a child; drop the trap and exec `{app}`, or forward the signal",
+}
+
+
+@rule("SIG002", "shell-main-not-execable", "warning")
+def check(task):
+    for c in linux_containers(task):
+        for started, script in scripts(c):
+            verdict = script.verdict
+            if verdict not in ADVICE or (verdict == "background-wait" and script.forwards_term):
+                continue
+            if verdict == "compound" and script.shell in ("busybox", "ash"):
+                continue
+            app = script.main.words[0] if script.main else ""
+            advice = ADVICE[verdict].format(app=app)
+            pointer = where(c, started, script)
+            if started.init and script is started.scripts[0]:
+                what = f"{started.init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, not to the app"
+            else:
+                what = f"`{script.shell} -c` stays PID 1 of {label(c)} and drops SIGTERM"
+            message = f"{what}: {advice}"
+            yield Violation(pointer, message, c.name)

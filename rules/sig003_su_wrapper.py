@@ -1,0 +1,64 @@
+"""SIG003 su-wrapper: the main process runs under `su` or `runuser`.
+
+## What it does
+Flags a container whose main process is started through `su` or `runuser`, directly as the
+argv or as the final command of a shell script, `exec`'d or not.
+
+## Why is this bad?
+`su` and `runuser` do not exec the command: they stay in front of it as PID 1, forward SIGTERM,
+and then SIGKILL the child 2 seconds later whatever its shutdown progress (util-linux
+`su-common.c`: `sleep(2); kill(child, SIGKILL)`). They do not reap orphans either. A database
+or a queue worker that needs more than 2 s to shut down loses its writes on every deploy.
+
+## Example
+```json
+{"command": ["su", "zabbix", "-s", "/bin/bash", "-c", "/usr/sbin/zabbix_server --foreground"]}
+```
+Use instead: the container's `user` field, and the command itself:
+```json
+{"user": "zabbix", "command": ["/usr/sbin/zabbix_server", "--foreground"]}
+```
+When root-only setup must run first: `setup && exec gosu zabbix /usr/sbin/zabbix_server`.
+
+## Fix and its safety
+Unsafe (applied with `--unsafe-fixes`), and only when the whole argv is
+`su [-s SHELL] USER -c CMD` or `runuser -u USER CMD…`: sets `user` to USER and makes CMD the
+argv (split into words when it has no shell syntax, else run by `SHELL -c`, where SIG001 then
+adds the `exec`). Unsafe because su's login environment (HOME, PATH, a login shell's profile)
+is no longer set up, and `user` needs the user to exist in the image.
+
+## Sources
+pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
+"""
+
+from ecsinit_lint.checks import label, launch, linux_containers
+from ecsinit_lint.registry import Fix, Violation, rule
+from ecsinit_lint.shell import basename, su_replacement
+
+
+@rule("SIG003", "su-wrapper", "error", fixable="sometimes")
+def check(task):
+    for c in linux_containers(task):
+        started = launch(c)
+        if started is None or started.su is None:
+            continue
+        tool = basename(started.su[0])
+        message = (f"`{tool}` stays PID 1 of {label(c)} and SIGKILLs the app 2 s after SIGTERM, "
+                   f"and never reaps orphans: set the container's `user` and exec the command")  # fmt: skip
+        pointers = c.argv_pointers()
+        fix = None
+        if started.su_direct and basename(started.argv[0]) == tool and (swap := su_replacement(started.argv)):
+            fix = Fix(f"Set `user` to {swap[0]} and run the command without {tool}", _patch(c, *swap), "unsafe")
+        yield Violation(pointers[0], message, c.name, fix)
+
+
+def _patch(c, user: str, argv: list[str]) -> list[dict]:
+    entry, command = c.get("entryPoint"), c.get("command")
+    ops = [c.guard()]
+    ops += [{"op": "test", "path": c.ptr(k), "value": v} for k, v in (("entryPoint", entry), ("command", command)) if v is not None]  # fmt: skip
+    target = "entryPoint" if entry is not None else "command"
+    ops.append({"op": "replace", "path": c.ptr(target), "value": argv})
+    if entry is not None and command is not None:
+        ops.append({"op": "remove", "path": c.ptr("command")})
+    ops.append({"op": "add", "path": c.ptr("user"), "value": user})
+    return ops

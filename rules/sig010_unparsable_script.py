@@ -1,0 +1,38 @@
+"""SIG010 unparsable-script: a `sh -c` script that ecsinit-lint cannot parse.
+
+## What it does
+Flags a shell `-c` script that the shell parser (bashlex) rejects, so that none of the other
+SIG rules could check how its main process runs. Some valid shell, such as `case` statements,
+is beyond bashlex; the script may well be fine.
+
+## Why is this bad?
+Nothing is known about the script: whether its main command is `exec`'d, piped, backgrounded
+or wrapped in `su`. A silent pass would claim more than was checked.
+
+## Example
+```json
+{"command": ["sh", "-c", "case $MODE in web) exec ./web;; *) exec ./worker;; esac"]}
+```
+Check by hand that every branch ends in `exec` of the main program; if it does, ignore this
+finding for the container, or move the script into the image as an entrypoint file.
+
+## Fix and its safety
+No fix.
+
+## Sources
+pid1-facts §4 (what the other SIG rules would have checked).
+"""
+
+from ecsinit_lint.checks import where, label, linux_containers, scripts
+from ecsinit_lint.registry import Violation, rule
+
+
+@rule("SIG010", "unparsable-script", "warning")
+def check(task):
+    for c in linux_containers(task):
+        for started, script in scripts(c):
+            if script.verdict == "error":
+                pointer = where(c, started, script)
+                message = (f"cannot tell whether the `{script.shell} -c` script of {label(c)} execs its main "
+                           f"process: it does not parse ({script.error})")  # fmt: skip
+                yield Violation(pointer, message, c.name)
