@@ -16,7 +16,7 @@ from . import __version__, report
 from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
 from .registry import Selection, load_rules
-from .sources import InputError, expand, load_text, read
+from .sources import InputError, expand, load, read
 
 app = typer.Typer(
     add_completion=False,
@@ -65,7 +65,7 @@ def _documents(paths, errors):
     for path in expand(paths):
         try:
             raw = read(path)
-            doc = load_text(path, raw)
+            doc = load(path, raw)
         except InputError as exc:
             errors.append(exc)
             continue
@@ -126,18 +126,20 @@ def fix_command(
     for raw, doc in _documents(paths, errors):
         try:
             fixed, done = fix(doc, rules, unsafe_fixes)
-            if done:
-                changed += 1
             if write and done:
                 write_atomic(doc.path, raw, fixed.edited([]))
-            elif show_diff:
-                typer.echo(diff(doc, fixed), nl=False)
-            elif not write:
-                typer.echo(_printable(fixed), nl=False)
-        except (FixError, OSError) as exc:
+        except FixError as exc:
             errors.append(InputError(doc.path, str(exc)))
             continue
+        except OSError as exc:
+            errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
+            continue
+        changed += bool(done)
         remaining += len(lint(fixed, rules))
+        if show_diff:
+            typer.echo(diff(doc, fixed), nl=False)
+        elif not write:
+            typer.echo(_printable(fixed), nl=False)
     _report_errors(errors)
     verb = "would fix" if show_diff else "fixed" if write else "fixes applied to"
     typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
@@ -153,10 +155,22 @@ def _printable(doc) -> str:
 
 
 @app.command(name="rules")
-def list_rules():
+def list_rules(
+    markdown: bool = typer.Option(False, "--markdown", help="Print the README's rules table"),
+):
     """List the rules: code, name, default severity, fix availability."""
+    if markdown:
+        typer.echo(rules_table(), nl=False)
+        return
     for r in load_rules().values():
-        typer.echo(f"{r.code}  {r.name:<32} {r.severity:<8} fix: {r.fixable:<9} {r.summary.split(': ', 1)[-1]}")
+        typer.echo(f"{r.code}  {r.name:<32} {r.severity:<8} fix: {r.fixable:<9} {r.summary}")
+
+
+def rules_table() -> str:
+    rows = ["| Code | Name | Severity | Fix | What it flags |", "|---|---|---|---|---|"]
+    for r in load_rules().values():
+        rows.append(f"| {r.code} | {r.name} | {r.severity} | {r.fixable} | {r.summary} |")
+    return "\n".join(rows) + "\n"
 
 
 @app.command(name="rule")

@@ -10,7 +10,7 @@ import jsonpatch
 
 from .linter import Finding, lint
 from .registry import Rule
-from .sources import Document, InputError, load_text
+from .sources import Document, InputError, load
 
 MAX_ROUNDS = 10  # a fix can enable another (a shell unwrapped by SIG003 then gets its exec)
 
@@ -44,11 +44,11 @@ def fix(doc: Document, rules: list[Rule], unsafe: bool = False) -> tuple[Documen
             break
         text = doc.edited(ops)
         try:
-            new = load_text(doc.path, text.encode("utf-8"))
+            new = load(doc.path, text.encode("utf-8"))
         except InputError as exc:
-            raise FixError(f"{doc.path}: fixing produced unreadable text ({exc.message})") from None
+            raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         if new is None or new.data != data:
-            raise FixError(f"{doc.path}: the text edit does not match the patch; file left as it was")
+            raise FixError("the text edit does not match the patch; file left as it was")
         doc, fixed = new, fixed + round_fixed
     return doc, fixed
 
@@ -64,7 +64,7 @@ def write_atomic(path: str, original: bytes, text: str) -> None:
     file, fsync, rename; the mode is kept and a failure leaves the original untouched."""
     with open(path, "rb") as f:
         if f.read() != original:
-            raise FixError(f"{path}: changed while it was being fixed; not written")
+            raise FixError("changed while it was being fixed; not written")
     mode = os.stat(path).st_mode
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".ecsinit-lint-")
     try:

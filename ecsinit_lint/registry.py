@@ -43,7 +43,9 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.doc.splitlines()[0] if self.doc else self.name
+        """The docstring's first line without its `CODE name:` head: "A Linux container …"."""
+        first = self.doc.splitlines()[0].split(": ", 1)[-1].rstrip(".") if self.doc else self.name
+        return first[:1].upper() + first[1:]
 
 
 RULES: dict[str, Rule] = {}

@@ -32,12 +32,32 @@ class InputError(Exception):
 
 @dataclass
 class Document:
+    """A parsed input. Subclasses per format know positions and how to edit the text."""
+
     path: str  # as given ('-' for stdin)
     text: str  # without a BOM
     data: Any
-    kind: str  # "taskdef", "describe", "containers" or "container"
+    kind: str  # "taskdef", "describe", "containers" or "container" (and the formats' own kinds)
     tasks: list[TaskDef] = field(default_factory=list)
     bom: bool = False
+
+    def locate(self, pointer: str) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def edited(self, ops: list[dict]) -> str:
+        raise NotImplementedError
+
+    def registerable(self, data) -> dict:
+        """A describe output as RegisterTaskDefinition input: read-only fields dropped, tags kept."""
+        (wrapper,) = [w for w in DESCRIBE_WRAPPERS if isinstance(data.get(w), dict)]
+        revision = {k: v for k, v in data[wrapper].items() if k not in READ_ONLY and v is not None}
+        if data.get("tags"):
+            revision["tags"] = data["tags"]
+        return revision
+
+
+@dataclass
+class JsonDocument(Document):
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """Line and column of the value at `pointer`, or of its nearest existing ancestor."""
@@ -47,14 +67,6 @@ class Document:
     def edited(self, ops: list[dict]) -> str:
         """The document's text with the ops applied, formatting kept."""
         return ("\ufeff" if self.bom else "") + jsonpos.apply_ops(self.text, ops)
-
-    def registerable(self, data) -> dict:
-        """A describe output as RegisterTaskDefinition input: read-only fields dropped, tags kept."""
-        (wrapper,) = [w for w in DESCRIBE_WRAPPERS if isinstance(data.get(w), dict)]
-        revision = {k: v for k, v in data[wrapper].items() if k not in READ_ONLY and v is not None}
-        if data.get("tags"):
-            revision["tags"] = data["tags"]
-        return revision
 
 
 def _is_container(item) -> bool:
@@ -77,7 +89,7 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
             ptr = "/" + wrapper
             task = TaskDef.build(inner, ptr, "camel", ptr + "/containerDefinitions", inner["containerDefinitions"])
             return "describe", [task]
-    if _is_container(data) and isinstance(data.get("name"), str):
+    if _is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
         task = TaskDef({}, "", "camel")
         task.containers.append(Container(data, "", "camel", task=task))
         return "container", [task]
@@ -108,15 +120,23 @@ def parse_json(path: str, text: str):
         raise InputError(path, "JSON nested too deeply") from None
 
 
-def load_text(path: str, raw: bytes) -> Document | None:
-    """The document in `raw`, or None when it holds no task definition."""
-    text, bom = decode(path, raw)
+def load_json(path: str, text: str, bom: bool) -> Document | None:
     data = parse_json(path, text)
     found = find_tasks(data)
     if found is None:
         return None
-    kind, tasks = found
-    return Document(path, text, data, kind, tasks, bom)
+    return JsonDocument(path, text, data, found[0], found[1], bom)
+
+
+# File suffix -> loader(path, text, bom) -> Document | None. Other suffixes are read as JSON.
+LOADERS = {".json": load_json}
+
+
+def load(path: str, raw: bytes) -> Document | None:
+    """The document in `raw`, or None when it holds no task definition."""
+    text, bom = decode(path, raw)
+    suffix = os.path.splitext(path)[1].lower()
+    return LOADERS.get(suffix, load_json)(path, text, bom)
 
 
 def read(path: str) -> bytes:
@@ -130,7 +150,7 @@ def read(path: str) -> bytes:
 
 
 def expand(paths: list[str]) -> Iterator[str]:
-    """Files to lint: given files as they are, directories walked for `.json` files."""
+    """Files to lint: given files as they are, directories walked for the suffixes in LOADERS."""
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             yield path
@@ -138,5 +158,5 @@ def expand(paths: list[str]) -> Iterator[str]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
             for name in sorted(files):
-                if name.endswith(".json"):
+                if os.path.splitext(name)[1].lower() in LOADERS:
                     yield os.path.join(root, name)

@@ -1,0 +1,52 @@
+"""Drive every rule's case file: a base task definition, JSON Patch variants, the codes each
+variant must raise, and (`fixed`) the patch that `fix` must amount to."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import jsonpatch
+import pytest
+from ruamel.yaml import YAML
+
+from ecsinit_lint.fixer import fix
+from ecsinit_lint.linter import lint
+from ecsinit_lint.registry import Selection, load_rules
+from ecsinit_lint.sources import load
+
+CASES = Path(__file__).parent / "cases"
+
+
+def _cases():
+    yaml = YAML(typ="safe")
+    for path in sorted(CASES.glob("*.yaml")):
+        spec = yaml.load(path)
+        for case in spec["cases"]:
+            yield pytest.param(spec, case, id=f"{spec['rule']}: {case['name']}")
+
+
+def _variant(spec, case, tmp_path):
+    data = jsonpatch.apply_patch(copy.deepcopy(spec["base"]), case.get("patch", []))
+    path = tmp_path / "taskdef.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return data, load(str(path), path.read_bytes())
+
+
+@pytest.mark.parametrize(("spec", "case"), _cases())
+def test_case(spec, case, tmp_path):
+    data, doc = _variant(spec, case, tmp_path)
+    rules = Selection((spec["rule"],)).rules()
+    assert [f.code for f in lint(doc, rules)] == case["expect"]
+    if "fixed" in case:
+        fixed, done = fix(doc, rules, unsafe=case.get("unsafe", False))
+        assert done, "the fix did not apply"
+        assert fixed.data == jsonpatch.apply_patch(data, case["fixed"])
+        again, more = fix(fixed, rules, unsafe=case.get("unsafe", False))
+        assert not more and again.text == fixed.text, "fixing twice changed something"
+
+
+def test_every_rule_has_a_case_file():
+    covered = {p.stem for p in CASES.glob("*.yaml")}
+    assert set(load_rules()) <= covered
