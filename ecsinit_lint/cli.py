@@ -27,9 +27,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, enum.Enum):
-    text = "text"
-    json = "json"
+Format = enum.Enum("Format", {name: name for name in report.FORMATS}, type=str)
 
 
 class Level(str, enum.Enum):
@@ -81,7 +79,7 @@ def _report_errors(errors) -> None:
 @app.command()
 def check(
     paths: List[str] = Paths,
-    format: Format = typer.Option(Format.text, "--format", help="Output format"),
+    format: Format = typer.Option("text", "--format", help="Output format"),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
     fail_on: Level = typer.Option(Level.error, "--fail-on", help="Lowest severity that makes the exit status 1"),
@@ -94,14 +92,10 @@ def check(
     for _, doc in _documents(paths, errors):
         files += 1
         findings += lint(doc, rules)
-    fixable = sum(applicable(f, unsafe_fixes) for f in findings)
-    stats = report.summary(findings, errors, files, fixable)
-    if format is Format.json:
-        typer.echo(report.as_json(findings, errors, stats), nl=False)
-    else:
+    result = report.Report(findings, errors, files, lambda f: applicable(f, unsafe_fixes), sys.stdout.isatty())
+    if format.value == "text":
         _report_errors(errors)
-        colour = sys.stdout.isatty()
-        typer.echo(report.text(findings, errors, stats, lambda f: applicable(f, unsafe_fixes), colour), nl=False)
+    typer.echo(report.FORMATS[format.value](result), nl=False)
     if errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.at_least(fail_on.value) for f in findings) else 0)

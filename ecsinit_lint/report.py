@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
 
 from . import __version__
 from .linter import Finding
@@ -16,20 +18,30 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
-def summary(findings: list[Finding], errors: list[InputError], files: int, fixable: int) -> dict:
-    return {
-        "files": files,
-        "findings": len(findings),
-        "by_severity": dict(Counter(f.severity for f in findings)),
-        "fixable": fixable,
-        "errors": len(errors),
-    }
+@dataclass
+class Report:
+    findings: list[Finding]
+    errors: list[InputError]
+    files: int
+    fixable: Callable[[Finding], bool]  # whether `fix` would apply the finding's fix
+    colour: bool = False
+
+    @property
+    def summary(self) -> dict:
+        return {
+            "files": self.files,
+            "findings": len(self.findings),
+            "by_severity": dict(Counter(f.severity for f in self.findings)),
+            "fixable": sum(map(self.fixable, self.findings)),
+            "errors": len(self.errors),
+        }
 
 
-def text(findings, errors, stats: dict, fixable, colour: bool) -> str:
+def text(report: Report) -> str:
+    findings, colour, stats = report.findings, report.colour, report.summary
     lines = []
     for f in findings:
-        mark = " [*]" if fixable(f) else ""
+        mark = " [*]" if report.fixable(f) else ""
         where = _paint(f"{f.file}:{f.line}:{f.column}:", "1", colour)
         lines.append(f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}")
     if not findings:
@@ -42,13 +54,17 @@ def text(findings, errors, stats: dict, fixable, colour: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(findings, errors, stats: dict) -> str:
+def as_json(report: Report) -> str:
     return json.dumps(
         {
             "version": __version__,
-            "findings": [f.to_json() for f in findings],
-            "errors": [{"file": e.path, "line": e.line, "column": e.column, "message": e.message} for e in errors],
-            "summary": stats,
+            "findings": [f.to_json() for f in report.findings],
+            "errors": [{"file": e.path, "line": e.line, "column": e.column, "message": e.message} for e in report.errors],
+            "summary": report.summary,
         },
         indent=2,
     ) + "\n"
+
+
+# --format NAME -> renderer. Text is for people and also lists errors on stderr (see cli).
+FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json}
