@@ -252,9 +252,9 @@ def _trap_action(node) -> str | None:
 
 
 def parse(text: str):
-    import bashlex  # lazily: only containers with a shell script pay for it
+    from .shellparser import load  # lazily: only containers with a shell script pay for it
 
-    return bashlex.parse(text)
+    return load()(text)
 
 
 def _judge(script: Script) -> None:

@@ -1,0 +1,156 @@
+"""The CLI as users meet it: a subprocess, its output and exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+
+def run(*args, stdin: str | None = None, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "ecsinit_lint", *map(str, args)],
+        input=stdin, capture_output=True, text=True, cwd=cwd,
+    )  # fmt: skip
+
+
+def test_zabbix_example_is_flagged():
+    result = run("check", EXAMPLES / "zabbix-server.json")
+    assert result.returncode == 1
+    assert "zabbix-server.json:8:5: INIT001 `zabbix-server` runs without an init" in result.stdout
+    assert "zabbix-web" not in result.stdout
+
+
+def test_good_example_is_clean():
+    result = run("check", EXAMPLES / "good.json")
+    assert (result.returncode, result.stdout) == (0, "No findings in 1 file\n")
+
+
+def test_json_format_fields():
+    result = run("check", "--format", "json", EXAMPLES / "shell-wrapper.json")
+    report = json.loads(result.stdout)
+    sig001 = next(f for f in report["findings"] if f["code"] == "SIG001")
+    assert sig001["pointer"] == "/containerDefinitions/0/command/0"
+    assert (sig001["line"], sig001["task"], sig001["container"], sig001["severity"]) == (10, "web", "web", "error")
+    assert sig001["fix"]["applicability"] == "safe"
+    assert sig001["fix"]["patch"][0]["op"] == "test"
+    assert report["summary"]["findings"] == len(report["findings"]) == 3
+    assert report["errors"] == []
+
+
+def test_stdin():
+    text = (EXAMPLES / "zabbix-server.json").read_text()
+    result = run("check", "-", stdin=text)
+    assert result.returncode == 1 and result.stdout.startswith("-:8:5: INIT001")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"family": "x",\n  "containerDefinitions": [}\n', "2:28: error: invalid JSON: Expecting value"),
+        (b"", "1:1: error: invalid JSON: Expecting value"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "1:1: error: not UTF-8 text (byte 0x89)"),
+    ],
+    ids=["invalid JSON", "empty file", "binary file"],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    result = run("check", path)
+    assert result.returncode == 2
+    assert result.stderr == f"{path}:{message}\n"
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_directory_of_mixed_files(tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "web", "version": "1.0.0"}')
+    (tmp_path / "tsconfig.json").write_text('{"compilerOptions": {"strict": true}}')
+    (tmp_path / "notes.txt").write_text("not linted: not a .json file")
+    (tmp_path / "broken.json").write_text('{"family": ')
+    sub = tmp_path / "ecs"
+    sub.mkdir()
+    (sub / "task.json").write_text((EXAMPLES / "zabbix-server.json").read_text())
+    result = run("check", tmp_path)
+    assert result.returncode == 2  # the broken file is an error; the others are still linted
+    assert "broken.json:1:12: error: invalid JSON" in result.stderr
+    assert "task.json:8:5: INIT001" in result.stdout
+    assert "package.json" not in result.stdout + result.stderr
+    assert "in 1 files" in result.stdout
+
+
+def test_missing_path():
+    result = run("check", "no/such/file.json")
+    assert result.returncode == 2
+    assert result.stderr == "no/such/file.json:1:1: error: No such file or directory\n"
+
+
+def test_unknown_selector_is_an_error():
+    result = run("check", "--select", "INIT999", EXAMPLES / "good.json")
+    assert result.returncode == 2 and "unknown rule selector: INIT999" in result.stderr
+
+
+def test_select_ignore_and_fail_on():
+    path = EXAMPLES / "shell-wrapper.json"
+    assert run("check", "--select", "SIG002", path).returncode == 0  # a warning does not fail by default
+    assert run("check", "--select", "SIG002", "--fail-on", "warning", path).returncode == 1
+    assert run("check", "--ignore", "INIT,SIG", path).returncode == 0
+    assert run("check", "--select", "missing-init-process", "--fail-on", "never", path).returncode == 0
+
+
+def test_fix_prints_registerable_revision_for_describe_output():
+    result = run("fix", EXAMPLES / "describe-output.json")
+    revision = json.loads(result.stdout)
+    assert result.returncode == 0
+    assert "taskDefinitionArn" not in revision and "revision" not in revision and "status" not in revision
+    assert revision["tags"] == [{"key": "team", "value": "payments"}]
+    assert revision["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": True}
+
+
+def test_fix_diff_and_write(tmp_path):
+    path = tmp_path / "task.json"
+    original = (EXAMPLES / "shell-wrapper.json").read_text().replace("\n", "\r\n")
+    path.write_bytes(original.encode())
+    diff = run("fix", "--diff", path)
+    assert diff.returncode == 1
+    assert "+      \"command\": [\"python manage.py migrate && exec gunicorn" in diff.stdout.replace("\r", "")
+    assert path.read_bytes() == original.encode(), "--diff must not write"
+    assert run("fix", "--write", path).returncode == 0
+    written = path.read_bytes().decode()
+    assert "\r\n" in written and "\n" not in written.replace("\r\n", "")
+    assert "exec gunicorn" in written and written.count("initProcessEnabled") == 2
+    assert run("fix", "--write", path).stderr.startswith("fixed 0 files")
+    assert run("check", "--select", "INIT001,SIG001", path).returncode == 0
+
+
+def test_fix_unsafe_only_when_asked(tmp_path):
+    path = tmp_path / "su.json"
+    path.write_text((EXAMPLES / "su-wrapper.json").read_text())
+    assert "exec" not in run("fix", path).stdout and '"user"' not in run("fix", path).stdout
+    fixed = json.loads(run("fix", "--unsafe-fixes", path).stdout)["containerDefinitions"][0]
+    assert fixed["user"] == "zabbix"
+    assert fixed["command"] == ["/usr/sbin/zabbix_server", "--foreground", "-c", "/etc/zabbix/zabbix_server.conf"]
+
+
+def test_write_refuses_stdin():
+    result = run("fix", "--write", "-", stdin="{}")
+    assert result.returncode == 2 and "cannot rewrite stdin" in result.stderr
+
+
+def test_rule_docs():
+    listing = run("rules").stdout
+    assert "INIT001  missing-init-process" in listing
+    doc = run("rule", "SIG001").stdout
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Fix and its safety", "## Sources"):
+        assert heading in doc
+    assert run("rule", "NOPE").returncode == 2
+
+
+def test_check_does_not_import_boto3():
+    code = "import sys; from ecsinit_lint.cli import main; sys.argv=['x','check','%s']\n" % (EXAMPLES / "good.json")
+    code += "try:\n main()\nexcept SystemExit: pass\nassert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -1,0 +1,75 @@
+import json
+
+import jsonpatch
+import pytest
+
+from ecsinit_lint import jsonpos
+
+TEXT = '{\n\t"a/b": {"x~y": [1, {"k": "v"}]},\n\t"dup": 1,\n\t"dup": {"z": true}\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value_text", "line_col"),
+    [
+        ("", TEXT.strip(), (1, 1)),
+        ("/a~1b", '{"x~y": [1, {"k": "v"}]}', (2, 9)),
+        ("/a~1b/x~0y/1/k", '"v"', (2, 27)),
+        ("/dup", '{"z": true}', (4, 9)),  # the last duplicate wins, as in json.loads
+    ],
+)
+def test_span_follows_rfc6901(pointer, value_text, line_col):
+    start, end = jsonpos.span(TEXT, pointer)
+    assert TEXT[start:end] == value_text
+    assert jsonpos.line_col(TEXT, start) == line_col
+
+
+def test_nearest_existing_ancestor():
+    offset, found = jsonpos.nearest(TEXT, "/a~1b/x~0y/7/q")
+    assert found == "/a~1b/x~0y" and TEXT[offset] == "["
+    assert jsonpos.span(TEXT, "/missing") is None
+
+
+def test_pointer_round_trip():
+    tokens = ["a/b", "x~y", "0"]
+    assert jsonpos.split_pointer(jsonpos.join_pointer(tokens)) == tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{\n  "c": {\n    "name": "x"\n  }\n}\n',
+        '{\r\n    "c": {\r\n        "name": "x"\r\n    }\r\n}\r\n',
+        '{"c": {"name": "x"}}',
+        '{\n\t"c": {}\n}\n',
+    ],
+    ids=["2 spaces", "CRLF 4 spaces", "one line", "tabs, empty object"],
+)
+def test_edits_keep_style_and_match_the_patch(text):
+    ops = [
+        {"op": "add", "path": "/c/lp", "value": {"initProcessEnabled": True}},
+        {"op": "add", "path": "/c/list", "value": ["a", "b"]},
+        {"op": "replace", "path": "/c/list", "value": ["a", "b", "c"]},
+        {"op": "add", "path": "/c/list/1", "value": "x"},
+        {"op": "remove", "path": "/c/lp"},
+    ]
+    for n in range(1, len(ops) + 1):
+        edited = jsonpos.apply_ops(text, ops[:n])
+        assert json.loads(edited) == jsonpatch.apply_patch(json.loads(text), ops[:n])
+        if "\r\n" in text:
+            assert "\n" not in edited.replace("\r\n", "")
+        if "\n" not in text:
+            assert "\n" not in edited
+
+
+def test_added_member_uses_the_files_indentation():
+    text = '{\n    "c": {\n        "name": "x"\n    }\n}\n'
+    edited = jsonpos.apply_ops(text, [{"op": "add", "path": "/c/lp", "value": {"initProcessEnabled": True}}])
+    assert edited == (
+        '{\n    "c": {\n        "name": "x",\n        "lp": {\n'
+        '            "initProcessEnabled": true\n        }\n    }\n}\n'
+    )
+
+
+def test_removing_first_and_only_members():
+    assert jsonpos.apply_ops('{"a": 1, "b": 2}', [{"op": "remove", "path": "/a"}]) == '{"b": 2}'
+    assert jsonpos.apply_ops('{"a": 1}', [{"op": "remove", "path": "/a"}]) == "{}"
