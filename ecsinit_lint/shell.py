@@ -25,7 +25,7 @@ TRIVIAL = {"echo", "printf", "true", "false", ":", "exit", "return", "wait", "se
            "umask", "ulimit", "unset", "shift", "trap", ".", "source", "test", "[", "[[", "read",
            "local", "readonly", "declare", "break", "continue",
            "cat", "touch", "mkdir", "cp", "mv", "rm", "ln", "ls", "chmod", "chown", "chgrp", "id",
-           "whoami", "date", "hostname", "uname", "pwd", "env", "printenv", "pidof", "grep", "sed",
+           "whoami", "date", "hostname", "uname", "pwd", "printenv", "pidof", "grep", "sed",
            "head", "tail", "wc", "sort", "tee", "mount", "umount", "sysctl", "envsubst"}  # fmt: skip
 
 
@@ -33,15 +33,12 @@ def basename(word: str) -> str:
     return word.rsplit("/", 1)[-1]
 
 
-Source = "tuple[str, int] | None"  # (pointer of the argv element, offset of this text in it)
-
-
 @dataclass
 class Main:
     """The command of a script that becomes (or should become) the main process."""
 
     words: list[str]
-    sources: list  # a Source for each word: where its text sits in the task definition
+    sources: list  # per word: (pointer of its argv element, offset in it), or None if not clean
     exec_offset: int  # offset in the script where `exec ` goes
     execd: bool
 
