@@ -34,7 +34,7 @@ def _variant(spec, case, tmp_path):
     return data, load(str(path), path.read_bytes())
 
 
-@pytest.mark.parametrize(("spec", "case"), _cases())
+@pytest.mark.parametrize(("spec", "case"), list(_cases()))
 def test_case(spec, case, tmp_path):
     data, doc = _variant(spec, case, tmp_path)
     rules = Selection((spec["rule"],)).rules()
