@@ -122,7 +122,9 @@ def check(
             findings, known, stale = baseline.split(findings, baseline.load(baseline_file), baseline_file)
         except InputError as exc:
             _fail_at(exc)
-    fixable = lambda f: applicable(f, configs.for_path(f.file).unsafe_fixes)  # noqa: E731
+    def fixable(f) -> bool:
+        return applicable(f, configs.for_path(f.file).unsafe_fixes)
+
     result = report.Report(findings, errors, files, fixable, sys.stdout.isatty())
     if format.value == "text":
         _report_errors(errors)

@@ -78,7 +78,7 @@ class Settings:
 
     def rules(self, path: str) -> list[Rule]:
         """The rules to run on a file, per-file-ignores applied, each with its options."""
-        rel = self._relative(path)
+        rel = self._relative(path) if self.per_file_ignores else None
         extra = tuple(c for glob, codes in self.per_file_ignores if rel and _matches(rel, glob) for c in codes)
         if extra not in self._rules:
             selected = Selection(self.select, self.ignore + extra).rules()
@@ -86,7 +86,7 @@ class Settings:
         return self._rules[extra]
 
     def excluded(self, path: str) -> bool:
-        rel = self._relative(path)
+        rel = self._relative(path) if self.exclude else None
         return rel is not None and any(_matches(rel, glob) for glob in self.exclude)
 
 
@@ -178,6 +178,7 @@ class Configs:
     def __init__(self, explicit: str | None = None, **overrides):
         self.overrides = {k: v for k, v in overrides.items() if v is not None}
         self.explicit = self._apply(load(explicit, required=True)) if explicit else None
+        self._by_path: dict[str | None, Settings] = {}
         self._by_dir: dict[str, Settings] = {}
         self._by_file: dict[str, Settings | None] = {}
 
@@ -188,8 +189,10 @@ class Configs:
         """The settings for a file (stdin and API findings: from the working directory)."""
         if self.explicit is not None:
             return self.explicit
-        start = os.getcwd() if path in (None, "-") else os.path.dirname(os.path.abspath(path))
-        return self._find(start)
+        if path not in self._by_path:
+            start = os.getcwd() if path in (None, "-") else os.path.dirname(os.path.abspath(path))
+            self._by_path[path] = self._find(start)
+        return self._by_path[path]
 
     def _find(self, directory: str) -> Settings:
         if directory not in self._by_dir:
