@@ -101,11 +101,17 @@ def check(
     format: Format = typer.Option("text", "--format", help="Output format"),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
-    fail_on: Optional[Level] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]"),
+    fail_on: Optional[Level] = typer.Option(
+        None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]"
+    ),
     unsafe_fixes: Optional[bool] = Unsafe,
     config: Optional[str] = Config,
-    baseline_file: Optional[str] = typer.Option(None, "--baseline", help="Do not report the findings recorded in this baseline"),
-    write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Record the findings in this baseline file and exit 0"),
+    baseline_file: Optional[str] = typer.Option(
+        None, "--baseline", help="Do not report the findings recorded in this baseline file"
+    ),
+    write_baseline: Optional[str] = typer.Option(
+        None, "--write-baseline", help="Record the findings in this baseline file and exit 0"
+    ),
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
@@ -116,12 +122,13 @@ def check(
         findings += lint(doc, settings.rules(doc.path))
     if write_baseline:
         _write_baseline(write_baseline, findings, errors)
-    known = stale = 0
+    known, stale = [], 0
     if baseline_file:
         try:
             findings, known, stale = baseline.split(findings, baseline.load(baseline_file), baseline_file)
         except InputError as exc:
             _fail_at(exc)
+
     def fixable(f) -> bool:
         return applicable(f, configs.for_path(f.file).unsafe_fixes)
 

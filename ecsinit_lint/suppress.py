@@ -40,7 +40,7 @@ class Suppression:
         return f"{self.code}:{self.container}" if self.container else self.code
 
     def covers(self, rule: Rule, container: str | None) -> bool:
-        return matches(rule, self.code) and self.container in (None, container)
+        return bool(self.code) and matches(rule, self.code) and self.container in (None, container)
 
     def violation(self, why: str) -> Violation:
         return Violation(self.pointer, f"{ORIGINS[self.origin]} entry `{self.text}` {why}", self.container,
@@ -112,7 +112,7 @@ def of(task) -> list[Suppression]:
 
 def problem(s: Suppression, task) -> str | None:
     """Why an entry can never suppress anything in this task, if it cannot."""
-    if not any(matches(r, s.code) for r in load_rules().values()):
+    if not s.code or not any(matches(r, s.code) for r in load_rules().values()):
         return "names no rule"
     names = [c.name for c in task.containers]
     if s.container is not None and None not in names and s.container not in names:
