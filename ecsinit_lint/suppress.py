@@ -9,7 +9,10 @@
 An entry is a rule code, prefix or name, optionally `:container`. Tags and metadata apply to
 their task definition; a comment applies to the task definition it sits in (one above the
 first task definition, to the first). The loaders put what lies outside the task's data in
-`TaskDef.suppressions`; the linter applies them all in `apply`.
+`TaskDef.suppressions`; the linter applies them all in `apply`:
+
+    task.suppressions += from_metadata(resource.get("Metadata"), "/Resources/Td/Metadata")  # CloudFormation
+    attach_comments(doc, from_comments((line, comment) for …))  # YAML, once doc.tasks are built
 """
 
 from __future__ import annotations
