@@ -204,3 +204,10 @@ def test_jsonschema_and_toml_are_imported_only_for_a_config(tmp_path, with_confi
     loaded = proc.stdout.splitlines()[-1]
     expected = ["jsonschema", "tomllib" if sys.version_info >= (3, 11) else "tomli"] if with_config else []
     assert loaded == str(expected)
+
+
+def test_stdin_takes_the_config_of_the_working_directory(tmp_path, monkeypatch):
+    write(tmp_path / ".ecsinit-lint.toml", 'ignore = ["INIT001"]\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["check", "-"], input=json.dumps(NO_INIT))
+    assert (result.exit_code, result.stdout) == (0, "No findings in 1 file\n")
