@@ -12,7 +12,8 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__, report
+from . import __version__, baseline, report
+from .config import ConfigError, Configs
 from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
 from .registry import Selection, load_rules
@@ -40,17 +41,25 @@ class Level(str, enum.Enum):
 Paths = typer.Argument(..., help="Files or directories (.json files are linted), or - for stdin")
 Select = typer.Option(None, "--select", help="Rules to run: codes, prefixes or names (comma-separated)")
 Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or names (comma-separated)")
-Unsafe = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe")
+Unsafe = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe", show_default=False)
+Config = typer.Option(None, "--config", help="Configuration file to use instead of the one found upward from each file")
 
 
-def _selection(select, ignore) -> Selection:
-    def split(values):
-        return tuple(s for v in values or () for s in v.split(",") if s.strip())
+def _selectors(values) -> tuple[str, ...] | None:
+    """The comma-separated selectors of a repeated option, None when it was not given."""
+    found = tuple(s for v in values or () for s in v.split(",") if s.strip())
+    unknown = Selection(found, ()).unknown()
+    if unknown:
+        _fail(f"unknown rule selector: {', '.join(unknown)} (see `ecsinit-lint rules`)")
+    return found or None
 
-    sel = Selection(split(select) or ("ALL",), split(ignore))
-    if sel.unknown():
-        _fail(f"unknown rule selector: {', '.join(sel.unknown())} (see `ecsinit-lint rules`)")
-    return sel
+
+def _configs(config, select, ignore, **overrides) -> Configs:
+    """The configuration files, with the CLI flags given overriding them."""
+    try:
+        return Configs(config, select=_selectors(select), ignore=_selectors(ignore), **overrides)
+    except InputError as exc:
+        _fail_at(exc)
 
 
 def _fail(message: str):
@@ -58,17 +67,27 @@ def _fail(message: str):
     raise typer.Exit(2)
 
 
-def _documents(paths, errors):
-    """(raw bytes, document) for each input that holds a task definition."""
-    for path in expand(paths):
-        try:
-            raw = read(path)
-            doc = load(path, raw)
-        except InputError as exc:
-            errors.append(exc)
-            continue
-        if doc is not None:
-            yield raw, doc
+def _fail_at(exc: InputError):
+    typer.echo(f"{exc.path}:{exc.line}:{exc.column}: error: {exc.message}", err=True)
+    raise typer.Exit(2)
+
+
+def _documents(paths, errors, configs: Configs):
+    """(raw bytes, document, settings) for each input that holds a task definition; the
+    directory walks skip what the configuration excludes."""
+    try:
+        for path in expand(paths, skip=lambda p: configs.for_path(p).excluded(p)):
+            settings = configs.for_path(path)
+            try:
+                raw = read(path)
+                doc = load(path, raw)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            if doc is not None:
+                yield raw, doc, settings
+    except ConfigError as exc:
+        _fail_at(exc)
 
 
 def _report_errors(errors) -> None:
@@ -82,23 +101,61 @@ def check(
     format: Format = typer.Option("text", "--format", help="Output format"),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
-    fail_on: Level = typer.Option(Level.error, "--fail-on", help="Lowest severity that makes the exit status 1"),
-    unsafe_fixes: bool = Unsafe,
+    fail_on: Optional[Level] = typer.Option(
+        None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]"
+    ),
+    unsafe_fixes: Optional[bool] = Unsafe,
+    config: Optional[str] = Config,
+    baseline_file: Optional[str] = typer.Option(
+        None, "--baseline", help="Do not report the findings recorded in this baseline file"
+    ),
+    write_baseline: Optional[str] = typer.Option(
+        None, "--write-baseline", help="Record the findings in this baseline file and exit 0"
+    ),
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
-    rules = _selection(select, ignore).rules()
+    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
     findings, files = [], 0
-    for _, doc in _documents(paths, errors):
+    for _, doc, settings in _documents(paths, errors, configs):
         files += 1
-        findings += lint(doc, rules)
-    result = report.Report(findings, errors, files, lambda f: applicable(f, unsafe_fixes), sys.stdout.isatty())
+        findings += lint(doc, settings.rules(doc.path))
+    if write_baseline:
+        _write_baseline(write_baseline, findings, errors)
+    known, stale = [], 0
+    if baseline_file:
+        try:
+            findings, known, stale = baseline.split(findings, baseline.load(baseline_file), baseline_file)
+        except InputError as exc:
+            _fail_at(exc)
+
+    def fixable(f) -> bool:
+        return applicable(f, configs.for_path(f.file).unsafe_fixes)
+
+    result = report.Report(findings, errors, files, fixable, sys.stdout.isatty())
     if format.value == "text":
         _report_errors(errors)
     typer.echo(report.FORMATS[format.value](result), nl=False)
+    if baseline_file:
+        typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
     if errors:
         raise typer.Exit(2)
-    raise typer.Exit(1 if any(f.at_least(fail_on.value) for f in findings) else 0)
+    raise typer.Exit(1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _write_baseline(path: str, findings, errors) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(baseline.dumps(findings, path))
+    except OSError as exc:
+        _fail_at(InputError(path, f"not written: {exc.strerror or exc}"))
+    _report_errors(errors)
+    typer.echo(f"wrote {_count(len(findings), 'finding')} to {path}", err=True)
+    raise typer.Exit(2 if errors else 0)
 
 
 @app.command(name="fix")
@@ -108,18 +165,20 @@ def fix_command(
     write: bool = typer.Option(False, "--write", help="Rewrite the files in place"),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
-    unsafe_fixes: bool = Unsafe,
+    unsafe_fixes: Optional[bool] = Unsafe,
+    config: Optional[str] = Config,
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
-    rules = _selection(select, ignore).rules()
+    configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
     changed = remaining = 0
-    for raw, doc in _documents(paths, errors):
+    for raw, doc, settings in _documents(paths, errors, configs):
+        rules = settings.rules(doc.path)
         try:
-            fixed, done = fix(doc, rules, unsafe_fixes)
+            fixed, done = fix(doc, rules, settings.unsafe_fixes)
             if write and done:
                 write_atomic(doc.path, raw, fixed.edited([]))
         except FixError as exc:

@@ -1,11 +1,15 @@
-"""Run the selected rules over a document and stamp each violation into a Finding."""
+"""Run the selected rules over a document, stamp each violation into a Finding, and drop the
+findings the document's own suppressions cover (reporting those that cover none as SUP001)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .registry import SEVERITIES, Fix, Rule, Selection
+from . import suppress
+from .registry import SEVERITIES, Fix, Rule, Selection, Violation
 from .sources import Document
+
+UNUSED = "SUP001"
 
 
 @dataclass(frozen=True)
@@ -32,16 +36,21 @@ class Finding:
         return data
 
 
+def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:
+    line, column = v.position or doc.locate(v.pointer)
+    return Finding(rule.code, rule.name, rule.severity, v.message, doc.path, line, column,
+                   v.pointer, task.label, v.container, v.fix)  # fmt: skip
+
+
 def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
     findings = []
+    unused_rule = next((r for r in rules if r.code == UNUSED), None)
     for task in doc.tasks:
-        for rule in rules:
-            for v in rule.check(task):
-                line, column = doc.locate(v.pointer)
-                findings.append(
-                    Finding(rule.code, rule.name, rule.severity, v.message, doc.path, line, column,
-                            v.pointer, task.label, v.container, v.fix)  # fmt: skip
-                )
+        found = [_stamp(doc, task, rule, v) for rule in rules for v in rule.run(task)]
+        kept, unused = suppress.apply(task, found, rules)
+        findings += kept
+        if unused_rule is not None:
+            findings += [_stamp(doc, task, unused_rule, s.violation("suppresses nothing")) for s in unused]
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
     return findings
 

@@ -109,6 +109,9 @@ class TaskDef(Node):
 
     label: str | None = None  # family, CloudFormation logical id or Terraform address
     containers: list[Container] = field(default_factory=list)
+    # What the loaders find outside `data` (suppress.py): describe output tags, CloudFormation
+    # Metadata, YAML comments. Tags inside `data` are read from it.
+    suppressions: list = field(default_factory=list)
 
     @classmethod
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 SEVERITIES = ("info", "warning", "error")
@@ -26,6 +26,7 @@ class Violation:
     message: str  # one sentence, no trailing period
     container: str | None = None
     fix: Fix | None = None
+    position: tuple[int, int] | None = None  # line and column, for text no pointer reaches (a YAML comment)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,17 @@ class Rule:
     fixable: str  # "never", "sometimes" or "always"
     check: Callable[..., Iterable[Violation]] = field(compare=False)
     module: str = ""
+    options: dict = field(default_factory=dict, compare=False)  # option name -> JSON Schema
+    values: dict = field(default_factory=dict, compare=False)  # the options in effect
+
+    def run(self, task) -> Iterable[Violation]:
+        """The rule's violations in a task; a rule with options receives their values."""
+        return self.check(task, self.values) if self.options else self.check(task)
+
+    def configured(self, values: dict) -> Rule:
+        """This rule with option values (validated by config.py) over the schema's defaults."""
+        defaults = {name: schema.get("default") for name, schema in self.options.items()}
+        return replace(self, values={**defaults, **values})
 
     @property
     def doc(self) -> str:
@@ -51,12 +63,17 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: str, fixable: str = "never"):
-    """Register `check(task) -> Iterable[Violation]` as the rule CODE."""
+def rule(code: str, name: str, severity: str, fixable: str = "never", options: dict | None = None):
+    """Register `check(task) -> Iterable[Violation]` as the rule CODE.
+
+    `options` maps each option name (kebab-case, as written in the config) to a JSON Schema with a
+    `default`; the rule's check then takes `(task, values)`, `values` holding every option.
+    """
     assert severity in SEVERITIES and fixable in ("never", "sometimes", "always")
+    assert all("default" in schema for schema in (options or {}).values())
 
     def register(check):
-        RULES[code] = Rule(code, name, severity, fixable, check, check.__module__)
+        RULES[code] = Rule(code, name, severity, fixable, check, check.__module__, options or {}).configured({})
         return check
 
     return register

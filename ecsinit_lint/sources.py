@@ -6,9 +6,9 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from . import jsonpos
+from . import jsonpos, suppress
 from .model import Container, TaskDef
 
 MAX_BYTES = 32 * 1024 * 1024  # a task definition is at most 64 KiB; a Terraform plan can be large
@@ -88,6 +88,7 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
         if isinstance(inner, dict) and isinstance(inner.get("containerDefinitions"), list):
             ptr = "/" + wrapper
             task = TaskDef.build(inner, ptr, "camel", ptr + "/containerDefinitions", inner["containerDefinitions"])
+            task.suppressions += suppress.from_tags(data.get("tags"), "/tags")  # the live revision's tags
             return "describe", [task]
     if _is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
         task = TaskDef({}, "", "camel")
@@ -149,14 +150,15 @@ def read(path: str) -> bytes:
         raise InputError(path, exc.strerror or str(exc)) from None
 
 
-def expand(paths: list[str]) -> Iterator[str]:
-    """Files to lint: given files as they are, directories walked for the suffixes in LOADERS."""
+def expand(paths: list[str], skip: Callable[[str], bool] = lambda path: False) -> Iterator[str]:
+    """Files to lint: given files as they are, directories walked for the suffixes in LOADERS,
+    leaving out the files and directories `skip` names (the configuration's `exclude`)."""
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             yield path
             continue
         for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not skip(os.path.join(root, d)))
             for name in sorted(files):
-                if os.path.splitext(name)[1].lower() in LOADERS:
+                if os.path.splitext(name)[1].lower() in LOADERS and not skip(os.path.join(root, name)):
                     yield os.path.join(root, name)

@@ -24,6 +24,13 @@ Use instead:
  "linuxParameters": {"initProcessEnabled": true}}
 ```
 
+## Options
+`extra-inits` (list of strings, default none): argv[0] values that start your own init, such as
+an entrypoint script that execs tini, or a supervisor ecsinit-lint does not know. An entry with
+a `/` matches argv[0] exactly; one without matches its file name. For example, in
+`[tool.ecsinit-lint.rules.INIT001]`: `extra-inits = ["/usr/local/bin/entrypoint.sh", "s6-svscan"]`.
+Name only programs that forward SIGTERM and reap orphans while they run as PID 1.
+
 ## Fix and its safety
 Safe: sets `linuxParameters.initProcessEnabled` to `true`, creating `linuxParameters` if needed
 and keeping its other keys. Docker then runs tini as PID 1, which forwards signals and reaps.
@@ -34,17 +41,28 @@ pid1-facts §1 (kernel rule, Zabbix report), §2 (the flag, pidMode, Windows), �
 
 from ecsinit_lint.checks import init_state, label, launch, linux_containers
 from ecsinit_lint.registry import Fix, Violation, rule
+from ecsinit_lint.shell import basename
+
+OPTIONS = {
+    "extra-inits": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": []},
+}
 
 
-@rule("INIT001", "missing-init-process", "error", fixable="always")
-def check(task):
+def _own_init(argv: list[str] | None, extra_inits: list[str]) -> bool:
+    if not argv:
+        return False
+    return any(argv[0] == name if "/" in name else basename(argv[0]) == name for name in extra_inits)
+
+
+@rule("INIT001", "missing-init-process", "error", fixable="always", options=OPTIONS)
+def check(task, options):
     if task.pid_mode in ("task", "host"):
         return
     for c in linux_containers(task):
         if init_state(c) is not False:
             continue
         started = launch(c)
-        if started is not None and started.pid1 is not None:
+        if started is not None and started.pid1 is not None or _own_init(c.argv, options["extra-inits"]):
             continue
         params = c.get("linuxParameters")
         if isinstance(params, dict):

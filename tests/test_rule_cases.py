@@ -1,5 +1,6 @@
 """Drive every rule's case file: a base task definition, JSON Patch variants, the codes each
-variant must raise, and (`fixed`) the patch that `fix` must amount to."""
+variant must raise, (`fixed`) the patch that `fix` must amount to, and (`options`) the rule's
+option values for the variant."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def _variant(spec, case, tmp_path):
 @pytest.mark.parametrize(("spec", "case"), list(_cases()))
 def test_case(spec, case, tmp_path):
     data, doc = _variant(spec, case, tmp_path)
-    rules = Selection((spec["rule"],)).rules()
+    rules = [r.configured(case.get("options", {})) for r in Selection((spec["rule"],)).rules()]
     assert [f.code for f in lint(doc, rules)] == case["expect"]
     if "fixed" in case:
         fixed, done = fix(doc, rules, unsafe=case.get("unsafe", False))
