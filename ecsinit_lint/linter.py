@@ -35,11 +35,15 @@ class Finding:
 def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
     findings = []
     for task in doc.tasks:
+        found = {rule.code: list(rule.check(task)) for rule in rules}
         for rule in rules:
-            for v in rule.check(task):
+            merged = {v.container for v in found.get(rule.merged_into, ())}
+            for v in found[rule.code]:
+                if v.container in merged:
+                    continue
                 line, column = doc.locate(v.pointer)
                 findings.append(
-                    Finding(rule.code, rule.name, rule.severity, v.message, doc.path, line, column,
+                    Finding(rule.code, rule.name, v.severity or rule.severity, v.message, doc.path, line, column,
                             v.pointer, task.label, v.container, v.fix)  # fmt: skip
                 )
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))

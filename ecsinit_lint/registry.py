@@ -26,6 +26,7 @@ class Violation:
     message: str  # one sentence, no trailing period
     container: str | None = None
     fix: Fix | None = None
+    severity: str | None = None  # a lesser level than the rule's for this case ("info" for a hint)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Rule:
     fixable: str  # "never", "sometimes" or "always"
     check: Callable[..., Iterable[Violation]] = field(compare=False)
     module: str = ""
+    merged_into: str | None = None  # a rule whose finding for the same container says this one's
 
     @property
     def doc(self) -> str:
@@ -51,12 +53,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: str, fixable: str = "never"):
-    """Register `check(task) -> Iterable[Violation]` as the rule CODE."""
+def rule(code: str, name: str, severity: str, fixable: str = "never", merged_into: str | None = None):
+    """Register `check(task) -> Iterable[Violation]` as the rule CODE. With `merged_into`, the
+    linter drops this rule's violation for a container when that rule, also selected, reports
+    the same container: its message carries both, so a user suppresses one finding, not two."""
     assert severity in SEVERITIES and fixable in ("never", "sometimes", "always")
 
     def register(check):
-        RULES[code] = Rule(code, name, severity, fixable, check, check.__module__)
+        RULES[code] = Rule(code, name, severity, fixable, check, check.__module__, merged_into)
         return check
 
     return register

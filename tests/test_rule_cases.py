@@ -1,5 +1,6 @@
 """Drive every rule's case file: a base task definition, JSON Patch variants, the codes each
-variant must raise, and (`fixed`) the patch that `fix` must amount to."""
+variant must raise, and (`fixed`) the patch that `fix` must amount to. A case runs the file's
+rule alone unless it lists the rules to run (`select`), as rules that merge findings need."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def _variant(spec, case, tmp_path):
 @pytest.mark.parametrize(("spec", "case"), _cases())
 def test_case(spec, case, tmp_path):
     data, doc = _variant(spec, case, tmp_path)
-    rules = Selection((spec["rule"],)).rules()
+    rules = Selection(tuple(case.get("select", [spec["rule"]]))).rules()
     assert [f.code for f in lint(doc, rules)] == case["expect"]
     if "fixed" in case:
         fixed, done = fix(doc, rules, unsafe=case.get("unsafe", False))
