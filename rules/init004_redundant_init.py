@@ -26,11 +26,12 @@ Use instead: one init, Docker's:
 or keep tini and make it a subreaper: `"entryPoint": ["tini", "-s", "--"]`.
 
 ## Fix and its safety
-Unsafe, and only when the init is the argv's first element: for tini without `-s`, adds `-s`
-after it; otherwise drops the init and its options, keeping the rest of the argv (`entryPoint`
-becomes the whole argv). Unsafe because the inits differ in what they signal: dumb-init sends
-the signal to the child's whole process group and may rewrite it (`-r`), catatonit and tini
-with `-g` signal the group too, while Docker's tini signals only its child.
+Unsafe, and only when the init is the argv's first element. For tini without `-s`: adds `-s`
+after it, so that it reaps as a subreaper and stops warning (tini with `-s` is left as the
+author chose it). For dumb-init and catatonit: drops the init and its options, keeping the
+rest of the argv (`entryPoint` becomes the whole argv). Unsafe because the inits differ in what
+they signal: dumb-init sends the signal to the child's whole process group and may rewrite it
+(`-r`), catatonit with `-g` signals the group too, while Docker's tini signals only its child.
 
 ## Sources
 pid1-facts §2 (the flag prepends docker-init, tini), §7 (inits in argv[0]; tini `-s`).
@@ -58,7 +59,11 @@ def check(task):
         else:
             message = f"`{tool}` runs as PID 2 of {label(c)} under the init that initProcessEnabled adds: one of the two inits is redundant"
         direct = started.argv[0] == "/dev/init" or FORWARDING_INITS.get(basename(started.argv[0])) == tool
-        fix = (_add_subreaper(c) if blind else _drop_init(c, started)) if direct else None
+        fix = None
+        if direct and blind:
+            fix = _add_subreaper(c)
+        elif direct and tool != "tini":  # tini with -s is the author's deliberate choice
+            fix = _drop_init(c, started)
         yield Violation(c.argv_pointers()[0], message, c.name, fix)
 
 

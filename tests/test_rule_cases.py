@@ -1,5 +1,5 @@
 """Drive every rule's case file: a base task definition, JSON Patch variants, the codes each
-variant must raise, and (`fixed`) the patch that `fix` must amount to. A case runs the file's
+variant must raise, and (`fixed`) the patch that `fix` must amount to (`[]`: nothing to fix). A case runs the file's
 rule alone unless it lists the rules to run (`select`), as rules that merge findings need."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_case(spec, case, tmp_path):
     assert [f.code for f in lint(doc, rules)] == case["expect"]
     if "fixed" in case:
         fixed, done = fix(doc, rules, unsafe=case.get("unsafe", False))
-        assert done, "the fix did not apply"
+        assert bool(done) == bool(case["fixed"]), "`fixed: []` means no fix applies"
         assert fixed.data == jsonpatch.apply_patch(data, case["fixed"])
         again, more = fix(fixed, rules, unsafe=case.get("unsafe", False))
         assert not more and again.text == fixed.text, "fixing twice changed something"
