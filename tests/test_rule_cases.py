@@ -1,6 +1,7 @@
 """Drive every rule's case file: a base task definition, JSON Patch variants, the codes each
 variant must raise, and (`fixed`) the patch that `fix` must amount to (`[]`: nothing to fix). A case runs the file's
-rule alone unless it lists the rules to run (`select`), as rules that merge findings need."""
+rule alone unless it lists the rules to run (`select`), as rules that merge findings need;
+`severity` lists the findings' levels where a rule reports more than one."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def _variant(spec, case, tmp_path):
 def test_case(spec, case, tmp_path):
     data, doc = _variant(spec, case, tmp_path)
     rules = Selection(tuple(case.get("select", [spec["rule"]]))).rules()
-    assert [f.code for f in lint(doc, rules)] == case["expect"]
+    findings = lint(doc, rules)
+    assert [f.code for f in findings] == case["expect"]
+    if "severity" in case:
+        assert [f.severity for f in findings] == case["severity"]
     if "fixed" in case:
         fixed, done = fix(doc, rules, unsafe=case.get("unsafe", False))
         assert bool(done) == bool(case["fixed"]), "`fixed: []` means no fix applies"
