@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .model import Container, TaskDef, is_unknown, known_str_list
-from .shell import SHELLS, Launch, analyse, basename
+from .shell import BUILTINS, SHELLS, Launch, analyse, basename, programs
 
 
 def linux_containers(task: TaskDef) -> Iterator[Container]:
@@ -77,13 +77,17 @@ def without_init(task: TaskDef, c: Container) -> bool:
 
 
 def health_probe(c: Container) -> str | None:
-    """The health check's probe when it forks children a timeout can orphan: a `CMD-SHELL`
-    script, or a `CMD` that runs a shell or a `.sh` script (`["CMD", "curl", …]` forks none)."""
+    """The health check's kind when its probe forks children that a timeout can orphan: a
+    `CMD-SHELL` script that runs a program (not only builtins such as `echo`), or a `CMD` that
+    runs a shell or a `.sh` script (`["CMD", "curl", …]` is the probe itself and forks none)."""
     check = c.child("healthCheck")
     command = known_str_list(check.get("command")) if check else None
     if not command or len(command) < 2:
         return None
-    if command[0] == "CMD-SHELL" or (command[0] == "CMD" and (basename(command[1]) in SHELLS or command[1].endswith(".sh"))):
+    if command[0] == "CMD-SHELL":
+        names = programs(" ".join(command[1:]))
+        return command[0] if names and any(n not in BUILTINS for n in names) else None
+    if command[0] == "CMD" and (basename(command[1]) in SHELLS or command[1].endswith(".sh")):
         return command[0]
     return None
 

@@ -251,6 +251,33 @@ def _trap_action(node) -> str | None:
     return None
 
 
+# Commands every POSIX shell runs itself, without forking a process.
+BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[", "set", "export",
+            "cd", "read", "shift", "unset", "umask", "ulimit", "trap", "wait", "kill", "local"}  # fmt: skip
+
+
+def programs(text: str) -> list[str] | None:
+    """The command names a script runs, in any position (conditions, pipelines, command
+    substitutions); None when it does not parse."""
+    try:
+        nodes = parse(text)
+    except Exception:  # bashlex raises many kinds; each means "cannot tell"
+        return None
+    names: list[str] = []
+
+    def visit(node):
+        if node.kind == "command" and (words := _words(node)):
+            names.append(words[0].word)
+        for value in vars(node).values():
+            for child in value if isinstance(value, list) else [value]:
+                if hasattr(child, "kind"):
+                    visit(child)
+
+    for node in nodes:
+        visit(node)
+    return names
+
+
 def parse(text: str):
     import bashlex  # lazily: only containers with a shell script pay for it
 

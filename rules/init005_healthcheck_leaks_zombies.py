@@ -2,7 +2,8 @@
 
 ## What it does
 Flags a Linux container with a `healthCheck` whose probe forks children (a `CMD-SHELL`
-script, or a `CMD` that runs a shell or a `.sh` script) and no init: `initProcessEnabled` is
+script that runs a program, not only builtins such as `echo`; or a `CMD` that runs a shell or
+a `.sh` script) and no init: `initProcessEnabled` is
 not `true`, no init or supervisor starts the argv, and the main process is PID 1 (an argv
 whose `sh -c` layer may stay PID 1 is not flagged: a shell waits for any child).
 Reported once per container: when INIT001 (missing-init-process) is selected and fires for the
@@ -12,7 +13,8 @@ finding to fix or suppress. With INIT001 ignored, this rule reports on its own.
 ## Why is this bad?
 Docker runs each probe with `exec` inside the container and kills it when it exceeds the
 `timeout`. The probe's children are orphaned and re-parented to the container's PID 1; a main
-process that never `wait`s for them leaves them as zombies, one batch per timed-out probe,
+process that waits only for its own children (most programs; process managers such as nginx's
+master that wait for any child are the exception) leaves them as zombies, one batch per timed-out probe,
 until the PID table fills and `fork` fails. MinIO users counted 815 zombies from
 `healthcheck.sh`; crate/docker-crate#113 is the same failure.
 
@@ -44,5 +46,6 @@ def check(task):
     for c in linux_containers(task):
         if probes_leak(task, c):
             message = (f"the children of any `{health_probe(c)}` health-check probe of {label(c)} that times out "
-                       f"become zombies: its PID 1 is the main process, which does not reap them")  # fmt: skip
+                       f"become zombies: its PID 1 is the main process, which reaps them only if it waits for every "
+                       f"child, and most programs wait only for their own")  # fmt: skip
             yield Violation(c.ptr("healthCheck"), message, c.name)

@@ -57,8 +57,8 @@ def check(task):
             fix = Fix(f"Set stopTimeout to {clamped}", replace_fix(c, pointer, value, clamped))
             yield Violation(pointer, message, c.name, fix)
         elif value < SHORT:
-            yield Violation(pointer, f"{label(c)} gets only {value} s between SIGTERM and SIGKILL: too short to drain "
-                                     f"connections or flush buffers", c.name, severity="info")  # fmt: skip
+            yield Violation(pointer, f"{label(c)} gets only {value} s between SIGTERM and SIGKILL: likely too short "
+                                     f"to drain connections or flush buffers", c.name, severity="info")  # fmt: skip
         elif platform == "ec2" and value > LONG:
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)}: every deploy, scale-in and drain may wait "
                                      f"{value // 60} min for it to stop", c.name, severity="info")  # fmt: skip
