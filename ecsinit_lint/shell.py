@@ -3,6 +3,7 @@ main process at the end of the chain (design.md "Shell analysis"; pid1-facts §3
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -278,10 +279,12 @@ def programs(text: str) -> list[str] | None:
     return names
 
 
-def parse(text: str):
+@functools.lru_cache(maxsize=256)
+def parse(text: str) -> tuple:
+    """The script's parse trees, cached: every rule asks about the same scripts (read only)."""
     import bashlex  # lazily: only containers with a shell script pay for it
 
-    return bashlex.parse(text)
+    return tuple(bashlex.parse(text))
 
 
 def _judge(script: Script) -> None:

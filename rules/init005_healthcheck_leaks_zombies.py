@@ -45,7 +45,7 @@ from ecsinit_lint.registry import Violation, rule
 def check(task):
     for c in linux_containers(task):
         if probes_leak(task, c):
-            message = (f"the children of any `{health_probe(c)}` health-check probe of {label(c)} that times out "
-                       f"become zombies: its PID 1 is the main process, which reaps them only if it waits for every "
-                       f"child, and most programs wait only for their own")  # fmt: skip
+            message = (f"the children of any `{health_probe(c)}` health-check probe of {label(c)} that times out are "
+                       f"left to its PID 1, the main process, and stay zombies unless it waits for every child "
+                       f"(most programs wait only for their own)")  # fmt: skip
             yield Violation(c.ptr("healthCheck"), message, c.name)
