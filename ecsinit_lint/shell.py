@@ -3,7 +3,6 @@ main process at the end of the chain (design.md "Shell analysis"; pid1-facts §3
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -252,39 +251,10 @@ def _trap_action(node) -> str | None:
     return None
 
 
-# Commands every POSIX shell runs itself, without forking a process.
-BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[", "set", "export",
-            "cd", "read", "shift", "unset", "umask", "ulimit", "trap", "wait", "kill", "local"}  # fmt: skip
-
-
-def programs(text: str) -> list[str] | None:
-    """The command names a script runs, in any position (conditions, pipelines, command
-    substitutions); None when it does not parse."""
-    try:
-        nodes = parse(text)
-    except Exception:  # bashlex raises many kinds; each means "cannot tell"
-        return None
-    names: list[str] = []
-
-    def visit(node):
-        if node.kind == "command" and (words := _words(node)):
-            names.append(words[0].word)
-        for value in vars(node).values():
-            for child in value if isinstance(value, list) else [value]:
-                if hasattr(child, "kind"):
-                    visit(child)
-
-    for node in nodes:
-        visit(node)
-    return names
-
-
-@functools.lru_cache(maxsize=256)
-def parse(text: str) -> tuple:
-    """The script's parse trees, cached: every rule asks about the same scripts (read only)."""
+def parse(text: str):
     import bashlex  # lazily: only containers with a shell script pay for it
 
-    return tuple(bashlex.parse(text))
+    return bashlex.parse(text)
 
 
 def _judge(script: Script) -> None:
@@ -346,6 +316,33 @@ def _word_source(script: Script, word):
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" and raw[1:-1] == word.word:
         return script.source[0], script.source[1] + start + 1
     return None
+
+
+# Commands every POSIX shell runs itself, without forking a process.
+BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[", "set", "export",
+            "cd", "read", "shift", "unset", "umask", "ulimit", "trap", "wait", "kill", "local"}  # fmt: skip
+
+
+def programs(text: str) -> list[str] | None:
+    """The command names a script runs, in any position (conditions, pipelines, command
+    substitutions); None when it does not parse."""
+    try:
+        nodes = parse(text)
+    except Exception:  # bashlex raises many kinds; each means "cannot tell"
+        return None
+    names: list[str] = []
+
+    def visit(node):
+        if node.kind == "command" and (words := _words(node)):
+            names.append(words[0].word)
+        for value in vars(node).values():
+            for child in value if isinstance(value, list) else [value]:
+                if hasattr(child, "kind"):
+                    visit(child)
+
+    for node in nodes:
+        visit(node)
+    return names
 
 
 # ---- su and runuser -------------------------------------------------------------------------
