@@ -74,7 +74,7 @@ def pid1(argv: list[str]):
     """Run argv as PID 1 of a new PID namespace; yield (host pid of PID 1, its stderr file).
     The namespace is SIGKILLed on exit (the kernel then kills every process in it)."""
     with open(os.devnull, "wb") as null, subprocess.Popen(
-        ["unshare", "--pid", "--fork", "--mount-proc", *argv], stdout=null, stderr=subprocess.PIPE
+        ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *argv], stdout=null, stderr=subprocess.PIPE
     ) as unshare:
         try:
             first = _wait_for(lambda: _children(unshare.pid), 5)
@@ -184,3 +184,20 @@ def test_timed_out_probe_leaves_zombies(argv):
         leaked = zombies_once_exited(pid, "sleep\x000.5\x00")
     assert (_lint(argv, PROBE) == ["INIT005"]) == (leaked >= 3)
     assert leaked in (0, 3)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["busybox", "init"], id="busybox init (Alpine's /sbin/init)"),
+        pytest.param(["/lib/systemd/systemd"], id="systemd"),
+    ],
+)
+def test_pid1_only_program_dies_under_an_init(argv):
+    """INIT002: with initProcessEnabled, Docker's tini is PID 1 and the argv's init runs as its
+    child, where it refuses to start: the container exits at once, with an error status."""
+    if not shutil.which(argv[0]):
+        pytest.skip(f"{argv[0]} is not installed")
+    started = subprocess.run(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "tini", "--", *argv],
+                             capture_output=True, timeout=10)  # fmt: skip
+    assert started.returncode != 0
