@@ -9,8 +9,9 @@ s6-overlay's `/init` or systemd (`/sbin/init`, `/usr/sbin/init`, `/lib/systemd/s
 ## Why is this bad?
 The flag makes Docker start its own init (tini) as PID 1 with the argv as its child, so the
 argv's init is PID 2. s6-overlay refuses to start ("s6-overlay-suexec: fatal: can only run as
-pid 1", just-containers/s6-overlay#535 on ECS Fargate) and systemd does not run as a system
-manager: the container exits at once, and an essential one stops the task. Both already reap
+pid 1", just-containers/s6-overlay#535 on ECS Fargate), systemd does not run as a system
+manager, and busybox's init (Alpine's `/sbin/init`) dies with "must be run as PID 1": the
+container exits at once, and an essential one stops the task. Both already reap
 orphans and handle the stop signal, so Docker's init adds nothing.
 
 ## Example
@@ -29,7 +30,7 @@ Safe: sets `initProcessEnabled` to `false`. The argv's init runs as PID 1, as it
 
 ## Sources
 pid1-facts §2 (the flag prepends docker-init; it breaks s6-overlay and systemd), §7 (s6-overlay
-and systemd must be PID 1).
+and systemd must be PID 1); tests/test_init_kernel.py runs systemd and busybox init under tini.
 """
 
 from ecsinit_lint.checks import init_state, label, launch, linux_containers, replace_fix
@@ -47,7 +48,7 @@ def check(task):
         if init_state(c) is not True or started is None or started.pid1 not in MUST_BE_PID1:
             continue
         pointer = c.ptr("linuxParameters", "initProcessEnabled")
-        message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but {started.pid1} "
-                   f"(`{started.main[0] if started.main else started.argv[0]}`) must be PID 1 and will not start")  # fmt: skip
+        message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but `{started.main[0]}` must itself "
+                   f"be PID 1 and will not start under it")  # fmt: skip
         fix = Fix("Set linuxParameters.initProcessEnabled to false", replace_fix(c, pointer, True, False))
         yield Violation(pointer, message, c.name, fix)

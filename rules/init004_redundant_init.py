@@ -34,7 +34,9 @@ they signal: dumb-init sends the signal to the child's whole process group and m
 (`-r`), catatonit with `-g` signals the group too, while Docker's tini signals only its child.
 
 ## Sources
-pid1-facts §2 (the flag prepends docker-init, tini), §7 (inits in argv[0]; tini `-s`).
+pid1-facts §2 (the flag prepends docker-init, tini), §7 (inits in argv[0]; tini `-s`);
+tests/test_init_kernel.py: tini below a PID 1 that does not reap warns and leaves every orphan
+a zombie, with `-s` none; below another tini, the outer one reaps.
 """
 
 from ecsinit_lint.checks import init_state, label, launch, linux_containers

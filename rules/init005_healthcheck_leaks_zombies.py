@@ -34,7 +34,9 @@ No fix of its own: INIT001's safe fix (`initProcessEnabled: true`) cures both.
 
 ## Sources
 pid1-facts §5 (reaping; health checks: crate/docker-crate#113, minio#6974), §1 (orphans are
-re-parented to PID 1), §2 (the flag, pidMode).
+re-parented to PID 1), §2 (the flag, pidMode); tests/test_init_kernel.py kills a forking probe
+entered with `nsenter`: its children stay zombies under an app as PID 1, not under tini or a
+shell that stays PID 1.
 """
 
 from ecsinit_lint.checks import health_probe, label, linux_containers, probes_leak
