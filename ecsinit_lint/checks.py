@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .model import Container, TaskDef, is_unknown, known_str_list
-from .shell import BUILTINS, SHELLS, Launch, analyse, basename, programs
+from .model import Container, TaskDef, is_unknown
+from .shell import Launch, analyse
 
 
 def linux_containers(task: TaskDef) -> Iterator[Container]:
@@ -65,39 +65,3 @@ def where(c: Container, started: Launch, script) -> str:
         if s.source:
             return s.source[0]
     return c.argv_pointers()[0]
-
-
-def without_init(task: TaskDef, c: Container) -> bool:
-    """The container's PID 1 is its own main process: no initProcessEnabled, no init or supervisor
-    in the argv, and a PID namespace of its own (pidMode `task` or `host` shares one)."""
-    if task.pid_mode in ("task", "host") or init_state(c) is not False:
-        return False
-    started = launch(c)
-    return started is None or started.pid1 is None
-
-
-def health_probe(c: Container) -> str | None:
-    """The health check's kind when its probe forks children that a timeout can orphan: a
-    `CMD-SHELL` script that runs a program (not only builtins such as `echo`), or a `CMD` that
-    runs a shell or a `.sh` script (`["CMD", "curl", …]` is the probe itself and forks none)."""
-    check = c.child("healthCheck")
-    command = known_str_list(check.get("command")) if check else None
-    if not command or len(command) < 2:
-        return None
-    if command[0] == "CMD-SHELL":
-        names = programs(" ".join(command[1:]))
-        return command[0] if names and any(n not in BUILTINS for n in names) else None
-    if command[0] == "CMD" and (basename(command[1]) in SHELLS or command[1].endswith(".sh")):
-        return command[0]
-    return None
-
-
-def probes_leak(task: TaskDef, c: Container) -> bool:
-    """Orphans of a timed-out health-check probe stay zombies: they are re-parented to PID 1,
-    which is the main process (pid1-facts §5). Not claimed when a `sh -c` layer may stay PID 1,
-    since a shell waits for any child. Without an argv, the image's is taken to start no init,
-    as INIT001 does."""
-    if not without_init(task, c) or health_probe(c) is None:
-        return False
-    started = launch(c)
-    return started is None or all(s.verdict == "exec" or s.shell_execs for s in started.scripts)

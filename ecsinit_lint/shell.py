@@ -318,33 +318,6 @@ def _word_source(script: Script, word):
     return None
 
 
-# Commands every POSIX shell runs itself, without forking a process.
-BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[", "set", "export",
-            "cd", "read", "shift", "unset", "umask", "ulimit", "trap", "wait", "kill", "local"}  # fmt: skip
-
-
-def programs(text: str) -> list[str] | None:
-    """The command names a script runs, in any position (conditions, pipelines, command
-    substitutions); None when it does not parse."""
-    try:
-        nodes = parse(text)
-    except Exception:  # bashlex raises many kinds; each means "cannot tell"
-        return None
-    names: list[str] = []
-
-    def visit(node):
-        if node.kind == "command" and (words := _words(node)):
-            names.append(words[0].word)
-        for value in vars(node).values():
-            for child in value if isinstance(value, list) else [value]:
-                if hasattr(child, "kind"):
-                    visit(child)
-
-    for node in nodes:
-        visit(node)
-    return names
-
-
 # ---- su and runuser -------------------------------------------------------------------------
 
 _META = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~{}\n]")

@@ -35,7 +35,8 @@ pid1-facts §1 (kernel rule, Zabbix report), §2 (the flag, pidMode, Windows), �
 checks), §7.
 """
 
-from ecsinit_lint.checks import health_probe, label, linux_containers, probes_leak, without_init
+from ecsinit_lint.checks import label, linux_containers
+from ecsinit_lint.reaping import health_probe, probes_leak, without_init
 from ecsinit_lint.registry import Fix, Violation, rule
 
 

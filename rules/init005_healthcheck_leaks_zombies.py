@@ -39,7 +39,8 @@ entered with `nsenter`: its children stay zombies under an app as PID 1, not und
 shell that stays PID 1.
 """
 
-from ecsinit_lint.checks import health_probe, label, linux_containers, probes_leak
+from ecsinit_lint.checks import label, linux_containers
+from ecsinit_lint.reaping import health_probe, probes_leak
 from ecsinit_lint.registry import Violation, rule
 
 

@@ -42,9 +42,13 @@ NON_REAPING_PARENT = [sys.executable, "-c", "import subprocess, sys, time; subpr
 
 
 def _children(pid: int) -> list[int]:
+    """Child pids of a process; none once it is gone (it may exit while being read)."""
     found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
     return found
 
 
@@ -87,7 +91,7 @@ def pid1(argv: list[str]):
 
 
 def _descendants(pid: int) -> list[int]:
-    found = _children(pid) if _state(pid) != "gone" else []
+    found = _children(pid)
     return found + [d for c in found for d in _descendants(c)]
 
 
