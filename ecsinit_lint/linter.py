@@ -38,7 +38,7 @@ class Finding:
 
 def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:
     line, column = v.position or doc.locate(v.pointer)
-    return Finding(rule.code, rule.name, rule.severity, v.message, doc.path, line, column,
+    return Finding(rule.code, rule.name, v.severity or rule.severity, v.message, doc.path, line, column,
                    v.pointer, task.label, v.container, v.fix)  # fmt: skip
 
 
@@ -46,8 +46,12 @@ def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
     findings = []
     unused_rule = next((r for r in rules if r.code == UNUSED), None)
     for task in doc.tasks:
-        found = [_stamp(doc, task, rule, v) for rule in rules for v in rule.run(task)]
-        kept, unused = suppress.apply(task, found, rules)
+        found = {rule.code: list(rule.run(task)) for rule in rules}
+        stamped = []
+        for rule in rules:
+            merged = {v.container for v in found.get(rule.merged_into, ())}
+            stamped += [_stamp(doc, task, rule, v) for v in found[rule.code] if v.container not in merged]
+        kept, unused = suppress.apply(task, stamped, rules)
         findings += kept
         if unused_rule is not None:
             findings += [_stamp(doc, task, unused_rule, s.violation("suppresses nothing")) for s in unused]

@@ -27,6 +27,7 @@ class Violation:
     container: str | None = None
     fix: Fix | None = None
     position: tuple[int, int] | None = None  # line and column, for text no pointer reaches (a YAML comment)
+    severity: str | None = None  # a lesser level than the rule's for this case ("info" for a hint)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Rule:
     module: str = ""
     options: dict = field(default_factory=dict, compare=False)  # option name -> JSON Schema
     values: dict = field(default_factory=dict, compare=False)  # the options in effect
+    merged_into: str | None = None  # a rule whose finding for the same container says this one's
 
     def run(self, task) -> Iterable[Violation]:
         """The rule's violations in a task; a rule with options receives their values."""
@@ -63,17 +65,22 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: str, fixable: str = "never", options: dict | None = None):
+def rule(code: str, name: str, severity: str, fixable: str = "never", options: dict | None = None,
+         merged_into: str | None = None):
     """Register `check(task) -> Iterable[Violation]` as the rule CODE.
 
     `options` maps each option name (kebab-case, as written in the config) to a JSON Schema with a
     `default`; the rule's check then takes `(task, values)`, `values` holding every option.
+    With `merged_into`, the linter drops this rule's violation for a container when that rule,
+    also selected, reports the same container: its message carries both, so a user suppresses
+    one finding, not two.
     """
     assert severity in SEVERITIES and fixable in ("never", "sometimes", "always")
     assert all("default" in schema for schema in (options or {}).values())
 
     def register(check):
-        RULES[code] = Rule(code, name, severity, fixable, check, check.__module__, options or {}).configured({})
+        rule_ = Rule(code, name, severity, fixable, check, check.__module__, options or {}, merged_into=merged_into)
+        RULES[code] = rule_.configured({})
         return check
 
     return register

@@ -5,6 +5,8 @@ Flags a container of a Linux task whose `linuxParameters.initProcessEnabled` is 
 and whose argv does not start an init or supervisor (tini, docker-init, dumb-init, catatonit,
 s6-overlay's `/init`, supervisord, runit, systemd). Not raised for Windows tasks, nor when the
 task's `pidMode` is `task` or `host`, where Docker adds no init and the flag does nothing.
+When the container also has a health check whose timed-out probes leak zombies, the message
+says so and INIT005 stands down for the container (one finding to fix or suppress, not two).
 
 ## Why is this bad?
 The container's main process runs as PID 1. The kernel delivers SIGTERM to PID 1 only if it
@@ -36,10 +38,12 @@ Safe: sets `linuxParameters.initProcessEnabled` to `true`, creating `linuxParame
 and keeping its other keys. Docker then runs tini as PID 1, which forwards signals and reaps.
 
 ## Sources
-pid1-facts §1 (kernel rule, Zabbix report), §2 (the flag, pidMode, Windows), §5 (reaping), §7.
+pid1-facts §1 (kernel rule, Zabbix report), §2 (the flag, pidMode, Windows), §5 (reaping, health
+checks), §7.
 """
 
-from ecsinit_lint.checks import init_state, label, launch, linux_containers
+from ecsinit_lint.checks import label, linux_containers
+from ecsinit_lint.reaping import health_probe, probes_leak, without_init
 from ecsinit_lint.registry import Fix, Violation, rule
 from ecsinit_lint.shell import basename
 
@@ -56,13 +60,8 @@ def _own_init(argv: list[str] | None, extra_inits: list[str]) -> bool:
 
 @rule("INIT001", "missing-init-process", "error", fixable="always", options=OPTIONS)
 def check(task, options):
-    if task.pid_mode in ("task", "host"):
-        return
     for c in linux_containers(task):
-        if init_state(c) is not False:
-            continue
-        started = launch(c)
-        if started is not None and started.pid1 is not None or _own_init(c.argv, options["extra-inits"]):
+        if not without_init(task, c) or _own_init(c.argv, options["extra-inits"]):
             continue
         params = c.get("linuxParameters")
         if isinstance(params, dict):
@@ -72,10 +71,13 @@ def check(task, options):
         else:
             pointer = c.pointer
             patch = [c.guard(), {"op": "add", "path": c.ptr("linuxParameters"), "value": {c.key("initProcessEnabled"): True}}]  # fmt: skip
+        zombies = "leaves orphaned children as zombies"
+        if probes_leak(task, c):  # INIT005's finding, said here once
+            zombies += f", among them the children of any `{health_probe(c)}` health-check probe that times out"
         yield Violation(
             pointer,
             f"{label(c)} runs without an init: its main process is PID 1, which ignores SIGTERM unless it installs a handler "
-            f"and leaves orphaned children as zombies",
+            f"and {zombies}",
             c.name,
             Fix("Set linuxParameters.initProcessEnabled to true", patch),
         )

@@ -1,6 +1,8 @@
 """Drive every rule's case file: a base task definition, JSON Patch variants, the codes each
-variant must raise, (`fixed`) the patch that `fix` must amount to, and (`options`) the rule's
-option values for the variant."""
+variant must raise, (`fixed`) the patch that `fix` must amount to (`[]`: nothing to fix), and
+(`options`) the rule's option values for the variant. A case runs the file's rule alone unless it
+lists the rules to run (`select`), as rules that merge findings need; `severity` lists the
+findings' levels where a rule reports more than one."""
 
 from __future__ import annotations
 
@@ -38,11 +40,14 @@ def _variant(spec, case, tmp_path):
 @pytest.mark.parametrize(("spec", "case"), list(_cases()))
 def test_case(spec, case, tmp_path):
     data, doc = _variant(spec, case, tmp_path)
-    rules = [r.configured(case.get("options", {})) for r in Selection((spec["rule"],)).rules()]
-    assert [f.code for f in lint(doc, rules)] == case["expect"]
+    rules = [r.configured(case.get("options", {})) for r in Selection(tuple(case.get("select", [spec["rule"]]))).rules()]
+    findings = lint(doc, rules)
+    assert [f.code for f in findings] == case["expect"]
+    if "severity" in case:
+        assert [f.severity for f in findings] == case["severity"]
     if "fixed" in case:
         fixed, done = fix(doc, rules, unsafe=case.get("unsafe", False))
-        assert done, "the fix did not apply"
+        assert bool(done) == bool(case["fixed"]), "`fixed: []` means no fix applies"
         assert fixed.data == jsonpatch.apply_patch(data, case["fixed"])
         again, more = fix(fixed, rules, unsafe=case.get("unsafe", False))
         assert not more and again.text == fixed.text, "fixing twice changed something"

@@ -1,0 +1,54 @@
+"""INIT002 init-breaks-pid1-image: `initProcessEnabled` in front of a program that must be PID 1.
+
+## What it does
+Flags a container with `linuxParameters.initProcessEnabled: true` whose argv starts
+s6-overlay's `/init` or systemd (`/sbin/init`, `/usr/sbin/init`, `/lib/systemd/systemd`,
+`/usr/lib/systemd/systemd`), directly or exec'd by a `sh -c` script. Not raised when the task's
+`pidMode` is `task` or `host`, where Docker adds no init (INIT003 covers that).
+
+## Why is this bad?
+The flag makes Docker start its own init (tini) as PID 1 with the argv as its child, so the
+argv's init is PID 2. s6-overlay refuses to start ("s6-overlay-suexec: fatal: can only run as
+pid 1", just-containers/s6-overlay#535 on ECS Fargate), systemd does not run as a system
+manager, and busybox's init (Alpine's `/sbin/init`) dies with "must be run as PID 1": the
+container exits at once, and an essential one stops the task. Both already reap
+orphans and handle the stop signal, so Docker's init adds nothing.
+
+## Example
+```json
+{"name": "app", "image": "example/s6-app", "entryPoint": ["/init"],
+ "linuxParameters": {"initProcessEnabled": true}}
+```
+Use instead:
+```json
+{"name": "app", "image": "example/s6-app", "entryPoint": ["/init"],
+ "linuxParameters": {"initProcessEnabled": false}}
+```
+
+## Fix and its safety
+Safe: sets `initProcessEnabled` to `false`. The argv's init runs as PID 1, as its image expects.
+
+## Sources
+pid1-facts §2 (the flag prepends docker-init; it breaks s6-overlay and systemd), §7 (s6-overlay
+and systemd must be PID 1); tests/test_init_kernel.py runs systemd and busybox init under tini.
+"""
+
+from ecsinit_lint.checks import init_state, label, launch, linux_containers, replace_fix
+from ecsinit_lint.registry import Fix, Violation, rule
+
+MUST_BE_PID1 = {"s6-overlay", "systemd"}
+
+
+@rule("INIT002", "init-breaks-pid1-image", "error", fixable="always")
+def check(task):
+    if task.pid_mode in ("task", "host"):
+        return
+    for c in linux_containers(task):
+        started = launch(c)
+        if init_state(c) is not True or started is None or started.pid1 not in MUST_BE_PID1:
+            continue
+        pointer = c.ptr("linuxParameters", "initProcessEnabled")
+        message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but `{started.main[0]}` must itself "
+                   f"be PID 1 and will not start under it")  # fmt: skip
+        fix = Fix("Set linuxParameters.initProcessEnabled to false", replace_fix(c, pointer, True, False))
+        yield Violation(pointer, message, c.name, fix)

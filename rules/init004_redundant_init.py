@@ -1,0 +1,111 @@
+"""INIT004 redundant-init: `initProcessEnabled` and an init in the argv, one inside the other.
+
+## What it does
+Flags a container with `linuxParameters.initProcessEnabled: true` whose argv starts tini
+(`tini`, `tini-static`, `docker-init`, `/dev/init`), dumb-init or catatonit as its PID 1
+program. Not raised when the task's `pidMode` is `task` or `host`, where Docker adds no init.
+
+## Why is this bad?
+The flag makes Docker run its own init (tini) as PID 1, so the argv's init runs as PID 2 under
+it. Signals still arrive (the outer init forwards to the inner, which forwards to the app) and
+the outer init reaps the orphans, so nothing breaks, but one init is dead weight. tini as
+PID 2 without `-s` (or `TINI_SUBREAPER` in the environment) prints a warning at every start
+("Tini is not running as PID 1 and isn't registered as a child subreaper") and reaps nothing:
+orphans skip it and go to PID 1.
+
+## Example
+```json
+{"name": "app", "image": "example/app", "entryPoint": ["tini", "--"], "command": ["./server"],
+ "linuxParameters": {"initProcessEnabled": true}}
+```
+Use instead: one init, Docker's:
+```json
+{"name": "app", "image": "example/app", "entryPoint": ["./server"],
+ "linuxParameters": {"initProcessEnabled": true}}
+```
+or keep tini and make it a subreaper: `"entryPoint": ["tini", "-s", "--"]`.
+
+## Fix and its safety
+Unsafe, and only when the init is the argv's first element. For tini without `-s`: adds `-s`
+after it, so that it reaps as a subreaper and stops warning (tini with `-s` is left as the
+author chose it). For dumb-init and catatonit: drops the init and its options, keeping the
+rest of the argv (`entryPoint` becomes the whole argv). Unsafe because the inits differ in what
+they signal: dumb-init sends the signal to the child's whole process group and may rewrite it
+(`-r`), catatonit with `-g` signals the group too, while Docker's tini signals only its child.
+
+## Sources
+pid1-facts §2 (the flag prepends docker-init, tini), §7 (inits in argv[0]; tini `-s`);
+tests/test_init_kernel.py: tini below a PID 1 that does not reap warns and leaves every orphan
+a zombie, with `-s` none; below another tini, the outer one reaps.
+"""
+
+from ecsinit_lint.checks import init_state, label, launch, linux_containers
+from ecsinit_lint.model import is_unknown
+from ecsinit_lint.registry import Fix, Violation, rule
+from ecsinit_lint.shell import FORWARDING_INITS, basename
+
+
+@rule("INIT004", "redundant-init", "info", fixable="sometimes")
+def check(task):
+    if task.pid_mode in ("task", "host"):
+        return
+    for c in linux_containers(task):
+        started = launch(c)
+        if init_state(c) is not True or started is None or started.init is None:
+            continue
+        tool = started.init
+        blind = tool == "tini" and not _subreaper(c, started.init_args)
+        if blind:
+            message = (f"`tini` runs as PID 2 of {label(c)} under the init that initProcessEnabled adds: "
+                       f"without `-s` it warns at every start and reaps nothing; one of the two inits is redundant")  # fmt: skip
+        else:
+            message = f"`{tool}` runs as PID 2 of {label(c)} under the init that initProcessEnabled adds: one of the two inits is redundant"
+        direct = started.argv[0] == "/dev/init" or FORWARDING_INITS.get(basename(started.argv[0])) == tool
+        fix = None
+        if direct and blind:
+            fix = _add_subreaper(c)
+        elif direct and tool != "tini":  # tini with -s is the author's deliberate choice
+            fix = _drop_init(c, started)
+        yield Violation(c.argv_pointers()[0], message, c.name, fix)
+
+
+def _subreaper(c, init_args: list[str]) -> bool:
+    """tini registers as a child subreaper: `-s` in its options or TINI_SUBREAPER set (also when
+    the environment is not known)."""
+    if any(a.startswith("-") and not a.startswith("--") and "s" in a[1:] for a in init_args):
+        return True
+    env = c.get("environment")
+    if env is None:
+        return False
+    if is_unknown(env) or not isinstance(env, list):
+        return True
+    names = [e.get(c.key("name")) if isinstance(e, dict) else None for e in env]
+    return any(name == "TINI_SUBREAPER" or not isinstance(name, str) for name in names)
+
+
+def _owner(c) -> str:
+    """The field whose list starts the argv."""
+    return "entryPoint" if c.get("entryPoint") else "command"
+
+
+def _add_subreaper(c) -> Fix:
+    field = _owner(c)
+    old = c.get(field)
+    ops = [{"op": "test", "path": c.ptr(field), "value": old},
+           {"op": "replace", "path": c.ptr(field), "value": [old[0], "-s", *old[1:]]}]  # fmt: skip
+    return Fix("Add `-s` to tini so that it reaps as a subreaper", ops, "unsafe")
+
+
+def _drop_init(c, started) -> Fix | None:
+    rest = started.argv[1 + len(started.init_args) :]
+    if not rest:
+        return None
+    entry, command = c.get("entryPoint"), c.get("command")
+    ops = [{"op": "test", "path": c.ptr(k), "value": v} for k, v in (("entryPoint", entry), ("command", command)) if v is not None]  # fmt: skip
+    if entry is not None:
+        ops.append({"op": "replace", "path": c.ptr("entryPoint"), "value": rest})
+        if command is not None:
+            ops.append({"op": "remove", "path": c.ptr("command")})
+    else:
+        ops.append({"op": "replace", "path": c.ptr("command"), "value": rest})
+    return Fix(f"Drop `{started.init}` and let Docker's init run the command", ops, "unsafe")
