@@ -29,7 +29,7 @@ def _pascal(value):
 def _findings(data, style):
     key = "ContainerDefinitions" if style == "pascal" else "containerDefinitions"
     task = TaskDef.build(data, "", style, "/" + key, data[key])
-    return [(code, v.pointer.lower(), v.message) for code, r in load_rules().items() for v in r.check(task)]
+    return [(code, v.pointer.lower(), v.message) for code, r in load_rules().items() for v in r.run(task)]
 
 
 @pytest.mark.parametrize("code", ["INIT002", "INIT004", "INIT005", "STOP001", "STOP002"])
