@@ -176,27 +176,28 @@ class RegionAudit:
     def __init__(self, account: str, region: str, session, opts: Options, result: Result, progress: Progress):
         self.account, self.region, self.session = account, region, session
         self.opts, self.result, self.progress = opts, result, progress
+        self.users: dict[str, list[str]] = {}  # in-use revision ARN -> "cluster/service" running it
         self.ecs = session.client("ecs", region_name=region, config=CONFIG)
         opts.limiter.install(self.ecs, account, region)
 
     def error(self, message: str) -> AuditError:
         return AuditError(self.account, self.region, message)
 
-    def in_use(self) -> Iterator[tuple[str, tuple[str, ...]]]:
-        """Each revision that a service references (current and every deployment), with its services."""
-        users: dict[str, list[str]] = {}
-        wanted = set(self.opts.clusters)
+    def in_use(self) -> Iterator[str]:
+        """Each revision that a service references (current and every deployment), as soon as it
+        is seen, so describes overlap the service reads; `users` collects who runs each one."""
+        wanted, prefix = set(self.opts.clusters), self.opts.family_prefix or ""
         for page in self.ecs.get_paginator("list_clusters").paginate():
             for cluster in page["clusterArns"]:
-                if not wanted or {cluster, cluster.rsplit("/", 1)[-1]} & wanted:
-                    self._services(cluster, users)
-        prefix = self.opts.family_prefix or ""
-        for arn, services in users.items():
-            if family_of(arn).startswith(prefix):
-                yield arn, tuple(services)
+                if wanted and not {cluster, cluster.rsplit("/", 1)[-1]} & wanted:
+                    continue
+                for arn, service in self._referenced(cluster):
+                    if arn not in self.users and family_of(arn).startswith(prefix):
+                        yield arn
+                    self.users.setdefault(arn, []).append(service)
 
-    def _services(self, cluster: str, users: dict[str, list[str]]) -> None:
-        """Add the revisions a cluster's services reference to `users`."""
+    def _referenced(self, cluster: str) -> Iterator[tuple[str, str]]:
+        """(revision ARN, "cluster/service") for each revision a cluster's services reference."""
         name = cluster.rsplit("/", 1)[-1]
         pages = self.ecs.get_paginator("list_services").paginate(cluster=cluster, PaginationConfig={"PageSize": 100})
         for page in pages:
@@ -205,23 +206,23 @@ class RegionAudit:
                 for svc in self.ecs.describe_services(cluster=cluster, services=arns[i : i + 10])["services"]:
                     refs = {svc.get("taskDefinition")} | {d.get("taskDefinition") for d in svc.get("deployments", [])}
                     for arn in sorted(filter(None, refs)):
-                        users.setdefault(arn, []).append(f"{name}/{svc['serviceName']}")
+                        yield arn, f"{name}/{svc['serviceName']}"
 
-    def latest(self) -> Iterator[tuple[str, tuple]]:
+    def latest(self) -> Iterator[str]:
         """Each ACTIVE family, described by name: ECS resolves its latest ACTIVE revision."""
         kwargs = {"status": "ACTIVE", **({"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {})}
         for page in self.ecs.get_paginator("list_task_definition_families").paginate(**kwargs):
             self.progress.add("families", len(page["families"]))
             for family in page["families"]:
-                yield family, ()
+                yield family
 
-    def every(self) -> Iterator[tuple[str, tuple]]:
+    def every(self) -> Iterator[str]:
         """Each ACTIVE revision. ListTaskDefinitions takes a whole family name, not a prefix."""
         prefix = self.opts.family_prefix or ""
         for page in self.ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
             for arn in page["taskDefinitionArns"]:
                 if family_of(arn).startswith(prefix):
-                    yield arn, ()
+                    yield arn
 
     def describe(self, ref: str) -> dict:
         """The describe response for an ARN (from the cache when there) or a family name."""
@@ -234,17 +235,16 @@ class RegionAudit:
                 cache.put(data["taskDefinition"]["taskDefinitionArn"], data)
         return data
 
-    def check(self, item: tuple[str, tuple[str, ...]]) -> None:
-        ref, services = item
+    def check(self, ref: str) -> tuple[list[Finding], list[Fixed]]:
         try:
             data = self.describe(ref)
         except (ClientError, BotoCoreError) as exc:
             self.result.add(errors=[self.error(f"{ref}: {_reason(exc)}")])
-            return
+            return [], []
         td = data["taskDefinition"]
         if self.opts.scope == "latest" and td.get("status") == "INACTIVE":
-            return  # the whole family was deregistered after it was listed
-        origin = Origin(td["taskDefinitionArn"], self.account, self.region, services)
+            return [], []  # the whole family was deregistered after it was listed
+        origin = Origin(td["taskDefinitionArn"], self.account, self.region)
         kind, tasks = find_tasks(data)
         doc = ApiDocument(origin.arn, json.dumps(data, indent=2), data, kind, tasks)
         findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules)]
@@ -260,17 +260,26 @@ class RegionAudit:
                     fixed.append(Fixed(origin, revision, self.session))
             except (FixError, OSError) as exc:
                 errors.append(self.error(f"{origin.arn}: fix not written: {exc}"))
-        self.result.add(findings, errors, 1, fixed)
+        self.result.add(errors=errors, revisions=1)
         self.progress.add("revisions")
+        return findings, fixed
 
     def run(self) -> None:
         source = {"in-use": self.in_use, "latest": self.latest, "all": self.every}[self.opts.scope]
+        findings, fixed = [], []
         try:
             with ThreadPoolExecutor(WINDOW) as pool:
-                for _ in _bounded(pool, self.check, source()):
-                    pass
+                for found, done in _bounded(pool, self.check, source()):
+                    findings += found
+                    fixed += done
         except (ClientError, BotoCoreError) as exc:
             self.result.add(errors=[self.error(_reason(exc))])
+
+        def run_by(o: Origin) -> Origin:  # every service is known only now
+            return replace(o, services=tuple(self.users.get(o.arn, ())))
+
+        self.result.add([replace(f, origin=run_by(f.origin)) for f in findings],
+                        fixed=[replace(x, origin=run_by(x.origin)) for x in fixed])  # fmt: skip
         self.progress.add("regions")
 
 
