@@ -371,3 +371,15 @@ def test_no_loss_when_the_server_throttles(big, env, proxy):
     print(f"\nthrottled {dict(proxy.throttled)}; {len(expected)} revisions in {result['seconds']:.1f} s")
     assert proxy.throttled["DescribeTaskDefinition"] > 0
     assert result["errors"] == [] and sorted(result["arns"]) == sorted(expected)
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_only_on_a_terminal(capsys, tty):
+    from ecsinit_lint.audit import Progress
+
+    progress = Progress(tty)
+    progress.add("revisions", 3)
+    progress.add("regions")
+    progress.close()
+    err = capsys.readouterr().err
+    assert ("\r1 regions, 0 families, 3 revisions" in err) == tty and bool(err) == tty
