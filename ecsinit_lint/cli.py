@@ -1,4 +1,4 @@
-"""The command line: `ecsinit-lint check|fix|rules|rule`.
+"""The command line: `ecsinit-lint check|fix|audit|rules|rule`.
 
 Exit status: 0 no findings at or above --fail-on, 1 findings, 2 an input or usage error.
 """
@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 from typing import List, Optional
 
 import typer
 
 from . import __version__, baseline, report
+from .auditreport import AUDIT_FORMATS
 from .config import ConfigError, Configs
 from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
@@ -29,6 +31,8 @@ app = typer.Typer(
 
 
 Format = enum.Enum("Format", {name: name for name in report.FORMATS}, type=str)
+AuditFormat = enum.Enum("AuditFormat", {name: name for name in AUDIT_FORMATS}, type=str)
+Scope = enum.Enum("Scope", {name: name for name in ("in-use", "latest", "all")}, type=str)
 
 
 class Level(str, enum.Enum):
@@ -199,6 +203,74 @@ def fix_command(
     if errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if show_diff and changed else 0)
+
+
+@app.command()
+def audit(
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain)"),
+    region: Optional[List[str]] = typer.Option(None, "--region", help="Region to audit (repeatable; default: the profile's)"),
+    all_regions: bool = typer.Option(False, "--all-regions", help="Every region with ECS that the account has enabled"),
+    scope: Scope = typer.Option("in-use", "--scope", help="in-use: revisions services run; latest: each family's "
+                                "latest ACTIVE revision; all: every ACTIVE revision"),
+    cluster: Optional[List[str]] = typer.Option(None, "--cluster", help="Only these clusters (repeatable; in-use scope)"),
+    family_prefix: Optional[str] = typer.Option(None, "--family-prefix", help="Only families starting with this"),
+    role_arn: Optional[List[str]] = typer.Option(None, "--role-arn", help="Assume this role and audit its account (repeatable)"),
+    org_role: Optional[str] = typer.Option(None, "--org-role", help="Assume this role name in every ACTIVE account of the organization"),
+    format: AuditFormat = typer.Option("text", "--format", help="Output format"),
+    select: Optional[List[str]] = Select,
+    ignore: Optional[List[str]] = Ignore,
+    fail_on: Level = typer.Option(Level.error, "--fail-on", help="Lowest severity that makes the exit status 1"),
+    unsafe_fixes: bool = Unsafe,
+    fix_out: Optional[str] = typer.Option(None, "--fix-out", help="Write a fixed, registerable revision per flagged revision here"),
+    register: bool = typer.Option(False, "--register", help="Register the fixed revisions (services are not touched)"),
+    yes: bool = typer.Option(False, "--yes", help="Register without asking"),
+    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="Cache of described revisions [default: ~/.cache/ecsinit-lint]"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Describe every revision again"),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help="Exit 0/1 even when some account or region could not be read"),
+):
+    """Lint the task definitions of live AWS accounts (read-only unless --register).
+    Exit status 2 when anything could not be read, unless --allow-partial."""
+    import botocore.exceptions
+
+    from . import audit as api  # boto3 is imported only here
+
+    if register and not yes and not sys.stdin.isatty():
+        _fail("--register needs a terminal to confirm, or --yes")
+    rules = _selection(select, ignore).rules()
+    try:
+        base = api.boto3.Session(profile_name=profile)
+    except botocore.exceptions.ProfileNotFound as exc:
+        _fail(str(exc))
+    regions = region or ([base.region_name] if base.region_name else [])
+    if not regions and not all_regions:
+        _fail("no region: pass --region, --all-regions, or configure one for the profile")
+    if fix_out:
+        os.makedirs(fix_out, exist_ok=True)
+    cache = None if no_cache else api.Cache(cache_dir or api.default_cache_dir())
+    opts = api.Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache)
+    progress = api.Progress(sys.stderr.isatty())
+    result = api.run(base, opts, regions, all_regions, role_arn or (), org_role, progress)
+    fixable = lambda f: applicable(f, unsafe_fixes)  # noqa: E731
+    rendered = report.Report(result.findings, result.errors, result.revisions, fixable, sys.stdout.isatty(), "revision")
+    if format.value == "text":
+        for exc in result.errors:
+            typer.echo(f"{exc.path}: error: {exc.message}", err=True)
+    typer.echo(AUDIT_FORMATS[format.value](rendered), nl=False)
+    failed, to_stderr = bool(result.errors), format.value != "text"
+    if register and result.fixed:
+        if not yes and not typer.confirm(f"Register {len(result.fixed)} fixed revisions?", err=True):
+            raise typer.Exit(2)
+        for item, outcome in api.register(result.fixed, opts.limiter):
+            if isinstance(outcome, api.AuditError):
+                typer.echo(f"{outcome.path}: error: {outcome.message}", err=True)
+                failed = True
+                continue
+            typer.echo(f"registered {outcome} (fixes {item.origin.arn}); to deploy it:", err=to_stderr)
+            for command in api.deploy_commands(item.origin, outcome):
+                typer.echo(f"  {command}", err=to_stderr)
+    if failed and not allow_partial:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if any(f.at_least(fail_on.value) for f in result.findings) else 0)
 
 
 def _printable(doc) -> str:

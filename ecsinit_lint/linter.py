@@ -13,6 +13,16 @@ UNUSED = "SUP001"
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a task definition read from the ECS API lives, and the services that run it."""
+
+    arn: str
+    account: str
+    region: str
+    services: tuple[str, ...] = ()  # "cluster/service"
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -25,9 +35,14 @@ class Finding:
     task: str | None
     container: str | None
     fix: Fix | None
+    origin: Origin | None = None  # set, with file None, for a revision read from the API
 
     def at_least(self, level: str) -> bool:
         return level != "never" and SEVERITIES.index(self.severity) >= SEVERITIES.index(level)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}" if self.file is not None else self.origin.arn
 
     def to_json(self) -> dict:
         data = asdict(self)

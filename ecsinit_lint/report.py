@@ -22,14 +22,15 @@ def _paint(text: str, code: str, colour: bool) -> str:
 class Report:
     findings: list[Finding]
     errors: list[InputError]
-    files: int
+    files: int  # inputs read: files, or revisions for an audit (see `unit`)
     fixable: Callable[[Finding], bool]  # whether `fix` would apply the finding's fix
     colour: bool = False
+    unit: str = "file"
 
     @property
     def summary(self) -> dict:
         return {
-            "files": self.files,
+            f"{self.unit}s": self.files,
             "findings": len(self.findings),
             "by_severity": dict(Counter(f.severity for f in self.findings)),
             "fixable": sum(map(self.fixable, self.findings)),
@@ -39,16 +40,19 @@ class Report:
 
 def text(report: Report) -> str:
     findings, colour, stats = report.findings, report.colour, report.summary
+    count = stats[f"{report.unit}s"]
+    inputs = f"{count} {report.unit}{'s' * (count != 1)}"
     lines = []
     for f in findings:
         mark = " [*]" if report.fixable(f) else ""
-        where = _paint(f"{f.file}:{f.line}:{f.column}:", "1", colour)
-        lines.append(f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}")
+        where = _paint(f"{f.location}:", "1", colour)
+        runs = f" (run by {', '.join(f.origin.services)})" if f.origin and f.origin.services else ""
+        lines.append(f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}{runs}")
     if not findings:
-        lines.append(f"No findings in {stats['files']} file{'s' * (stats['files'] != 1)}")
+        lines.append(f"No findings in {inputs}")
     else:
         counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
-        lines.append(f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({counts}) in {stats['files']} files")
+        lines.append(f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({counts}) in {count} {report.unit}s")
         if stats["fixable"]:
             lines.append(f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`")
     return "\n".join(lines) + "\n"
@@ -59,7 +63,7 @@ def as_json(report: Report) -> str:
         {
             "version": __version__,
             "findings": [f.to_json() for f in report.findings],
-            "errors": [{"file": e.path, "line": e.line, "column": e.column, "message": e.message} for e in report.errors],
+            "errors": [e.to_json() for e in report.errors],
             "summary": report.summary,
         },
         indent=2,

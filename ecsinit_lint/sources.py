@@ -29,6 +29,9 @@ class InputError(Exception):
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
+    def to_json(self) -> dict:
+        return {"file": self.path, "line": self.line, "column": self.column, "message": self.message}
+
 
 @dataclass
 class Document:

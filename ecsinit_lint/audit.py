@@ -1,0 +1,372 @@
+"""`ecsinit-lint audit`: lint the task definitions of live accounts through the ECS API.
+
+Accounts and regions run in parallel; within one account-region the describes run concurrently
+under the client-side token buckets of `ratelimit`, with botocore's adaptive retries behind them.
+Revisions stream through a bounded window, so memory stays flat however many there are. Only
+RegisterTaskDefinition (`register`, asked for explicitly) writes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .fixer import FixError, applicable, fix
+from .linter import Finding, Origin, lint
+from .ratelimit import Limiter
+from .registry import Rule
+from .sources import InputError, JsonDocument, find_tasks
+
+CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=32)
+WINDOW = 32  # revisions in flight per account-region
+ACCOUNTS_IN_PARALLEL = 4
+REGIONS_IN_PARALLEL = 4
+SCOPES = ("in-use", "latest", "all")
+
+
+class AuditError(InputError):
+    """Something the audit could not read, with the account and region it belongs to."""
+
+    def __init__(self, account: str, region: str, message: str):
+        super().__init__(f"{account}/{region}", message)
+        self.account, self.region = account, region
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {"account": self.account, "region": self.region, "message": self.message}
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{exc.operation_name}: {err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
+    return str(exc)
+
+
+def default_cache_dir() -> str:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(root, "ecsinit-lint", "task-definitions")
+
+
+class Cache:
+    """Described revisions by ARN: a revision never changes once registered."""
+
+    def __init__(self, root: str):
+        self.root = Path(root)
+
+    def _path(self, arn: str) -> Path:
+        return self.root / (hashlib.sha256(arn.encode()).hexdigest() + ".json")
+
+    def get(self, arn: str) -> dict | None:
+        try:
+            return json.loads(self._path(arn).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, arn: str, data: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, self._path(arn))
+
+
+@dataclass
+class ApiDocument(JsonDocument):
+    """A describe-task-definition response: findings are located by ARN, not by line."""
+
+    def locate(self, pointer: str) -> tuple[None, None]:
+        return None, None
+
+
+@dataclass
+class Fixed:
+    """A flagged revision's fixed, registerable form."""
+
+    origin: Origin
+    revision: dict
+    session: object = field(repr=False)
+
+
+@dataclass
+class Options:
+    rules: list[Rule]
+    scope: str = "in-use"
+    clusters: tuple[str, ...] = ()
+    family_prefix: str | None = None
+    unsafe: bool = False
+    fix_out: str | None = None
+    keep_fixed: bool = False  # keep the fixed revisions for `register`
+    cache: Cache | None = None
+    limiter: Limiter = field(default_factory=Limiter)
+
+
+class Progress:
+    """A one-line counter on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled, self.lock = enabled, threading.Lock()
+        self.counts = {"regions": 0, "families": 0, "revisions": 0}
+
+    def add(self, what: str, n: int = 1) -> None:
+        with self.lock:
+            self.counts[what] += n
+            if self.enabled:
+                sys.stderr.write("\r" + ", ".join(f"{v} {k}" for k, v in self.counts.items()) + " \x1b[K")
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[AuditError] = field(default_factory=list)
+    revisions: int = 0
+    fixed: list[Fixed] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, findings=(), errors=(), revisions=0, fixed=()) -> None:
+        with self.lock:
+            self.findings += findings
+            self.errors += errors
+            self.revisions += revisions
+            self.fixed += fixed
+
+
+def plain(data):
+    """API data as JSON values (timestamps become strings)."""
+    return json.loads(json.dumps(data, default=str))
+
+
+def family_of(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def _bounded(pool: ThreadPoolExecutor, fn: Callable, items: Iterable) -> Iterator:
+    """fn over items on the pool, at most WINDOW at a time, results in order."""
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= WINDOW:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+class RegionAudit:
+    """One account-region: find the revisions in scope, describe, lint and fix each one."""
+
+    def __init__(self, account: str, region: str, session, opts: Options, result: Result, progress: Progress):
+        self.account, self.region, self.session = account, region, session
+        self.opts, self.result, self.progress = opts, result, progress
+        self.users: dict[str, list[str]] = {}  # in-use revision ARN -> "cluster/service" running it
+        self.ecs = session.client("ecs", region_name=region, config=CONFIG)
+        opts.limiter.install(self.ecs, account, region)
+
+    def error(self, message: str) -> AuditError:
+        return AuditError(self.account, self.region, message)
+
+    def in_use(self) -> Iterator[str]:
+        """Each revision that a service references (current and every deployment), as soon as it
+        is seen, so describes overlap the service reads; `users` collects who runs each one."""
+        wanted, prefix = set(self.opts.clusters), self.opts.family_prefix or ""
+        for page in self.ecs.get_paginator("list_clusters").paginate():
+            for cluster in page["clusterArns"]:
+                if wanted and not {cluster, cluster.rsplit("/", 1)[-1]} & wanted:
+                    continue
+                for arn, service in self._referenced(cluster):
+                    if arn not in self.users and family_of(arn).startswith(prefix):
+                        yield arn
+                    self.users.setdefault(arn, []).append(service)
+
+    def _referenced(self, cluster: str) -> Iterator[tuple[str, str]]:
+        """(revision ARN, "cluster/service") for each revision a cluster's services reference."""
+        name = cluster.rsplit("/", 1)[-1]
+        pages = self.ecs.get_paginator("list_services").paginate(cluster=cluster, PaginationConfig={"PageSize": 100})
+        for page in pages:
+            arns = page["serviceArns"]
+            for i in range(0, len(arns), 10):
+                for svc in self.ecs.describe_services(cluster=cluster, services=arns[i : i + 10])["services"]:
+                    refs = {svc.get("taskDefinition")} | {d.get("taskDefinition") for d in svc.get("deployments", [])}
+                    for arn in sorted(filter(None, refs)):
+                        yield arn, f"{name}/{svc['serviceName']}"
+
+    def latest(self) -> Iterator[str]:
+        """Each ACTIVE family, described by name: ECS resolves its latest ACTIVE revision."""
+        kwargs = {"status": "ACTIVE", **({"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {})}
+        for page in self.ecs.get_paginator("list_task_definition_families").paginate(**kwargs):
+            self.progress.add("families", len(page["families"]))
+            for family in page["families"]:
+                yield family
+
+    def every(self) -> Iterator[str]:
+        """Each ACTIVE revision. ListTaskDefinitions takes a whole family name, not a prefix."""
+        prefix = self.opts.family_prefix or ""
+        for page in self.ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
+            for arn in page["taskDefinitionArns"]:
+                if family_of(arn).startswith(prefix):
+                    yield arn
+
+    def describe(self, ref: str) -> dict:
+        """The describe response for an ARN (from the cache when there) or a family name."""
+        cache = self.opts.cache
+        data = cache.get(ref) if cache and ref.startswith("arn:") else None
+        if data is None:
+            resp = self.ecs.describe_task_definition(taskDefinition=ref, include=["TAGS"])
+            data = plain({"taskDefinition": resp["taskDefinition"], "tags": resp.get("tags", [])})
+            if cache:
+                cache.put(data["taskDefinition"]["taskDefinitionArn"], data)
+        return data
+
+    def check(self, ref: str) -> tuple[list[Finding], list[Fixed]]:
+        try:
+            data = self.describe(ref)
+        except (ClientError, BotoCoreError) as exc:
+            self.result.add(errors=[self.error(f"{ref}: {_reason(exc)}")])
+            return [], []
+        td = data["taskDefinition"]
+        if self.opts.scope == "latest" and td.get("status") == "INACTIVE":
+            return [], []  # the whole family was deregistered after it was listed
+        origin = Origin(td["taskDefinitionArn"], self.account, self.region)
+        kind, tasks = find_tasks(data)
+        doc = ApiDocument(origin.arn, json.dumps(data, indent=2), data, kind, tasks)
+        findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules)]
+        fixed, errors = [], []
+        if any(applicable(f, self.opts.unsafe) for f in findings) and (self.opts.fix_out or self.opts.keep_fixed):
+            try:
+                new, _ = fix(doc, self.opts.rules, self.opts.unsafe)
+                revision = doc.registerable(new.data)
+                if self.opts.fix_out:
+                    name = f"{self.account}_{self.region}_{td['family']}_{td['revision']}.json"
+                    Path(self.opts.fix_out, name).write_text(json.dumps(revision, indent=2) + "\n")
+                if self.opts.keep_fixed:
+                    fixed.append(Fixed(origin, revision, self.session))
+            except (FixError, OSError) as exc:
+                errors.append(self.error(f"{origin.arn}: fix not written: {exc}"))
+        self.result.add(errors=errors, revisions=1)
+        self.progress.add("revisions")
+        return findings, fixed
+
+    def run(self) -> None:
+        source = {"in-use": self.in_use, "latest": self.latest, "all": self.every}[self.opts.scope]
+        findings, fixed = [], []
+        try:
+            with ThreadPoolExecutor(WINDOW) as pool:
+                for found, done in _bounded(pool, self.check, source()):
+                    findings += found
+                    fixed += done
+        except (ClientError, BotoCoreError) as exc:
+            self.result.add(errors=[self.error(_reason(exc))])
+
+        def run_by(o: Origin) -> Origin:  # every service is known only now
+            return replace(o, services=tuple(self.users.get(o.arn, ())))
+
+        self.result.add([replace(f, origin=run_by(f.origin)) for f in findings],
+                        fixed=[replace(x, origin=run_by(x.origin)) for x in fixed])  # fmt: skip
+        self.progress.add("regions")
+
+
+def _assumed(base, role_arn: str):
+    sts = base.client("sts", region_name=base.region_name or "us-east-1", config=CONFIG)
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="ecsinit-lint-audit")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=base.region_name,
+    )
+
+
+def accounts(base, role_arns: list[str], org_role: str | None) -> Iterator[tuple[str, Callable]]:
+    """(account id, session factory) for each account to audit; the base credentials' own account
+    when no role is given. With --org-role the caller's own account uses the base credentials."""
+    me = base.client("sts", region_name=base.region_name or "us-east-1", config=CONFIG).get_caller_identity()
+    if not role_arns and not org_role:
+        yield me["Account"], lambda: base
+    for arn in role_arns:
+        yield arn.split(":")[4], lambda arn=arn: _assumed(base, arn)
+    if org_role:
+        partition = me["Arn"].split(":")[1]
+        org = base.client("organizations", region_name=base.region_name or "us-east-1", config=CONFIG)
+        for page in org.get_paginator("list_accounts").paginate():
+            for acct in page["Accounts"]:
+                if acct["Status"] != "ACTIVE":
+                    continue
+                if acct["Id"] == me["Account"]:
+                    yield acct["Id"], lambda: base
+                else:
+                    role = f"arn:{partition}:iam::{acct['Id']}:role/{org_role}"
+                    yield acct["Id"], lambda role=role: _assumed(base, role)
+
+
+def enabled_regions(session) -> list[str]:
+    """The regions where ECS is offered and that the account has enabled."""
+    ec2 = session.client("ec2", region_name=session.region_name or "us-east-1", config=CONFIG)
+    enabled = {r["RegionName"] for r in ec2.describe_regions()["Regions"]}
+    return sorted(enabled & set(session.get_available_regions("ecs")))
+
+
+def run(base, opts: Options, regions: list[str], all_regions: bool, role_arns=(), org_role=None,
+        progress: Progress | None = None) -> Result:  # fmt: skip
+    """Audit every account and region; everything that could not be read lands in `errors`."""
+    result, progress = Result(), progress or Progress(False)
+
+    def account(item):
+        account_id, session_for = item
+        try:
+            session = session_for()
+            names = enabled_regions(session) if all_regions else regions
+        except (ClientError, BotoCoreError) as exc:
+            result.add(errors=[AuditError(account_id, "-", _reason(exc))])
+            return
+        with ThreadPoolExecutor(REGIONS_IN_PARALLEL) as pool:
+            list(pool.map(lambda r: RegionAudit(account_id, r, session, opts, result, progress).run(), names))
+
+    try:
+        with ThreadPoolExecutor(ACCOUNTS_IN_PARALLEL) as pool:
+            list(pool.map(account, accounts(base, list(role_arns), org_role)))
+    except (ClientError, BotoCoreError) as exc:
+        result.add(errors=[AuditError("-", "-", _reason(exc))])
+    progress.close()
+    result.findings.sort(key=lambda f: (f.origin.account, f.origin.region, family_of(f.origin.arn),
+                                        int(f.origin.arn.rsplit(":", 1)[-1]), f.pointer, f.code))  # fmt: skip
+    return result
+
+
+def register(fixed: list[Fixed], limiter: Limiter) -> Iterator[tuple[Fixed, str | AuditError]]:
+    """Register each fixed revision as a new revision; services are left as they are."""
+    for item in fixed:
+        o = item.origin
+        ecs = item.session.client("ecs", region_name=o.region, config=CONFIG)
+        limiter.install(ecs, o.account, o.region)
+        try:
+            yield item, ecs.register_task_definition(**item.revision)["taskDefinition"]["taskDefinitionArn"]
+        except (ClientError, BotoCoreError) as exc:
+            yield item, AuditError(o.account, o.region, f"{o.arn}: not registered: {_reason(exc)}")
+
+
+def deploy_commands(origin: Origin, new_arn: str) -> list[str]:
+    """The `aws ecs update-service` commands that would move each service to the new revision."""
+    services = origin.services or ("CLUSTER/SERVICE",)
+    return [
+        f"aws ecs update-service --region {origin.region} --cluster {s.split('/')[0]} "
+        f"--service {s.split('/', 1)[1]} --task-definition {new_arn}"
+        for s in services
+    ]

@@ -1,0 +1,154 @@
+"""An HTTP proxy in front of moto that behaves like the ECS API where moto does not: it enforces
+the per account-region token buckets of pid1-facts §8 (answering ThrottlingException in ECS's JSON
+error shape), pages the List* calls as ECS does (ListServices: 10 by default), denies chosen calls
+with AccessDenied, and records every request it sees."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import re
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+# pid1-facts §8, written out here independently of ecsinit_lint.ratelimit.
+BUCKETS = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0)}
+GROUP = {"ListTaskDefinitionFamilies": "taskdef", "ListTaskDefinitions": "taskdef", "DescribeTaskDefinition": "taskdef",
+         "DeregisterTaskDefinition": "taskdef", "RegisterTaskDefinition": "register", "ListServices": "service",
+         "DescribeServices": "service", "ListClusters": "cluster", "DescribeClusters": "cluster"}  # fmt: skip
+# List call -> (result key, default page size, largest page size)
+PAGED = {"ListServices": ("serviceArns", 10, 100), "ListClusters": ("clusterArns", 100, 100),
+         "ListTaskDefinitions": ("taskDefinitionArns", 100, 100), "ListTaskDefinitionFamilies": ("families", 100, 100)}  # fmt: skip
+CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
+
+
+class Bucket:
+    def __init__(self, burst: float, rate: float):
+        self.burst, self.rate, self.tokens, self.stamp = burst, rate, burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class Proxy(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, upstream_port: int, scale: float | None = None):
+        """scale None: no throttling; otherwise the §8 bucket rates and bursts times scale."""
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.upstream_port, self.scale = upstream_port, scale
+        self.lock = threading.Lock()
+        self.buckets: dict[tuple, Bucket] = {}
+        self.requests: list[tuple[str, str, str, str]] = []  # (access key, region, service, operation)
+        self.throttled: Counter = Counter()
+        self.deny: set[tuple[str, str]] = set()  # (operation, text in the request body or its region)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def operations(self) -> Counter:
+        with self.lock:
+            return Counter(op for _, _, _, op in self.requests)
+
+    def reset(self, scale: float | None = None) -> None:
+        with self.lock:
+            self.scale, self.buckets, self.requests, self.deny = scale, {}, [], set()
+            self.throttled.clear()
+
+    def admit(self, key: str, region: str, op: str) -> bool:
+        group = GROUP.get(op)
+        if self.scale is None or group is None:
+            return True
+        with self.lock:
+            bucket = self.buckets.get((key, region, group))
+            if bucket is None:
+                burst, rate = BUCKETS[group]
+                bucket = self.buckets[key, region, group] = Bucket(burst * self.scale, rate * self.scale)
+            if bucket.take():
+                return True
+            self.throttled[op] += 1
+            return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Proxy
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        found = CREDENTIAL.search(self.headers.get("Authorization", ""))
+        key, region, service = found.groups() if found else ("", "", "")
+        target = self.headers.get("X-Amz-Target")
+        op = target.rsplit(".", 1)[-1] if target else parse_qs(body.decode()).get("Action", [""])[0]
+        with self.server.lock:
+            self.server.requests.append((key, region, service, op))
+            denied = any(op == o and text in body.decode() + region for o, text in self.server.deny)
+        if denied:
+            return self.error(403, "AccessDeniedException" if target else "AccessDenied", "not authorized", bool(target))
+        if not self.server.admit(key, region, op):
+            return self.error(400, "ThrottlingException", "Rate exceeded", True)
+        request = json.loads(body) if target else None
+        paged = PAGED.get(op) if service == "ecs" else None
+        if paged:
+            body = json.dumps({k: v for k, v in request.items() if k not in ("maxResults", "nextToken")}).encode()
+        status, headers, data = self.forward(body)
+        if paged and status == 200:
+            data = self.page(json.loads(data), request, *paged)
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def forward(self, body: bytes):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=60)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("content-length", "connection")}
+            conn.request("POST", self.path, body, headers)
+            resp = conn.getresponse()
+            return resp.status, resp.getheaders(), resp.read()
+        finally:
+            conn.close()
+
+    @staticmethod
+    def page(result: dict, request: dict, key: str, default: int, largest: int) -> bytes:
+        start = int(base64.b64decode(request["nextToken"])) if request.get("nextToken") else 0
+        size = min(request.get("maxResults") or default, largest)
+        items = result[key]
+        result[key] = items[start : start + size]
+        result.pop("nextToken", None)
+        if start + size < len(items):
+            result["nextToken"] = base64.b64encode(str(start + size).encode()).decode()
+        return json.dumps(result).encode()
+
+    def error(self, status: int, code: str, message: str, as_json: bool):
+        if as_json:
+            data = json.dumps({"__type": code, "message": message}).encode()
+            ctype = "application/x-amz-json-1.1"
+        else:
+            data = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
+                    f"</Error><RequestId>proxy</RequestId></ErrorResponse>").encode()  # fmt: skip
+            ctype = "text/xml"
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("x-amzn-ErrorType", code)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
