@@ -219,8 +219,11 @@ def audit(
     format: AuditFormat = typer.Option("text", "--format", help="Output format"),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
-    fail_on: Level = typer.Option(Level.error, "--fail-on", help="Lowest severity that makes the exit status 1"),
-    unsafe_fixes: bool = Unsafe,
+    fail_on: Optional[Level] = typer.Option(
+        None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]"
+    ),
+    unsafe_fixes: Optional[bool] = Unsafe,
+    config: Optional[str] = Config,
     fix_out: Optional[str] = typer.Option(None, "--fix-out", help="Write a fixed, registerable revision per flagged revision here"),
     register: bool = typer.Option(False, "--register", help="Register the fixed revisions (services are not touched)"),
     yes: bool = typer.Option(False, "--yes", help="Register without asking"),
@@ -236,7 +239,9 @@ def audit(
 
     if register and not yes and not sys.stdin.isatty():
         _fail("--register needs a terminal to confirm, or --yes")
-    rules = _selection(select, ignore).rules()
+    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
+    settings = configs.for_path(None)  # the configuration found from the working directory
+    rules, unsafe_fixes = settings.rules("-"), settings.unsafe_fixes
     try:
         base = api.boto3.Session(profile_name=profile)
     except botocore.exceptions.ProfileNotFound as exc:
@@ -270,7 +275,7 @@ def audit(
                 typer.echo(f"  {command}", err=to_stderr)
     if failed and not allow_partial:
         raise typer.Exit(2)
-    raise typer.Exit(1 if any(f.at_least(fail_on.value) for f in result.findings) else 0)
+    raise typer.Exit(1 if any(f.at_least(settings.fail_on) for f in result.findings) else 0)
 
 
 def _printable(doc) -> str:
