@@ -33,14 +33,18 @@ class Finding:
 
 
 def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
-    findings = []
+    findings, seen = [], set()
     for task in doc.tasks:
         for rule in rules:
             for v in rule.check(task):
+                if (rule.code, v.pointer, v.message) in seen:  # the other branch of an `Fn::If` said it
+                    continue
+                seen.add((rule.code, v.pointer, v.message))
                 line, column = doc.locate(v.pointer)
+                fix = v.fix if v.fix is not None and task.can_fix(v.fix.patch, doc.data) else None
                 findings.append(
                     Finding(rule.code, rule.name, rule.severity, v.message, doc.path, line, column,
-                            v.pointer, task.label, v.container, v.fix)  # fmt: skip
+                            v.pointer, task.label, v.container, fix)  # fmt: skip
                 )
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
     return findings

@@ -28,6 +28,21 @@ def is_unknown(value) -> bool:
     return False
 
 
+_MISSING = object()
+
+
+def resolve(document, pointer: str):
+    """The value at `pointer` in plain data, or a sentinel when there is none."""
+    for token in split_pointer(pointer):
+        if isinstance(document, dict) and token in document:
+            document = document[token]
+        elif isinstance(document, list) and token.isdigit() and int(token) < len(document):
+            document = document[int(token)]
+        else:
+            return _MISSING
+    return document
+
+
 def known_str_list(value) -> list[str] | None:
     """The value as a list of strings, or None when it is absent, malformed or not known."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -109,6 +124,21 @@ class TaskDef(Node):
 
     label: str | None = None  # family, CloudFormation logical id or Terraform address
     containers: list[Container] = field(default_factory=list)
+    # Pointers whose value this view shows otherwise than the document holds it (an `Fn::If`
+    # resolved to one branch, a JSON string decoded): a fix may not touch or rely on them.
+    opaque: tuple[str, ...] = ()
+
+    def can_fix(self, patch: list[dict], document) -> bool:
+        """Whether a patch computed on this view applies as it is to the document."""
+        if not self.opaque:
+            return True
+        for op in patch:
+            path = op["path"]
+            if any(p == path or p.startswith(path + "/") or path.startswith(p + "/") for p in self.opaque):
+                return False
+            if op["op"] == "test" and resolve(document, op["path"]) != op["value"]:
+                return False
+        return True
 
     @classmethod
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):
