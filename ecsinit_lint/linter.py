@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .registry import SEVERITIES, Fix, Rule, Selection
 from .sources import Document
@@ -41,7 +41,9 @@ def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
                     continue
                 seen.add((rule.code, v.pointer, v.message))
                 line, column = doc.locate(v.pointer)
-                fix = v.fix if v.fix is not None and task.can_fix(v.fix.patch, doc.data) else None
+                fix = v.fix
+                if fix is not None and not task.can_fix(fix.patch, doc.data):
+                    fix = replace(fix, applicability="manual")
                 findings.append(
                     Finding(rule.code, rule.name, rule.severity, v.message, doc.path, line, column,
                             v.pointer, task.label, v.container, fix)  # fmt: skip
