@@ -38,7 +38,7 @@ def cfn_tasks(data) -> list[TaskDef]:
 
 def _views(props: dict, pointer: str, label: str) -> list[TaskDef]:
     """The task as written, or, when it holds `Fn::If`, once with every first branch taken and
-    once with every second, the resolved `Fn::If`s opaque to fixes."""
+    once with every second; `AWS::NoValue` leaves its key out. What was resolved is opaque to fixes."""
     resolved: list[str] = []
     branches = [_resolve(props, branch, pointer, resolved) for branch in (0, 1)]
     if not resolved:
@@ -61,6 +61,7 @@ def _resolve(value, branch: int, pointer: str, resolved: list[str]):
             resolved.append(pointer)
             return _resolve(args[1 + branch], branch, pointer, resolved)
         if value == {"Ref": "AWS::NoValue"}:
+            resolved.append(pointer)
             return _NO_VALUE
         if is_unknown(value):
             return value

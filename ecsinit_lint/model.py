@@ -89,8 +89,8 @@ class Container(Node):
 
     def guard(self) -> dict:
         """A JSON Patch test op pinning the container a fix was computed for."""
-        if self.name is not None:
-            return {"op": "test", "path": self.ptr("name"), "value": self.name}
+        if self.has("name"):  # also a `{"Ref": …}` name: it pins the container as well
+            return {"op": "test", "path": self.ptr("name"), "value": self.get("name")}
         return {"op": "test", "path": self.pointer, "value": self.data}
 
     @property

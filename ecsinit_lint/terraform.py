@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 from . import jsonpos
@@ -317,8 +318,10 @@ def _edit(text: str, parts: dict, op: dict) -> str:
     part, inner = _split(parts, op["path"])
     if part.kind == "heredoc":
         end = text.rfind("\n", part.body, part.tree.meta.end_pos - 1) + 1
-        body = jsonpos.apply_ops(text[part.body : end], [{**op, "path": inner}])
-        return text[: part.body] + body + text[end:]
+        body = text[part.body : end]
+        margin = os.path.commonprefix([line[: len(line) - len(line.lstrip())] for line in body.splitlines() if line.strip()])  # fmt: skip
+        body = jsonpos.apply_ops(textwrap.dedent(body), [{**op, "path": inner}])
+        return text[: part.body] + textwrap.indent(body, margin) + text[end:]
     if part.kind != "hcl":
         raise FixError(f"{op['path']} is not literal in this file")
     tokens = split_pointer(inner)
