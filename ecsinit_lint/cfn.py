@@ -140,7 +140,7 @@ def compose(path: str, text: str):
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        root = YAML(typ="rt").compose(text)
+        root = YAML(typ="safe", pure=True).compose(text)  # no comment gathering: twice as fast
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -173,12 +173,12 @@ class YamlDocument(Document):
 def load_yaml(path: str, text: str, bom: bool) -> Document | None:
     """A YAML (or JSON) CloudFormation template, None for any other file. YAML that cannot be
     parsed is an error only when it names a task definition type: other YAML is not ours."""
-    if text.lstrip().startswith("{"):
+    if not any(t in text for t in TASK_TYPES):
+        return None
+    if text.lstrip().startswith("{"):  # a JSON template (`.template`): the JSON splice keeps more
         from .sources import load_json
 
         return load_json(path, text, bom)
-    if not any(t in text for t in TASK_TYPES):
-        return None
     data, nodes = compose(path, text)
     tasks = cfn_tasks(data)
     return YamlDocument(path, text, data, "cloudformation", tasks, bom, nodes) if tasks else None
