@@ -19,6 +19,7 @@ from .sources import Document, InputError
 TASK_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::DaemonTaskDefinition")
 _NO_VALUE = object()  # `!Ref AWS::NoValue`: the key is left out
 _PLAIN_KEY = re.compile(r"[A-Za-z_][\w.-]*\Z")
+_PLAIN = re.compile(r"(?!(?:true|false|null|yes|no|on|off|~)\Z)[A-Za-z_/][\w/.=+-]*(?: [\w/.=+-]+)*", re.I)
 
 
 def cfn_tasks(data) -> list[TaskDef]:
@@ -164,9 +165,14 @@ class YamlDocument(Document):
 
     def edited(self, ops: list[dict]) -> str:
         text = self.text
-        for op in ops:
-            if op["op"] != "test":
-                text = _edit(self.path, text, op)
+        try:
+            for op in ops:
+                if op["op"] != "test":
+                    text = _edit(self.path, text, op)
+        except InputError as exc:  # an earlier op left text that does not parse
+            from .fixer import FixError
+
+            raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
 
 
@@ -194,6 +200,25 @@ def _flow(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
     return json.dumps(value, ensure_ascii=False)
+
+
+def _like(text: str, node, value, nl: str) -> str:
+    """A new value for a node, a string in the node's style: a literal block stays a block at its
+    indentation, a quoted or plain scalar keeps its quotes where the new text allows."""
+    style = getattr(node, "style", None)
+    if not isinstance(value, str) or style not in ("|", ">", "'", None) or node.tag.endswith((":map", ":seq")):
+        return _flow(value)
+    if style in ("|", ">") and "\n" in value and not value.startswith((" ", "\n")):
+        first = text.find("\n", node.start_mark.index) + 1
+        indent = re.match(r" *", text[first:]).group()
+        body = value[:-1] if value.endswith("\n") else value
+        chomp = "-" if not value.endswith("\n") else "+" if value.endswith("\n\n") else ""
+        return "|" + chomp + "".join(nl + (indent + line if line else "") for line in body.split("\n"))
+    if style == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    if style is None and _PLAIN.fullmatch(value):
+        return value
+    return _flow(value)
 
 
 def _key(name: str) -> str:
@@ -239,7 +264,12 @@ def _edit(path: str, text: str, op: dict) -> str:
     node, parent = nodes.get(op["path"]), nodes.get(join_pointer(tokens[:-1]))
     nl = "\r\n" if "\r\n" in text else "\n"
     if op["op"] in ("add", "replace") and node is not None:
-        return text[: node.start_mark.index] + _flow(op["value"]) + text[_end(text, node) :]
+        start, end = node.start_mark.index, _end(text, node)
+        if start == end and isinstance(parent, MappingNode):  # `Key:` with no value
+            (key,) = [k for k, v in parent.value if v is node]
+            start = end = text.index(":", key.end_mark.index) + 1
+            return text[:start] + " " + _flow(op["value"]) + text[end:]
+        return text[:start] + _like(text, node, op["value"], nl) + text[end:]
     if op["op"] == "add" and isinstance(parent, MappingNode):
         name, value = tokens[-1], op["value"]
         if parent.flow_style or not parent.value:

@@ -253,10 +253,15 @@ class TfDocument(Document):
 
     def edited(self, ops: list[dict]) -> str:
         text = self.text
-        for op in ops:
-            if op["op"] != "test":
-                parts = {p.address: p for p, _ in parse_tf(self.path, text)}
-                text = _edit(text, parts, op)
+        try:
+            for op in ops:
+                if op["op"] != "test":
+                    parts = {p.address: p for p, _ in parse_tf(self.path, text)}
+                    text = _edit(text, parts, op)
+        except InputError as exc:  # an earlier op left text that does not parse
+            from .fixer import FixError
+
+            raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
 
 

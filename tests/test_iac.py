@@ -135,7 +135,7 @@ def test_sam_fix_adds_block_in_the_files_indentation():
     assert _where(lint(doc, INIT)) == [("INIT001", "Task", "app", 19, 9)]
     text = fix(doc, RULES)[0].edited([])
     assert text.endswith("        LinuxParameters:\n          InitProcessEnabled: true\n")
-    assert "Command: [sh, -c, \"exec nginx -g \\\"daemon off;\\\"\"]" in text
+    assert """Command: [sh, -c, 'exec nginx -g "daemon off;"']""" in text  # its quotes kept
 
 
 def test_cdk_synth_output_gets_the_json_splice():
@@ -144,6 +144,30 @@ def test_cdk_synth_output_gets_the_json_splice():
     assert (finding.task, finding.container, finding.line) == ("TaskDef54694570", "web", 7)
     added = _only_insertions(doc.text.replace('"tcp"}]\n', '"tcp"}],\n'), fix(doc, RULES)[0].edited([]))
     assert added == ['      "LinuxParameters": {\n', '       "InitProcessEnabled": true\n', "      }\n"]
+
+
+def test_yaml_edits_keep_scalar_styles_and_fill_empty_values(tmp_path):
+    template = """Resources:
+  T:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+      - Name: script
+        Command:
+        - sh
+        - -c
+        - |
+          migrate
+          node app.js
+      - Name: empty
+        LinuxParameters:
+      - Name: plain
+        Command: [sh, -c, node app.js]
+"""
+    text = fix(_load(tmp_path / "t.yaml", template), RULES)[0].edited([])
+    assert "        - |\n          migrate\n          exec node app.js\n        LinuxParameters:\n" in text
+    assert "      - Name: empty\n        LinuxParameters: {InitProcessEnabled: true}\n" in text
+    assert "Command: [sh, -c, exec node app.js]" in text
 
 
 def test_yaml_that_is_no_template_is_skipped_and_broken_template_is_an_error(tmp_path):
