@@ -32,6 +32,13 @@ class Finding:
         return data
 
 
+def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
+    """The fix, or the change to make by hand where the task's view is not the file's text."""
+    if fix is None or task.can_fix(fix.patch, doc.data):
+        return fix
+    return replace(fix, applicability="manual")
+
+
 def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
     findings, seen = [], set()
     for task in doc.tasks:
@@ -41,9 +48,7 @@ def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
                     continue
                 seen.add((rule.code, v.pointer, v.message))
                 line, column = doc.locate(v.pointer)
-                fix = v.fix
-                if fix is not None and not task.can_fix(fix.patch, doc.data):
-                    fix = replace(fix, applicability="manual")
+                fix = _as_applicable(v.fix, task, doc)
                 findings.append(
                     Finding(rule.code, rule.name, rule.severity, v.message, doc.path, line, column,
                             v.pointer, task.label, v.container, fix)  # fmt: skip
