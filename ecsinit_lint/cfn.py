@@ -68,7 +68,7 @@ def _resolve(value, branch: int, pointer: str, resolved: list[str]):
             return value
         out = {}
         for k, v in value.items():
-            v = _resolve(v, branch, f"{pointer}/{join_pointer([k])[1:]}", resolved)
+            v = _resolve(v, branch, pointer + join_pointer([k]), resolved)
             if v is not _NO_VALUE:
                 out[k] = v
         return out

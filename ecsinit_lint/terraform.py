@@ -324,7 +324,8 @@ def _edit(text: str, parts: dict, op: dict) -> str:
     if part.kind == "heredoc":
         end = text.rfind("\n", part.body, part.tree.meta.end_pos - 1) + 1
         body = text[part.body : end]
-        margin = os.path.commonprefix([line[: len(line) - len(line.lstrip())] for line in body.splitlines() if line.strip()])  # fmt: skip
+        lines = [line for line in body.splitlines() if line.strip()]
+        margin = os.path.commonprefix([line[: len(line) - len(line.lstrip())] for line in lines])
         body = jsonpos.apply_ops(textwrap.dedent(body), [{**op, "path": inner}])
         return text[: part.body] + textwrap.indent(body, margin) + text[end:]
     if part.kind != "hcl":

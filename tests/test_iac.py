@@ -99,8 +99,9 @@ def test_yaml_fix_keeps_tags_comments_and_layout():
     text = fixed.edited([])
     # one changed line: the flow-style daemon container gets the key in flow style
     flow = "        - {Name: agent, Image: amazon/cloudwatch-agent}\n"
-    assert flow.replace("}", ", LinuxParameters: {InitProcessEnabled: true}}") in text
-    added = _only_insertions(doc.text.replace(flow, ""), text.replace(flow.replace("}", ", LinuxParameters: {InitProcessEnabled: true}}"), ""))  # fmt: skip
+    flow_fixed = flow.replace("}", ", LinuxParameters: {InitProcessEnabled: true}}")
+    assert flow_fixed in text
+    added = _only_insertions(doc.text.replace(flow, ""), text.replace(flow_fixed, ""))
     assert added == [
         "          LinuxParameters:\n",
         "            InitProcessEnabled: true\n",
@@ -138,7 +139,9 @@ def test_sam_fix_adds_block_in_the_files_indentation():
     assert """Command: [sh, -c, 'exec nginx -g "daemon off;"']""" in text  # its quotes kept
 
 
-def test_cdk_synth_output_gets_the_json_splice():
+def test_cdk_synth_output_gets_the_json_splice(tmp_path):
+    as_template = _load(tmp_path / "stack.template", (FIXTURES / "cdk.template.json").read_text())
+    assert [t.label for t in as_template.tasks] == ["TaskDef54694570"]
     doc = _load(FIXTURES / "cdk.template.json")
     (finding,) = lint(doc, INIT)
     assert (finding.task, finding.container, finding.line) == ("TaskDef54694570", "web", 7)
@@ -215,8 +218,10 @@ def test_tf_fix_inserts_literal_and_reparses(tmp_path):
     text = fixed.edited([])
     hcl2.loads(text)
     log = '{ name = "log", image = "fluent-bit", linuxParameters = { capabilities = { add = [] } } },\n'
-    assert log.replace("] }", "] }, initProcessEnabled = true") in text
-    added = _only_insertions(doc.text.replace(log, "").replace('"api:1"\n', '"api:1",\n'), text.replace(log.replace("] }", "] }, initProcessEnabled = true"), ""))  # fmt: skip
+    log_fixed = log.replace("] }", "] }, initProcessEnabled = true")
+    assert log_fixed in text
+    before = doc.text.replace(log, "").replace('"api:1"\n', '"api:1",\n')  # the heredoc's comma
+    added = _only_insertions(before, text.replace(log_fixed, ""))
     assert added == [
         "      linuxParameters = { initProcessEnabled = true }\n",
         '        "linuxParameters": {\n',
