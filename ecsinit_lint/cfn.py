@@ -278,7 +278,7 @@ def _edit(path: str, text: str, op: dict) -> str:
                 return text[:start] + "{" + f"{_key(name)}: {_flow(value)}" + "}" + text[end:]
             at = _end(text, parent.value[-1][1])
             return text[:at] + f", {_key(name)}: {_flow(value)}" + text[at:]
-        indent = " " * parent.value[0][0].start_mark.column
+        indent = " " * parent.value[-1][0].start_mark.column
         unit = re.search(r"\n( +)[^\s#]", text)
         at = _line_end(text, _end(text, parent.value[-1][1]))  # after a comment on that line
         return text[:at] + nl + indent + _block(name, value, indent, unit.group(1) if unit else "  ", nl) + text[at:]

@@ -144,7 +144,7 @@ class TaskDef(Node):
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):
         task = cls(data, pointer, style, label=label)
         for i, item in enumerate(items):
-            if isinstance(item, dict):
+            if isinstance(item, dict) and not is_unknown(item):  # `local.sidecar`, `!Ref Sidecar`
                 ptr = join_pointer(split_pointer(containers_ptr) + [i])
                 task.containers.append(Container(item, ptr, style, task=task))
         if label is None and isinstance(task.get("family"), str):

@@ -78,6 +78,14 @@ def _trees(tree, name: str):
     return [c for c in tree.children if isinstance(c, Tree) and c.data == name]
 
 
+def _exprs(tree) -> list:
+    """The expression children of a tuple, an object element or an attribute, in order."""
+    from lark import Tree
+
+    skip = ("new_line_or_comment", "object_elem_key", "identifier")
+    return [c for c in tree.children if isinstance(c, Tree) and c.data not in skip]
+
+
 def _unknown(text: str, tree) -> dict:
     return {"__unknown__": text[tree.meta.start_pos : tree.meta.end_pos]}
 
@@ -95,19 +103,12 @@ def _string(text: str, tree):
 
 def _hcl(text: str, tree, pointer: str, spans: dict):
     """Plain data for a literal HCL expression; `spans` gets each pointer's tree."""
-    from lark import Token, Tree
+    from lark import Tree
 
     spans[pointer] = tree
     kids = [c for c in tree.children if not (isinstance(c, Tree) and c.data == "new_line_or_comment")]
-    if tree.data == "expr_term" and len(kids) == 1:
-        kid = kids[0]
-        if isinstance(kid, Token):
-            if kid.type == "int_lit" or kid.type == "INT_LIT":
-                return int(kid)
-            if kid.type.lower() == "float_lit":
-                return float(kid)
-            return {"true": True, "false": False, "null": None}.get(str(kid), {"__unknown__": str(kid)})
-        return _hcl(text, kid, pointer, spans)
+    if tree.data == "expr_term" and len(kids) == 1 and isinstance(kids[0], Tree):
+        return _hcl(text, kids[0], pointer, spans)
     if tree.data == "literal_value" and len(kids) == 1:
         return {"true": True, "false": False, "null": None}.get(str(kids[0]), _unknown(text, tree))
     if tree.data in ("int_lit", "float_lit"):
@@ -115,14 +116,14 @@ def _hcl(text: str, tree, pointer: str, spans: dict):
     if tree.data == "string":
         return _string(text, tree)
     if tree.data == "tuple":
-        return [_hcl(text, t, f"{pointer}/{i}", spans) for i, t in enumerate(_trees(tree, "expr_term"))]
+        return [_hcl(text, t, f"{pointer}/{i}", spans) for i, t in enumerate(_exprs(tree))]
     if tree.data == "object":
         value = {}
         for elem in _trees(tree, "object_elem"):
             key = _key_name(text, _trees(elem, "object_elem_key")[0])
             if key is None:
                 return _unknown(text, tree)
-            value[key] = _hcl(text, _trees(elem, "expr_term")[-1], pointer + join_pointer([key]), spans)
+            value[key] = _hcl(text, _exprs(elem)[-1], pointer + join_pointer([key]), spans)
         return value
     return _unknown(text, tree)
 
@@ -142,7 +143,7 @@ def _key_name(text: str, key_tree) -> str | None:
 
 
 def _literal_path(text: str, call) -> str | None:
-    args = [t for a in _trees(call, "arguments") for t in _trees(a, "expr_term")]
+    args = [t for a in _trees(call, "arguments") for t in _exprs(a)]
     value = _hcl(text, args[0], "", {}) if args else None
     return value if isinstance(value, str) else None
 
@@ -175,7 +176,7 @@ def _part(path: str, text: str, address: str, expr) -> Part | None:
         name = str(_trees(node, "identifier")[0].children[0])
         if name == "jsonencode":
             spans: dict = {}
-            args = [t for a in _trees(node, "arguments") for t in _trees(a, "expr_term")]
+            args = [t for a in _trees(node, "arguments") for t in _exprs(a)]
             data = _hcl(text, args[0], "", spans) if len(args) == 1 else None
             return Part(address, "hcl", node, data, spans) if isinstance(data, list) else None
         if name in ("file", "templatefile"):
@@ -230,14 +231,14 @@ def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
         body = _trees(block, "body")[0]
         for attr in _trees(body, "attribute"):
             name = str(_trees(attr, "identifier")[0].children[0])
-            expr = _trees(attr, "expr_term")[0]
+            expr = _exprs(attr)[-1]
             if name == "container_definitions":
                 part = _part(path, text, address, expr)
             else:
                 attrs[name] = _hcl(text, expr, "", {})
         for inner in _trees(body, "block"):  # runtime_platform { … }
             name = str(_trees(inner, "identifier")[0].children[0])
-            attrs[name] = {str(_trees(a, "identifier")[0].children[0]): _hcl(text, _trees(a, "expr_term")[0], "", {})
+            attrs[name] = {str(_trees(a, "identifier")[0].children[0]): _hcl(text, _exprs(a)[-1], "", {})
                            for a in _trees(_trees(inner, "body")[0], "attribute")}  # fmt: skip
         if part is not None:
             found.append((part, attrs))

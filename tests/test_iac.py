@@ -244,6 +244,22 @@ def test_fix_diff_notes_the_changes_to_make_by_hand(tmp_path):
     hcl2.loads((tmp_path / "main.tf").read_text())
 
 
+def test_tf_expressions_that_are_not_literal_are_unknown(tmp_path):
+    tf = """resource "aws_ecs_task_definition" "a" {
+  pid_mode              = var.shared ? "task" : null
+  container_definitions = jsonencode([{ name = "n", image = "i", memory = -2, essential = !false,
+    command = [for s in var.l : s], entryPoint = ["sh", 1 + 1], x = (1), y = { for k, v in var.m : k => v },
+    linuxParameters = { initProcessEnabled = var.init } }, local.sidecar])
+}
+"""
+    doc = _load(tmp_path / "x.tf", tf)
+    (container, sidecar) = doc.data["aws_ecs_task_definition.a"]
+    assert container["memory"] == {"__unknown__": "-2"} and container["entryPoint"][1] == {"__unknown__": "1 + 1"}
+    assert container["linuxParameters"] == {"initProcessEnabled": {"__unknown__": "var.init"}}
+    assert sidecar == {"__unknown__": "local.sidecar"}
+    assert lint(doc, RULES) == []
+
+
 def test_bad_hcl_is_a_one_line_error(tmp_path):
     bad = 'resource "aws_ecs_task_definition" "x" {\n  container_definitions = = 1\n}\n'
     with pytest.raises(InputError) as exc:
