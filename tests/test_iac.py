@@ -315,4 +315,4 @@ def test_corpus_every_task_definition_without_init_is_found():
                 if _lacks_init(c.data):
                     checked += 1
                     assert (task.label, c.name) in flagged, (path.name, task.label, c.name)
-    assert checked >= 200
+    assert checked >= 200, checked
