@@ -153,6 +153,17 @@ def _fill_template(source: str) -> str:
     return re.sub(r'(?<!["\w$])\$\{([^{}]*)\}', lambda m: json.dumps({"__unknown__": m.group(0)}), source)
 
 
+def _interpolated(value):
+    """JSON from a template with each string that interpolates made an unknown value."""
+    if isinstance(value, dict):
+        return {k: _interpolated(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolated(v) for v in value]
+    if isinstance(value, str) and _TEMPLATE.search(value.replace("$${", "").replace("%%{", "")):
+        return {"__unknown__": value}
+    return value
+
+
 @dataclass
 class Part:
     """One `container_definitions` value: where it is and how it reads."""
@@ -163,7 +174,6 @@ class Part:
     data: list
     spans: dict = field(default_factory=dict)  # hcl: pointer below the part -> tree
     body: int = 0  # heredoc: offset of its JSON text
-    source: str = ""  # file: the path the containers come from
 
 
 def _part(path: str, text: str, address: str, expr) -> Part | None:
@@ -188,11 +198,11 @@ def _part(path: str, text: str, address: str, expr) -> Part | None:
         end = text.rfind("\n", start, token.end_pos - 1) + 1
         body = text[start:end]
         try:
-            return Part(address, "heredoc", node, json.loads(body), body=start)
+            return Part(address, "heredoc", node, _interpolated(json.loads(body)), body=start)
         except ValueError:
             pass
         try:  # a template: linted, left to the user to edit
-            return Part(address, "file", node, json.loads(_fill_template(body)))
+            return Part(address, "file", node, _interpolated(json.loads(_fill_template(body))))
         except ValueError:
             return None
     return None
@@ -208,7 +218,7 @@ def _file_part(path: str, text: str, address: str, call) -> Part | None:
             data = json.loads(_fill_template(f.read()))
     except (OSError, ValueError):
         return None
-    return Part(address, "file", call, data, source=source) if isinstance(data, list) else None
+    return Part(address, "file", call, _interpolated(data)) if isinstance(data, list) else None
 
 
 def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
