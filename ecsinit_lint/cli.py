@@ -192,7 +192,12 @@ def fix_command(
             errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
             continue
         changed += bool(done)
-        remaining += len(lint(fixed, rules))
+        left = lint(fixed, rules)
+        remaining += len(left)
+        for f in left if write else lint(doc, rules):  # lines as in the file after the command
+            if f.fix is not None and f.fix.applicability == "manual":
+                where = f"`{f.container}`" if f.container else "the container"
+                typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand (not literal here)", err=True)
         if show_diff:
             typer.echo(diff(doc, fixed), nl=False)
         elif not write:

@@ -20,7 +20,7 @@ class FixError(Exception):
 
 
 def applicable(finding: Finding, unsafe: bool) -> bool:
-    return finding.fix is not None and (unsafe or finding.fix.applicability == "safe")
+    return finding.fix is not None and finding.fix.applicability in (("safe", "unsafe") if unsafe else ("safe",))
 
 
 def fix(doc: Document, rules: list[Rule], unsafe: bool = False) -> tuple[Document, list[Finding]]:

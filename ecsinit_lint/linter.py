@@ -3,7 +3,7 @@ findings the document's own suppressions cover (reporting those that cover none 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from . import suppress
 from .registry import SEVERITIES, Fix, Rule, Selection, Violation
@@ -51,21 +51,32 @@ class Finding:
         return data
 
 
+def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
+    """The fix, or the change to make by hand where the task's view is not the file's text."""
+    if fix is None or task.can_fix(fix.patch, doc.data):
+        return fix
+    return replace(fix, applicability="manual")
+
+
 def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:
     line, column = v.position or doc.locate(v.pointer)
     return Finding(rule.code, rule.name, v.severity or rule.severity, v.message, doc.path, line, column,
-                   v.pointer, task.label, v.container, v.fix)  # fmt: skip
+                   v.pointer, task.label, v.container, _as_applicable(v.fix, task, doc))  # fmt: skip
 
 
 def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
-    findings = []
+    findings, seen = [], set()
     unused_rule = next((r for r in rules if r.code == UNUSED), None)
     for task in doc.tasks:
         found = {rule.code: list(rule.run(task)) for rule in rules}
         stamped = []
         for rule in rules:
             merged = {v.container for v in found.get(rule.merged_into, ())}
-            stamped += [_stamp(doc, task, rule, v) for v in found[rule.code] if v.container not in merged]
+            for v in found[rule.code]:
+                if v.container in merged or (rule.code, v.pointer, v.message) in seen:
+                    continue  # said by the rule it merges into, or by the other branch of an `Fn::If`
+                seen.add((rule.code, v.pointer, v.message))
+                stamped.append(_stamp(doc, task, rule, v))
         kept, unused = suppress.apply(task, stamped, rules)
         findings += kept
         if unused_rule is not None:

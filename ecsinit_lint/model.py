@@ -28,6 +28,21 @@ def is_unknown(value) -> bool:
     return False
 
 
+_MISSING = object()
+
+
+def resolve(document, pointer: str):
+    """The value at `pointer` in plain data, or a sentinel when there is none."""
+    for token in split_pointer(pointer):
+        if isinstance(document, dict) and token in document:
+            document = document[token]
+        elif isinstance(document, list) and token.isdigit() and int(token) < len(document):
+            document = document[int(token)]
+        else:
+            return _MISSING
+    return document
+
+
 def known_str_list(value) -> list[str] | None:
     """The value as a list of strings, or None when it is absent, malformed or not known."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -74,8 +89,8 @@ class Container(Node):
 
     def guard(self) -> dict:
         """A JSON Patch test op pinning the container a fix was computed for."""
-        if self.name is not None:
-            return {"op": "test", "path": self.ptr("name"), "value": self.name}
+        if self.has("name"):  # also a `{"Ref": …}` name: it pins the container as well
+            return {"op": "test", "path": self.ptr("name"), "value": self.get("name")}
         return {"op": "test", "path": self.pointer, "value": self.data}
 
     @property
@@ -112,12 +127,27 @@ class TaskDef(Node):
     # What the loaders find outside `data` (suppress.py): describe output tags, CloudFormation
     # Metadata, YAML comments. Tags inside `data` are read from it.
     suppressions: list = field(default_factory=list)
+    # Pointers whose value this view shows otherwise than the document holds it (an `Fn::If`
+    # resolved to one branch, a JSON string decoded): a fix may not touch or rely on them.
+    opaque: tuple[str, ...] = ()
+
+    def can_fix(self, patch: list[dict], document) -> bool:
+        """Whether a patch computed on this view applies as it is to the document."""
+        if not self.opaque:
+            return True
+        for op in patch:
+            path = op["path"]
+            if any(p == path or p.startswith(path + "/") or path.startswith(p + "/") for p in self.opaque):
+                return False
+            if op["op"] == "test" and resolve(document, op["path"]) != op["value"]:
+                return False
+        return True
 
     @classmethod
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):
         task = cls(data, pointer, style, label=label)
         for i, item in enumerate(items):
-            if isinstance(item, dict):
+            if isinstance(item, dict) and not is_unknown(item):  # `local.sidecar`, `!Ref Sidecar`
                 ptr = join_pointer(split_pointer(containers_ptr) + [i])
                 task.containers.append(Container(item, ptr, style, task=task))
         if label is None and isinstance(task.get("family"), str):

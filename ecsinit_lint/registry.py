@@ -15,7 +15,9 @@ SEVERITIES = ("info", "warning", "error")
 class Fix:
     title: str  # imperative: "Set initProcessEnabled to true"
     patch: list[dict]  # RFC 6902 ops on the input document, starting with a "test" guard
-    applicability: str = "safe"  # or "unsafe": applied only with --unsafe-fixes
+    # or "unsafe": applied only with --unsafe-fixes; or "manual": the change to make by hand where
+    # the file does not hold the value literally (a template, an `Fn::If`, a Terraform plan)
+    applicability: str = "safe"
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,16 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
             task = TaskDef.build(inner, ptr, "camel", ptr + "/containerDefinitions", inner["containerDefinitions"])
             task.suppressions += suppress.from_tags(data.get("tags"), "/tags")  # the live revision's tags
             return "describe", [task]
+    if isinstance(data.get("Resources"), dict):  # CloudFormation, SAM, CDK synth output
+        from .cfn import cfn_tasks
+
+        tasks = cfn_tasks(data)
+        return ("cloudformation", tasks) if tasks else None
+    if "format_version" in data and ("planned_values" in data or "values" in data):  # terraform show -json
+        from .terraform import plan_tasks
+
+        tasks = plan_tasks(data)
+        return ("terraform-plan", tasks) if tasks else None
     if _is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
         task = TaskDef({}, "", "camel")
         task.containers.append(Container(data, "", "camel", task=task))
@@ -132,8 +142,20 @@ def load_json(path: str, text: str, bom: bool) -> Document | None:
     return JsonDocument(path, text, data, found[0], found[1], bom)
 
 
+def load_yaml(path: str, text: str, bom: bool) -> Document | None:
+    from .cfn import load_yaml
+
+    return load_yaml(path, text, bom)
+
+
+def load_tf(path: str, text: str, bom: bool) -> Document | None:
+    from .terraform import load_tf
+
+    return load_tf(path, text, bom)
+
+
 # File suffix -> loader(path, text, bom) -> Document | None. Other suffixes are read as JSON.
-LOADERS = {".json": load_json}
+LOADERS = {".json": load_json, ".yaml": load_yaml, ".yml": load_yaml, ".template": load_yaml, ".tf": load_tf}
 
 
 def load(path: str, raw: bytes) -> Document | None:
