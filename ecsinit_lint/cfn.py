@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from . import suppress
 from .jsonpos import join_pointer, split_pointer
 from .model import TaskDef, is_unknown
 from .sources import Document, InputError
@@ -33,7 +34,11 @@ def cfn_tasks(data) -> list[TaskDef]:
             continue
         props = resource.get("Properties")
         if isinstance(props, dict):
-            tasks += _views(props, join_pointer(["Resources", logical_id, "Properties"]), logical_id)
+            views = _views(props, join_pointer(["Resources", logical_id, "Properties"]), logical_id)
+            metadata = join_pointer(["Resources", logical_id, "Metadata"])
+            for task in views:
+                task.suppressions += suppress.from_metadata(resource.get("Metadata"), metadata)
+            tasks += views
     return tasks
 
 
@@ -187,7 +192,25 @@ def load_yaml(path: str, text: str, bom: bool) -> Document | None:
         return load_json(path, text, bom)
     data, nodes = compose(path, text)
     tasks = cfn_tasks(data)
-    return YamlDocument(path, text, data, "cloudformation", tasks, bom, nodes) if tasks else None
+    if not tasks:
+        return None
+    doc = YamlDocument(path, text, data, "cloudformation", tasks, bom, nodes)
+    if "ecsinit-lint:" in text:
+        suppress.attach_comments(doc, suppress.from_comments(enumerate(_comments_only(text, nodes), 1)))
+    return doc
+
+
+def _comments_only(text: str, nodes: dict) -> list[str]:
+    """The text's lines with every scalar value blanked, so that only comments can match."""
+    from ruamel.yaml.nodes import ScalarNode
+
+    chars = list(text)
+    for node in nodes.values():
+        if isinstance(node, ScalarNode):
+            for i in range(node.start_mark.index, node.end_mark.index):
+                if chars[i] != "\n":
+                    chars[i] = " "
+    return "".join(chars).splitlines()
 
 
 # ---- YAML edits: splice the changed value into the text ---------------------------------------

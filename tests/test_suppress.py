@@ -198,3 +198,30 @@ def test_cli_reports_unused_as_info_that_fails_only_when_asked(tmp_path, monkeyp
     assert "SUP001 tag `ecsinit-lint:ignore` entry `SIG003:app` suppresses nothing" in result.stdout
     assert CliRunner().invoke(app, ["check", "--fail-on", "info", "td.json"]).exit_code == 1
     assert CliRunner().invoke(app, ["check", "--ignore", "SUP001", "--fail-on", "info", "td.json"]).exit_code == 0
+
+
+def test_cloudformation_metadata_and_yaml_comments_suppress(tmp_path):
+    from ecsinit_lint.linter import lint
+    from ecsinit_lint.registry import Selection
+    from ecsinit_lint.sources import load
+
+    text = """Resources:
+  Td:
+    Type: AWS::ECS::TaskDefinition
+    Metadata:
+      ecsinit-lint:
+        ignore: [SIG001, STOP002]
+    Properties:
+      ContainerDefinitions:
+        - Name: web  # ecsinit-lint: ignore[INIT001:web]
+          Image: nginx
+          Command: ["sh", "-c", "nginx # ecsinit-lint: ignore[INIT001]"]
+        - Name: side
+          Image: envoy
+"""
+    path = tmp_path / "template.yaml"
+    path.write_text(text)
+    found = [(f.code, f.container, f.line) for f in lint(load(str(path), text.encode()), Selection().rules())]
+    # SIG001 (metadata) and INIT001 for web (comment) are suppressed; the string is no comment;
+    # the metadata entry STOP002 suppresses nothing
+    assert found == [("SUP001", None, 6), ("INIT001", "side", 12)]
