@@ -109,6 +109,7 @@ class TaskDef(Node):
 
     label: str | None = None  # family, CloudFormation logical id or Terraform address
     containers: list[Container] = field(default_factory=list)
+    repeated_keys: list[str] = field(default_factory=list)  # pointers of keys an object repeats
 
     @classmethod
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):
