@@ -15,6 +15,7 @@ import typer
 from . import __version__, report
 from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
+from .parallel import lint_files
 from .registry import Selection, load_rules
 from .sources import InputError, expand, load, read
 
@@ -86,12 +87,15 @@ def check(
     unsafe_fixes: bool = Unsafe,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
-    rules = _selection(select, ignore).rules()
+    selection = _selection(select, ignore)
     errors: list[InputError] = []
     findings, files = [], 0
-    for _, doc in _documents(paths, errors):
-        files += 1
-        findings += lint(doc, rules)
+    for result in lint_files(expand(paths), selection):
+        if isinstance(result, InputError):
+            errors.append(result)
+            continue
+        files += result[0]
+        findings += result[1]
     result = report.Report(findings, errors, files, lambda f: applicable(f, unsafe_fixes), sys.stdout.isatty())
     if format.value == "text":
         _report_errors(errors)

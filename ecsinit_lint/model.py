@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonpos import join_pointer, split_pointer
+from .jsonpos import join_pointer
 
 WINDOWS_SHELLS = {"powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"}
 WINDOWS_IMAGES = (
@@ -54,9 +54,7 @@ class Node:
 
     def ptr(self, *names) -> str:
         """Document pointer of a field below this node; strings are field names, ints indexes."""
-        tokens = split_pointer(self.pointer)
-        tokens += [self.key(n) if isinstance(n, str) else n for n in names]
-        return join_pointer(tokens)
+        return self.pointer + join_pointer([self.key(n) if isinstance(n, str) else n for n in names])
 
     def child(self, name: str) -> Node | None:
         value = self.get(name)
@@ -116,7 +114,7 @@ class TaskDef(Node):
         task = cls(data, pointer, style, label=label)
         for i, item in enumerate(items):
             if isinstance(item, dict):
-                ptr = join_pointer(split_pointer(containers_ptr) + [i])
+                ptr = containers_ptr + join_pointer([i])
                 task.containers.append(Container(item, ptr, style, task=task))
         if label is None and isinstance(task.get("family"), str):
             task.label = task.get("family")

@@ -47,7 +47,8 @@ def _is_type(value, name: str) -> bool:
 
 
 def _compile(node: dict, defs: dict, memo: dict) -> Callable[[object], bool]:
-    """A predicate equal to `jsonschema.is_valid(value, node)` for the generated schema's subset."""
+    """A predicate: does `errors` find nothing in the value? (jsonschema's verdict with
+    placeholders and nulls passing, for the subset of JSON Schema that schema_gen writes)."""
     if "$ref" in node:
         name = node["$ref"].rsplit("/", 1)[1]
         if name not in memo:
@@ -64,9 +65,9 @@ def _compile(node: dict, defs: dict, memo: dict) -> Callable[[object], bool]:
 
     def check(v) -> bool:
         if types and not any(_is_type(v, t) for t in types):
-            return False
-        if enum is not None and (not isinstance(v, str) or v not in enum):
-            return False
+            return v is None or is_placeholder(v)
+        if enum is not None and v not in enum:
+            return is_placeholder(v)
         if isinstance(v, dict) and (props or extra is not True):
             for k, item in v.items():
                 sub = props.get(k, extra)
@@ -116,9 +117,18 @@ def _explain(err) -> Iterator[SchemaError]:
         yield SchemaError(path, err.validator, err.validator_value, err.instance)
 
 
-def task_errors(task) -> Iterator[tuple[str, SchemaError]]:
+_last: list = [None, []]  # the last task and its errors: TD001 and TD002 ask in turn
+
+
+def task_errors(task) -> list[tuple[str, SchemaError]]:
     """(document pointer, error) for a camelCase task definition: the task's own object, or
     each container of a bare container list. CloudFormation's PascalCase has its own schema."""
+    if _last[0] is not task:
+        _last[:] = task, list(_task_errors(task))
+    return _last[1]
+
+
+def _task_errors(task) -> Iterator[tuple[str, SchemaError]]:
     if task.style != "camel":
         return
     root = "DaemonTaskDefinition" if task.pointer == "/daemonTaskDefinition" else "TaskDefinition"
