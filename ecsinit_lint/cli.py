@@ -129,6 +129,9 @@ def fix_command(
         except FixError as exc:
             errors.append(InputError(doc.path, str(exc)))
             continue
+        except RecursionError:  # parsable, but too deep for the copies a JSON Patch makes
+            errors.append(InputError(doc.path, "JSON nested too deeply to fix; file left as it was"))
+            continue
         except OSError as exc:
             errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
             continue
