@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Iterable, Iterator
 
 from .linter import Finding, lint
@@ -45,5 +44,7 @@ def lint_files(paths: Iterable[str], selection: Selection) -> Iterator[tuple[boo
         for path in paths:
             yield lint_file(path, rules)
         return
+    from concurrent.futures import ProcessPoolExecutor  # not on the one-file path
+
     with ProcessPoolExecutor(workers(), initializer=_init, initargs=(selection,)) as pool:
         yield from pool.map(_lint_in_worker, paths, chunksize=CHUNK)
