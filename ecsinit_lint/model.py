@@ -4,6 +4,7 @@ the key style of the format they came from (ECS camelCase or CloudFormation Pasc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .jsonpos import join_pointer
@@ -76,7 +77,7 @@ class Container(Node):
             return {"op": "test", "path": self.ptr("name"), "value": self.name}
         return {"op": "test", "path": self.pointer, "value": self.data}
 
-    @property
+    @cached_property  # the data is not changed once loaded: a fix makes a new document
     def argv(self) -> list[str] | None:
         """The argv the task definition sets (entryPoint + command), None when unknown.
 
@@ -120,7 +121,7 @@ class TaskDef(Node):
             task.label = task.get("family")
         return task
 
-    @property
+    @cached_property
     def is_windows(self) -> bool:
         platform = self.child("runtimePlatform")
         family = platform.get("operatingSystemFamily") if platform else None

@@ -57,5 +57,5 @@ def check(task):
         yield Violation(
             pointer,
             f"`{key}` is not a field ECS knows here{hint}: Terraform drops unknown keys silently, "
-            f"so the container runs with the image default instead",
+            f"so the container runs without it, on the image default",
         )
