@@ -29,6 +29,9 @@ class InputError(Exception):
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
+    def __reduce__(self):  # pickled back from the worker processes of a big `check`
+        return InputError, (self.path, self.message, self.line, self.column)
+
 
 @dataclass
 class Document:
