@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecsinit_lint import schema, schema_gen
+from ecsinit_lint.linter import lint
+from ecsinit_lint.model import TaskDef
+from ecsinit_lint.registry import Selection
+from ecsinit_lint.sources import load
 
 from .strategies import json_values, task_definitions
 
@@ -40,3 +46,26 @@ def test_placeholders_stand_for_any_value():
     assert list(schema.errors(data, "TaskDefinition")) == []
     data["cpu"] = True
     assert [e.path for e in schema.errors(data, "TaskDefinition")] == [("cpu",)]
+
+
+def _codes(data) -> list[str]:
+    return [f.code for f in lint(load("t.json", json.dumps(data).encode()), Selection(("TD",)).rules())]
+
+
+def test_daemon_describe_output_uses_the_daemon_schema():
+    container = {"name": "agent", "image": "agent", "portMappings": [{"containerPort": 80}]}
+    assert _codes({"daemonTaskDefinition": {"family": "d", "containerDefinitions": [container]}}) == ["TD001"]
+    assert _codes({"taskDefinition": {"family": "d", "containerDefinitions": [container]}}) == []
+
+
+def test_container_list_is_checked_container_by_container():
+    assert _codes([{"name": "a", "image": "x", "essential": "yes"}, {"name": "b", "image": "x", "entrypoint": []}]) == [
+        "TD002",
+        "TD001",
+    ]
+
+
+def test_pascal_case_documents_are_left_to_their_own_schema():
+    task = TaskDef.build({"Family": "x", "ContainerDefinitions": [{"Name": "a"}]}, "/Resources/T/Properties", "pascal",
+                         "/Resources/T/Properties/ContainerDefinitions", [{"Name": "a", "Bogus": 1}])  # fmt: skip
+    assert schema.task_errors(task) == []
