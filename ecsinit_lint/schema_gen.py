@@ -44,17 +44,15 @@ def _shape(shapes: dict, name: str, defs: dict) -> dict:
     if kind in SCALARS:  # inlined: a scalar's schema is smaller than a reference
         return dict(SCALARS[kind], enum=list(shape["enum"])) if "enum" in shape else dict(SCALARS[kind])
     if name not in defs:
-        defs[name] = {}  # placeholder first: shapes can be recursive
-        if kind == "structure" and shape.get("document"):
-            defs[name] = {}
-        elif kind == "structure":
+        defs[name] = {}  # first, as shapes can be recursive; it stays so for a free-form document
+        if kind == "structure" and not shape.get("document"):
             members = {m: _shape(shapes, spec["shape"], defs) for m, spec in shape["members"].items()}
             defs[name] = {"type": "object", "properties": members, "additionalProperties": False}
         elif kind == "list":
             defs[name] = {"type": "array", "items": _shape(shapes, shape["member"]["shape"], defs)}
         elif kind == "map":
             defs[name] = {"type": "object", "additionalProperties": _shape(shapes, shape["value"]["shape"], defs)}
-        else:
+        elif kind != "structure":
             raise ValueError(f"shape {name}: unknown type {kind}")
     return _ref(name)
 
@@ -80,7 +78,7 @@ def generate(model: dict) -> dict:
 
 
 def render(schema: dict) -> str:
-    return json.dumps(schema, indent=1, sort_keys=False) + "\n"
+    return json.dumps(schema, indent=1) + "\n"
 
 
 def botocore_model() -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -121,7 +122,7 @@ def parse_json(path: str, text: str, repeated: list[str] | None = None):
     def pairs_hook(pairs):
         obj = dict(pairs)
         if len(obj) < len(pairs):
-            found.append((obj, sorted({k for k, _ in pairs if sum(k == j for j, _ in pairs) > 1})))
+            found.append((obj, sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)))
         return obj
 
     try:
