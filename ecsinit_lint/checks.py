@@ -3,6 +3,7 @@ namespace, how each one's argv launches, and how a fix addresses an argv element
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from .model import Container, TaskDef, is_unknown
@@ -31,7 +32,12 @@ def init_state(c: Container) -> bool | None:
 def launch(c: Container) -> Launch | None:
     """How the container's argv starts, or None when the task definition does not say."""
     argv = c.argv
-    return analyse(argv, c.argv_pointers()) if argv else None
+    return _analysed(tuple(argv), tuple(c.argv_pointers())) if argv else None
+
+
+@lru_cache(maxsize=1024)  # every rule asks, and the same argv recurs across files
+def _analysed(argv: tuple[str, ...], pointers: tuple[str, ...]) -> Launch:
+    return analyse(list(argv), list(pointers))
 
 
 def label(c: Container) -> str:

@@ -18,6 +18,7 @@ from .auditreport import AUDIT_FORMATS
 from .config import ConfigError, Configs
 from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
+from .parallel import lint_files
 from .registry import Selection, load_rules
 from .sources import InputError, expand, load, read
 
@@ -121,9 +122,15 @@ def check(
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
     findings, files = [], 0
-    for _, doc, settings in _documents(paths, errors, configs):
-        files += 1
-        findings += lint(doc, settings.rules(doc.path))
+    try:
+        for outcome in lint_files(expand(paths, skip=lambda p: configs.for_path(p).excluded(p)), configs):
+            if isinstance(outcome, InputError):
+                errors.append(outcome)
+                continue
+            files += outcome[0]
+            findings += outcome[1]
+    except ConfigError as exc:
+        _fail_at(exc)
     if write_baseline:
         _write_baseline(write_baseline, findings, errors)
     known, stale = [], 0
@@ -187,6 +194,9 @@ def fix_command(
                 write_atomic(doc.path, raw, fixed.edited([]))
         except FixError as exc:
             errors.append(InputError(doc.path, str(exc)))
+            continue
+        except RecursionError:  # parsable, but too deep for the copies a JSON Patch makes
+            errors.append(InputError(doc.path, "JSON nested too deeply to fix; file left as it was"))
             continue
         except OSError as exc:
             errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))

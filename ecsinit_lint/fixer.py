@@ -60,12 +60,15 @@ def diff(before: Document, after: Document) -> str:
 
 
 def write_atomic(path: str, original: bytes, text: str) -> None:
-    """Replace the file with `text` unless it changed since it was read: same directory temp
-    file, fsync, rename; the mode is kept and a failure leaves the original untouched."""
+    """Replace the file with `text` unless it changed since it was read or is read-only: same
+    directory temp file, fsync, rename; the mode is kept and a failure leaves the original
+    untouched and no temp file behind."""
     with open(path, "rb") as f:
         if f.read() != original:
             raise FixError("changed while it was being fixed; not written")
-    mode = os.stat(path).st_mode
+        mode = os.fstat(f.fileno()).st_mode
+    if not mode & 0o222:  # checked by mode, not access(): root may write anything
+        raise FixError("the file is read-only; not written")
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".ecsinit-lint-")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -21,8 +21,13 @@ def split_pointer(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
+def _escape(token) -> str:
+    token = str(token)
+    return token.replace("~", "~0").replace("/", "~1") if "~" in token or "/" in token else token
+
+
 def join_pointer(tokens) -> str:
-    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+    return "".join(["/" + _escape(t) for t in tokens])
 
 
 def _skip(text: str, i: int) -> int:

@@ -4,9 +4,10 @@ the key style of the format they came from (ECS camelCase or CloudFormation Pasc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from .jsonpos import join_pointer, split_pointer
+from .jsonpos import join_pointer
 
 WINDOWS_SHELLS = {"powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"}
 WINDOWS_IMAGES = (
@@ -69,9 +70,7 @@ class Node:
 
     def ptr(self, *names) -> str:
         """Document pointer of a field below this node; strings are field names, ints indexes."""
-        tokens = split_pointer(self.pointer)
-        tokens += [self.key(n) if isinstance(n, str) else n for n in names]
-        return join_pointer(tokens)
+        return self.pointer + join_pointer([self.key(n) if isinstance(n, str) else n for n in names])
 
     def child(self, name: str) -> Node | None:
         value = self.get(name)
@@ -93,7 +92,7 @@ class Container(Node):
             return {"op": "test", "path": self.ptr("name"), "value": self.get("name")}
         return {"op": "test", "path": self.pointer, "value": self.data}
 
-    @property
+    @cached_property  # the data is not changed once loaded: a fix makes a new document
     def argv(self) -> list[str] | None:
         """The argv the task definition sets (entryPoint + command), None when unknown.
 
@@ -142,19 +141,20 @@ class TaskDef(Node):
             if op["op"] == "test" and resolve(document, op["path"]) != op["value"]:
                 return False
         return True
+    repeated_keys: list[str] = field(default_factory=list)  # pointers of keys an object repeats
 
     @classmethod
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):
         task = cls(data, pointer, style, label=label)
         for i, item in enumerate(items):
             if isinstance(item, dict) and not is_unknown(item):  # `local.sidecar`, `!Ref Sidecar`
-                ptr = join_pointer(split_pointer(containers_ptr) + [i])
+                ptr = containers_ptr + join_pointer([i])
                 task.containers.append(Container(item, ptr, style, task=task))
         if label is None and isinstance(task.get("family"), str):
             task.label = task.get("family")
         return task
 
-    @property
+    @cached_property
     def is_windows(self) -> bool:
         platform = self.child("runtimePlatform")
         family = platform.get("operatingSystemFamily") if platform else None

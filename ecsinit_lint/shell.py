@@ -4,6 +4,7 @@ main process at the end of the chain (design.md "Shell analysis"; pid1-facts §3
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"}
@@ -248,6 +249,7 @@ def _trap_action(node) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # every rule asks about the same scripts, and repos repeat them
 def parse(text: str):
     from .shellparser import load  # lazily: only containers with a shell script pay for it
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -31,6 +32,9 @@ class InputError(Exception):
 
     def to_json(self) -> dict:
         return {"file": self.path, "line": self.line, "column": self.column, "message": self.message}
+
+    def __reduce__(self):  # pickled back from the worker processes of a big `check`
+        return InputError, (self.path, self.message, self.line, self.column)
 
 
 @dataclass
@@ -125,20 +129,50 @@ def decode(path: str, raw: bytes) -> tuple[str, bool]:
     return text, False
 
 
-def parse_json(path: str, text: str):
+def parse_json(path: str, text: str, repeated: list[str] | None = None):
+    """The parsed JSON; the pointer of each key an object repeats is added to `repeated`."""
+    found = []
+
+    def pairs_hook(pairs):
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            found.append((obj, sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)))
+        return obj
+
     try:
-        return json.loads(text)
+        if repeated is None:
+            return json.loads(text)
+        data = json.JSONDecoder(object_pairs_hook=pairs_hook).decode(text)
+        if found:
+            repeated += _pointers_of(data, found)
+        return data
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise InputError(path, "JSON nested too deeply") from None
 
 
+def _pointers_of(data, found) -> list[str]:
+    """Pointers of the (object, keys) pairs in `found`, by walking `data` for the objects."""
+    wanted = {id(obj): keys for obj, keys in found}
+    pointers, stack = [], [(data, "")]
+    while stack:
+        value, ptr = stack.pop()
+        if id(value) in wanted:
+            pointers += [ptr + jsonpos.join_pointer([k]) for k in wanted[id(value)]]
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack += [(v, ptr + jsonpos.join_pointer([k])) for k, v in items]
+    return sorted(pointers)
+
+
 def load_json(path: str, text: str, bom: bool) -> Document | None:
-    data = parse_json(path, text)
+    repeated: list[str] = []
+    data = parse_json(path, text, repeated)
     found = find_tasks(data)
     if found is None:
         return None
+    for task in found[1]:
+        task.repeated_keys = repeated
     return JsonDocument(path, text, data, found[0], found[1], bom)
 
 

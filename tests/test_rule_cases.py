@@ -31,8 +31,12 @@ def _cases():
 
 
 def _variant(spec, case, tmp_path):
-    data = jsonpatch.apply_patch(copy.deepcopy(spec["base"]), case.get("patch", []))
+    """The case's document: the base with its patch applied, or its own `text`."""
     path = tmp_path / "taskdef.json"
+    if "text" in case:
+        path.write_text(case["text"])
+        return json.loads(case["text"]), load(str(path), path.read_bytes())
+    data = jsonpatch.apply_patch(copy.deepcopy(spec["base"]), case.get("patch", []))
     path.write_text(json.dumps(data, indent=2) + "\n")
     return data, load(str(path), path.read_bytes())
 

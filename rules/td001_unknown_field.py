@@ -1,0 +1,61 @@
+"""TD001 unknown-field: a key that the ECS API does not know in a task definition.
+
+## What it does
+Checks every object of a camelCase task definition (register-task-definition input,
+describe-task-definition output, a Terraform container list) against the ECS API model and
+flags each key the API does not have, suggesting the real key when it is a casing or spelling
+slip (`entrypoint` -> `entryPoint`, CloudFormation's `LogConfiguration` -> `logConfiguration`).
+The read-only fields of a describe output (`revision`, `status`…) are accepted. Values
+templated in later (`{{ must_env "X" }}`, `${X}`, `<X>`) are never questioned.
+
+## Why is this bad?
+`aws ecs register-task-definition` rejects the document, but Terraform's AWS provider decodes
+`container_definitions` into the API types and drops unknown keys without a word: the task
+registers, and the container runs without the setting, with the image default. A misspelt
+`entrypoint` keeps the image's ENTRYPOINT; a misspelt `initprocessEnabled` leaves the
+container without an init, and the rules that read the real key cannot see the intent.
+
+## Example
+```json
+{"name": "app", "image": "app:1", "entrypoint": ["/usr/bin/tini", "--"], "command": ["./app"]}
+```
+Use instead:
+```json
+{"name": "app", "image": "app:1", "entryPoint": ["/usr/bin/tini", "--"], "command": ["./app"]}
+```
+
+## Fix and its safety
+None: renaming the key makes ECS apply a setting it never applied, which changes how the
+container starts. Rename it yourself, or delete it.
+
+## Sources
+The ECS API model (botocore's `ecs` service model, from which `ecsinit_lint/data/` is
+generated); pid1-facts §2 (`initProcessEnabled` lives in `linuxParameters`).
+"""
+
+import difflib
+
+from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.schema import task_errors
+
+
+def suggestion(key: str, known: list[str]) -> str | None:
+    """The real key `key` is a casing or spelling slip of, if there is one."""
+    by_case = [k for k in known if k.lower() == key.lower()]
+    close = by_case or difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+@rule("TD001", "unknown-field", "error")
+def check(task):
+    for pointer, err in task_errors(task):
+        if err.kind != "unknown":
+            continue
+        key = err.path[-1]
+        hint = suggestion(key, err.expected)
+        hint = f" (did you mean `{hint}`?)" if hint else ""
+        yield Violation(
+            pointer,
+            f"`{key}` is not a field ECS knows here{hint}: Terraform drops unknown keys silently, "
+            f"so the container runs without it, on the image default",
+        )

@@ -1,0 +1,96 @@
+"""Properties over generated task definitions (tests/strategies.py): `check` never raises, and
+`fix` is a valid RFC 6902 patch that is idempotent, clears what it fixed and touches nothing else."""
+
+from __future__ import annotations
+
+import json
+
+import jsonpatch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from ecsinit_lint import cli
+from ecsinit_lint.fixer import fix
+from ecsinit_lint.jsonpos import split_pointer
+from ecsinit_lint.linter import lint
+from ecsinit_lint.registry import Selection
+from ecsinit_lint.sources import InputError, load
+
+from .strategies import json_values, task_definitions
+
+RULES = Selection().rules()
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+layouts = st.sampled_from([None, 2, 4, "\t"])
+
+
+def _load(data, indent, crlf=False):
+    text = json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+    return load("taskdef.json", (text.replace("\n", "\r\n") if crlf else text).encode())
+
+
+@SETTINGS
+@given(st.one_of(task_definitions(), json_values), layouts)
+def test_check_never_raises(data, indent):
+    doc = _load(data, indent)
+    for finding in lint(doc, RULES) if doc else ():
+        assert finding.line >= 1 and finding.column >= 1
+
+
+@SETTINGS
+@given(task_definitions(), st.binary(max_size=8), st.integers(0, 2000))
+def test_cli_never_tracebacks_on_corrupted_text(tmp_path_factory, data, junk, at):
+    text = json.dumps(data, indent=2).encode()
+    path = tmp_path_factory.mktemp("corrupt") / "taskdef.json"
+    path.write_bytes(text[:at] + junk + text[at:])
+    result = CliRunner().invoke(cli.app, ["check", str(path)])
+    assert result.exit_code in (0, 1, 2)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+
+
+def _anchor(tokens: list[str], data) -> list[str]:
+    """Where a patch op at `tokens` may change `data`: the member itself, or a whole array
+    (inserting or removing an element shifts the ones after it)."""
+    node = data
+    for n, token in enumerate(tokens):
+        if isinstance(node, list):
+            return tokens[:n]
+        if not isinstance(node, dict) or token not in node:
+            return tokens[: n + 1]
+        node = node[token]
+    return tokens
+
+
+def _masked(data, anchors):
+    """`data` with the value at each anchor replaced by a marker (added where it is absent)."""
+    data = json.loads(json.dumps(data))
+    for tokens in sorted(anchors, key=len):
+        parent = data
+        for token in tokens[:-1]:
+            parent = parent.get(token) if isinstance(parent, dict) else None
+        if isinstance(parent, dict):
+            parent[tokens[-1]] = "<patched>"
+        elif not tokens:
+            return "<patched>"
+    return data
+
+
+@SETTINGS
+@given(task_definitions(), layouts, st.booleans())
+def test_fix_is_a_clean_idempotent_patch(data, indent, crlf):
+    doc = _load(data, indent, crlf)
+    assume(doc is not None)  # a mutation can make it no task definition
+    try:
+        fixed, done = fix(doc, RULES, unsafe=True)
+    except InputError:
+        raise AssertionError("fix produced unreadable text")
+    ops = [op for f in done for op in f.fix.patch]
+    assert jsonpatch.apply_patch(doc.data, ops) == fixed.data, "the patches do not say what fix did"
+    again, more = fix(fixed, RULES, unsafe=True)
+    assert not more and again.text == fixed.text, "fixing twice changed something"
+    left = {(f.code, f.pointer) for f in lint(fixed, RULES)}
+    assert not left & {(f.code, f.pointer) for f in done}, "a fixed finding is still there"
+    anchors = [_anchor(split_pointer(op["path"]), doc.data) for op in ops if op["op"] != "test"]
+    assert _masked(doc.data, anchors) == _masked(fixed.data, anchors), "fix changed something it did not patch"
+    assert ("\r\n" in fixed.text) == crlf or "\n" not in fixed.text
