@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ecsinit_lint import parallel
-from ecsinit_lint.registry import Selection
+from ecsinit_lint.config import Configs
 from ecsinit_lint.sources import InputError
 
 from .strategies import BASES
@@ -17,9 +17,9 @@ def test_pool_matches_one_process_in_order(tmp_path, monkeypatch):
         path = tmp_path / f"t{n:04d}.json"
         path.write_text("{" if n % 97 == 0 else json.dumps(BASES[n % len(BASES)]))
         paths.append(str(path))
-    pooled = list(parallel.lint_files(paths, Selection()))
+    pooled = list(parallel.lint_files(paths, Configs()))
     monkeypatch.setattr(parallel, "POOL_MIN_FILES", len(paths) + 1)
-    serial = list(parallel.lint_files(paths, Selection()))
+    serial = list(parallel.lint_files(paths, Configs()))
 
     def key(result):
         return (result.path, result.message) if isinstance(result, InputError) else result
