@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 from typing import List, Optional
 
@@ -16,7 +17,7 @@ from . import __version__, report
 from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
 from .registry import Selection, load_rules
-from .sources import InputError, expand, load, read
+from .sources import LOADERS, InputError, expand, load, read
 
 app = typer.Typer(
     add_completion=False,
@@ -41,6 +42,8 @@ Paths = typer.Argument(..., help="Files or directories (.json files are linted),
 Select = typer.Option(None, "--select", help="Rules to run: codes, prefixes or names (comma-separated)")
 Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or names (comma-separated)")
 Unsafe = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe")
+KnownOnly = typer.Option(False, "--known-formats-only",
+                         help="Skip named files whose suffix is no input format (pre-commit passes them all)")  # fmt: skip
 
 
 def _selection(select, ignore) -> Selection:
@@ -58,8 +61,10 @@ def _fail(message: str):
     raise typer.Exit(2)
 
 
-def _documents(paths, errors):
+def _documents(paths, errors, known_only=False):
     """(raw bytes, document) for each input that holds a task definition."""
+    if known_only:
+        paths = [p for p in paths if p == "-" or os.path.isdir(p) or os.path.splitext(p)[1].lower() in LOADERS]
     for path in expand(paths):
         try:
             raw = read(path)
@@ -84,18 +89,28 @@ def check(
     ignore: Optional[List[str]] = Ignore,
     fail_on: Level = typer.Option(Level.error, "--fail-on", help="Lowest severity that makes the exit status 1"),
     unsafe_fixes: bool = Unsafe,
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
+    ),
+    known_only: bool = KnownOnly,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
     rules = _selection(select, ignore).rules()
     errors: list[InputError] = []
-    findings, files = [], 0
-    for _, doc in _documents(paths, errors):
-        files += 1
+    findings, docs = [], []
+    for _, doc in _documents(paths, errors, known_only):
+        docs.append(doc)
         findings += lint(doc, rules)
-    result = report.Report(findings, errors, files, lambda f: applicable(f, unsafe_fixes), sys.stdout.isatty())
-    if format.value == "text":
+    result = report.Report(findings, errors, len(docs), lambda f: applicable(f, unsafe_fixes), sys.stdout.isatty(), docs)
+    if output is not None:
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(report.FORMATS[format.value](result))
+        except OSError as exc:
+            _fail(f"{output}: {exc.strerror or exc}")
+    if format.value == "text" or output is not None:
         _report_errors(errors)
-    typer.echo(report.FORMATS[format.value](result), nl=False)
+    typer.echo(report.FORMATS["text" if output is not None else format.value](result), nl=False)
     if errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.at_least(fail_on.value) for f in findings) else 0)
@@ -109,6 +124,7 @@ def fix_command(
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
     unsafe_fixes: bool = Unsafe,
+    known_only: bool = KnownOnly,
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
@@ -117,7 +133,7 @@ def fix_command(
     rules = _selection(select, ignore).rules()
     errors: list[InputError] = []
     changed = remaining = 0
-    for raw, doc in _documents(paths, errors):
+    for raw, doc in _documents(paths, errors, known_only):
         try:
             fixed, done = fix(doc, rules, unsafe_fixes)
             if write and done:

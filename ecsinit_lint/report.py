@@ -1,15 +1,19 @@
-"""Render findings and errors: text for people, JSON for programs."""
+"""Render findings and errors: text for people, JSON for programs, SARIF, GitHub annotations and
+JUnit XML for CI."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from . import __version__
+from .annotations import github
+from .junit import junit
 from .linter import Finding
-from .sources import InputError
+from .sarif import sarif
+from .sources import Document, InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
 
@@ -25,6 +29,7 @@ class Report:
     files: int
     fixable: Callable[[Finding], bool]  # whether `fix` would apply the finding's fix
     colour: bool = False
+    documents: list[Document] = field(default_factory=list)  # the linted ones, for fixes and testcases
 
     @property
     def summary(self) -> dict:
@@ -67,4 +72,5 @@ def as_json(report: Report) -> str:
 
 
 # --format NAME -> renderer. Text is for people and also lists errors on stderr (see cli).
-FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json}
+FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json, "sarif": sarif, "github": github,
+                                               "junit": junit}  # fmt: skip
