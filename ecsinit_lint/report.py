@@ -3,16 +3,14 @@ JUnit XML for CI."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
 from . import __version__
-from .annotations import github
-from .junit import junit
 from .linter import Finding
-from .sarif import sarif
 from .sources import Document, InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
@@ -71,6 +69,11 @@ def as_json(report: Report) -> str:
     ) + "\n"
 
 
+def _imported(module: str) -> Callable[[Report], str]:
+    """The renderer named like its module, imported when first used: off the text path."""
+    return lambda report: getattr(importlib.import_module(f".{module}", __package__), module)(report)
+
+
 # --format NAME -> renderer. Text is for people and also lists errors on stderr (see cli).
-FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json, "sarif": sarif, "github": github,
-                                               "junit": junit}  # fmt: skip
+FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json}
+FORMATS |= {name: _imported(name) for name in ("sarif", "github", "junit")}

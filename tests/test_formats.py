@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ecsinit_lint.annotations import github
+from ecsinit_lint.github import github
 from ecsinit_lint.linter import Finding, lint
 from ecsinit_lint.registry import Selection, load_rules
 from ecsinit_lint.report import Report

@@ -41,11 +41,11 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def pre_commit(tmp_path_factory):
+def pre_commit(tmp_path_factory, offline_pip):
     home = tmp_path_factory.mktemp("pre-commit-home")  # the hook's environment is built once
 
     def run(*args, cwd):
-        env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home)}
+        env = {**os.environ, **GIT_ENV, **offline_pip, "PRE_COMMIT_HOME": str(home)}
         return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=env,
                               capture_output=True, text=True)  # fmt: skip
 
