@@ -42,8 +42,9 @@ Paths = typer.Argument(..., help="Files or directories (.json files are linted),
 Select = typer.Option(None, "--select", help="Rules to run: codes, prefixes or names (comma-separated)")
 Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or names (comma-separated)")
 Unsafe = typer.Option(False, "--unsafe-fixes", help="Also apply fixes marked unsafe")
-KnownOnly = typer.Option(False, "--known-formats-only",
-                         help="Skip named files whose suffix is no input format (pre-commit passes them all)")  # fmt: skip
+KnownOnly = typer.Option(
+    False, "--known-formats-only", help="Skip named files of a suffix no input format has (for pre-commit)"
+)
 
 
 def _selection(select, ignore) -> Selection:
@@ -101,7 +102,9 @@ def check(
     for _, doc in _documents(paths, errors, known_only):
         docs.append(doc)
         findings += lint(doc, rules)
-    result = report.Report(findings, errors, len(docs), lambda f: applicable(f, unsafe_fixes), sys.stdout.isatty(), docs)
+    result = report.Report(
+        findings, errors, len(docs), lambda f: applicable(f, unsafe_fixes), sys.stdout.isatty(), docs
+    )
     if output is not None:
         try:
             with open(output, "w", encoding="utf-8") as f:

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 if TYPE_CHECKING:
     from .report import Report
 
@@ -33,14 +32,15 @@ def workspace_path(path: str) -> str:
     return path if rel.split(os.sep, 1)[0] == os.pardir else Path(rel).as_posix()
 
 
+def _where(file: str | None, line: int | None, column: int | None) -> dict:
+    """The file properties of a command; none for stdin or a finding from the API."""
+    return {} if file in (None, "-") else {"file": workspace_path(file), "line": line, "col": column}
+
+
 def github(report: Report) -> str:
-    lines = []
-    for e in report.errors:
-        lines.append(command("error", e.message, file=workspace_path(e.path) if e.path != "-" else None, line=e.line, col=e.column, title="ecsinit-lint"))
+    lines = [command("error", e.message, **_where(e.path, e.line, e.column), title="ecsinit-lint")
+             for e in report.errors]  # fmt: skip
     for f in report.findings:
-        if f.file is None or f.file == "-":
-            where = f"{f.task}: " if f.task else ""
-            lines.append(command(LEVELS[f.severity], where + f.message, title=f.code))
-        else:
-            lines.append(command(LEVELS[f.severity], f.message, file=workspace_path(f.file), line=f.line, col=f.column, title=f.code))
+        task = f"{f.task}: " if f.file in (None, "-") and f.task else ""
+        lines.append(command(LEVELS[f.severity], task + f.message, **_where(f.file, f.line, f.column), title=f.code))
     return "".join(line + "\n" for line in lines)

@@ -53,7 +53,8 @@ def test_sarif_validates_and_describes_every_rule(cwd):
     assert init["help"]["text"] == load_rules()["INIT001"].doc
     assert init["fullDescription"]["text"].startswith("Flags a container")
     results = log["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"]) for r in results] == [("INIT001", "error"), ("SIG001", "error"), ("SIG002", "warning")]
+    levels = [(r["ruleId"], r["level"]) for r in results]
+    assert levels == [("INIT001", "error"), ("SIG001", "error"), ("SIG002", "warning")]
     location = results[1]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "sub%20dir/web.json", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 10, "startColumn": 19}
