@@ -17,6 +17,7 @@ from ecsinit_lint.registry import Selection, load_rules
 from ecsinit_lint.report import Report
 from ecsinit_lint.sarif import sarif
 from ecsinit_lint.sources import load
+from readme import blocks
 
 ROOT = Path(__file__).parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -164,3 +165,14 @@ def test_known_formats_only_skips_other_files(tmp_path, command):
     assert run(*command, "--known-formats-only", "settings.json5", "web.json", cwd=tmp_path).returncode == (
         1 if command == ["check"] else 0
     )
+
+
+def test_readme_junit_example(tmp_path):
+    (block,) = blocks("CI: GitHub Action and code scanning", "console")
+    command = block.strip().removeprefix("$ ecsinit-lint ").split()
+    (tmp_path / "infra" / "ecs").mkdir(parents=True)
+    (tmp_path / "infra" / "ecs" / "web.json").write_text(WRAPPER)
+    proc = run(*command, cwd=tmp_path)
+    assert proc.returncode == 1 and "Found 3 findings" in proc.stdout
+    report = ET.parse(tmp_path / command[command.index("--output") + 1]).getroot()
+    assert report.get("tests") == "3" and report.get("failures") == "2"
