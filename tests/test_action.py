@@ -15,6 +15,8 @@ from ruamel.yaml import YAML
 
 from readme import blocks
 
+pytest_plugins = ["offline_pip"]
+
 ROOT = Path(__file__).parents[1]
 ACTION_TEXT = (ROOT / "action.yml").read_text()
 ACTION = YAML(typ="safe").load(ACTION_TEXT)

@@ -14,6 +14,8 @@ import pytest
 
 from readme import blocks
 
+pytest_plugins = ["offline_pip"]
+
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "zabbix-server.json"
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",

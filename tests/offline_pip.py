@@ -1,3 +1,5 @@
+"""A pytest plugin (see `pytest_plugins` in the tests that use it)."""
+
 import subprocess
 import sys
 from pathlib import Path
