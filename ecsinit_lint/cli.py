@@ -20,7 +20,7 @@ from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
 from .parallel import lint_files
 from .registry import Selection, load_rules
-from .sources import InputError, expand, load, read
+from .sources import LOADERS, InputError, expand, load, read
 
 app = typer.Typer(
     add_completion=False,
@@ -48,6 +48,9 @@ Select = typer.Option(None, "--select", help="Rules to run: codes, prefixes or n
 Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or names (comma-separated)")
 Unsafe = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe", show_default=False)
 Config = typer.Option(None, "--config", help="Configuration file to use instead of the one found upward from each file")
+KnownOnly = typer.Option(
+    False, "--known-formats-only", help="Skip named files of a suffix no input format has (for pre-commit)"
+)
 
 
 def _selectors(values) -> tuple[str, ...] | None:
@@ -77,11 +80,18 @@ def _fail_at(exc: InputError):
     raise typer.Exit(2)
 
 
-def _documents(paths, errors, configs: Configs):
-    """(raw bytes, document, settings) for each input that holds a task definition; the
-    directory walks skip what the configuration excludes."""
+def _inputs(paths, configs: Configs, known_only: bool):
+    """The files to lint: directories walked without what the configuration excludes; with
+    `known_only`, named files of a suffix no input format reads are skipped (pre-commit)."""
+    if known_only:
+        paths = [p for p in paths if p == "-" or os.path.isdir(p) or os.path.splitext(p)[1].lower() in LOADERS]
+    return expand(paths, skip=lambda p: configs.for_path(p).excluded(p))
+
+
+def _documents(paths, errors, configs: Configs, known_only: bool):
+    """(raw bytes, document, settings) for each input that holds a task definition."""
     try:
-        for path in expand(paths, skip=lambda p: configs.for_path(p).excluded(p)):
+        for path in _inputs(paths, configs, known_only):
             settings = configs.for_path(path)
             try:
                 raw = read(path)
@@ -117,18 +127,25 @@ def check(
     write_baseline: Optional[str] = typer.Option(
         None, "--write-baseline", help="Record the findings in this baseline file and exit 0"
     ),
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
+    ),
+    known_only: bool = KnownOnly,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
-    findings, files = [], 0
+    findings, files, docs = [], 0, []
+    keep = format.value in report.NEEDS_DOCUMENTS
     try:
-        for outcome in lint_files(expand(paths, skip=lambda p: configs.for_path(p).excluded(p)), configs):
+        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue
-            files += outcome[0]
-            findings += outcome[1]
+            found, file_findings, doc = outcome
+            files += found
+            findings += file_findings
+            docs += [doc] if doc is not None else []
     except ConfigError as exc:
         _fail_at(exc)
     if write_baseline:
@@ -143,10 +160,16 @@ def check(
     def fixable(f) -> bool:
         return applicable(f, configs.for_path(f.file).unsafe_fixes)
 
-    result = report.Report(findings, errors, files, fixable, sys.stdout.isatty())
-    if format.value == "text":
+    result = report.Report(findings, errors, files, fixable, sys.stdout.isatty(), documents=docs)
+    if output is not None:
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.write(report.FORMATS[format.value](result))
+        except OSError as exc:
+            _fail(f"{output}: {exc.strerror or exc}")
+    if format.value == "text" or output is not None:
         _report_errors(errors)
-    typer.echo(report.FORMATS[format.value](result), nl=False)
+    typer.echo(report.FORMATS["text" if output is not None else format.value](result), nl=False)
     if baseline_file:
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
     if errors:
@@ -178,6 +201,7 @@ def fix_command(
     ignore: Optional[List[str]] = Ignore,
     unsafe_fixes: Optional[bool] = Unsafe,
     config: Optional[str] = Config,
+    known_only: bool = KnownOnly,
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
@@ -186,7 +210,7 @@ def fix_command(
     configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
     changed = remaining = 0
-    for raw, doc, settings in _documents(paths, errors, configs):
+    for raw, doc, settings in _documents(paths, errors, configs, known_only):
         rules = settings.rules(doc.path)
         try:
             fixed, done = fix(doc, rules, settings.unsafe_fixes)

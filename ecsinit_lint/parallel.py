@@ -7,36 +7,40 @@ from typing import Iterable, Iterator
 
 from .config import Configs
 from .linter import Finding, lint
-from .sources import InputError, load, read
+from .sources import Document, InputError, load, read
 
 POOL_MIN_FILES = 200  # below this, starting the workers costs more than it saves
 CHUNK = 64  # files a worker takes at a time: few round trips, little waiting at the end
 
-_configs: list[Configs] = []  # a worker's copy of the configuration
+Outcome = tuple[bool, list[Finding], Document | None]
+_worker: list = []  # a worker's copy of (configuration, keep)
 
 
-def lint_file(path: str, configs: Configs) -> tuple[bool, list[Finding]] | InputError:
-    """(whether the file holds a task definition, its findings), or the error reading it."""
+def lint_file(path: str, configs: Configs, keep: bool = False) -> Outcome | InputError:
+    """(whether the file holds a task definition, its findings, the document if `keep`), or
+    the error reading it."""
     try:
         doc = load(path, read(path))
     except InputError as exc:
         return exc
-    return (False, []) if doc is None else (True, lint(doc, configs.for_path(path).rules(path)))
+    if doc is None:
+        return False, [], None
+    return True, lint(doc, configs.for_path(path).rules(path)), doc if keep else None
 
 
-def _init(configs: Configs) -> None:
-    _configs[:] = [configs]
+def _init(configs: Configs, keep: bool) -> None:
+    _worker[:] = [configs, keep]
 
 
 def _lint_in_worker(path: str):
-    return lint_file(path, _configs[0])
+    return lint_file(path, *_worker)
 
 
 def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def lint_files(paths: Iterable[str], configs: Configs) -> Iterator[tuple[bool, list[Finding]] | InputError]:
+def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False) -> Iterator[Outcome | InputError]:
     """lint_file for each path, in order; in a process pool when there are enough files.
     Each path's configuration is looked up here first, so a bad one fails before any work."""
     paths = list(paths)
@@ -44,9 +48,9 @@ def lint_files(paths: Iterable[str], configs: Configs) -> Iterator[tuple[bool, l
         configs.for_path(path).rules(path)
     if len(paths) < POOL_MIN_FILES or workers() < 2:
         for path in paths:
-            yield lint_file(path, configs)
+            yield lint_file(path, configs, keep)
         return
     from concurrent.futures import ProcessPoolExecutor  # not on the one-file path
 
-    with ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs,)) as pool:
+    with ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs, keep)) as pool:
         yield from pool.map(_lint_in_worker, paths, chunksize=CHUNK)

@@ -1,15 +1,17 @@
-"""Render findings and errors: text for people, JSON for programs."""
+"""Render findings and errors: text for people, JSON for programs, SARIF, GitHub annotations and
+JUnit XML for CI."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from . import __version__
 from .linter import Finding
-from .sources import InputError
+from .sources import Document, InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
 
@@ -26,6 +28,7 @@ class Report:
     fixable: Callable[[Finding], bool]  # whether `fix` would apply the finding's fix
     colour: bool = False
     unit: str = "file"
+    documents: list[Document] = field(default_factory=list)  # the linted ones, for fixes and testcases
 
     @property
     def summary(self) -> dict:
@@ -52,7 +55,7 @@ def text(report: Report) -> str:
         lines.append(f"No findings in {inputs}")
     else:
         counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
-        lines.append(f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({counts}) in {count} {report.unit}s")
+        lines.append(f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({counts}) in {inputs}")
         if stats["fixable"]:
             lines.append(f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`")
     return "\n".join(lines) + "\n"
@@ -70,5 +73,13 @@ def as_json(report: Report) -> str:
     ) + "\n"
 
 
+def _imported(module: str) -> Callable[[Report], str]:
+    """The renderer named like its module, imported when first used: off the text path."""
+    return lambda report: getattr(importlib.import_module(f".{module}", __package__), module)(report)
+
+
+NEEDS_DOCUMENTS = {"sarif", "junit"}  # formats that read the linted documents (fixes, testcases)
+
 # --format NAME -> renderer. Text is for people and also lists errors on stderr (see cli).
 FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json}
+FORMATS |= {name: _imported(name) for name in ("sarif", "github", "junit")}

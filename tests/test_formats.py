@@ -1,0 +1,178 @@
+"""SARIF, GitHub annotations, JUnit XML and --output, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ecsinit_lint.github import github
+from ecsinit_lint.linter import Finding, lint
+from ecsinit_lint.registry import Selection, load_rules
+from ecsinit_lint.report import Report
+from ecsinit_lint.sarif import sarif
+from ecsinit_lint.sources import load
+from readme import blocks
+
+ROOT = Path(__file__).parents[1]
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+WRAPPER = (ROOT / "examples" / "shell-wrapper.json").read_text()
+
+
+def run(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "ecsinit_lint", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def report_for(*paths) -> Report:
+    """What `check` would report on the paths (relative to the working directory)."""
+    docs = [load(p, Path(p).read_bytes()) for p in paths]
+    findings = [f for d in docs for f in lint(d, Selection().rules())]
+    return Report(findings, [], len(docs), lambda f: f.fix is not None, documents=docs)
+
+
+@pytest.fixture
+def cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_sarif_validates_and_describes_every_rule(cwd):
+    (cwd / "sub dir").mkdir()
+    (cwd / "sub dir" / "web.json").write_text(WRAPPER)
+    log = json.loads(sarif(report_for("sub dir/web.json")))
+    jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(log)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["version"] and driver["informationUri"].startswith("https://")
+    assert [r["id"] for r in driver["rules"]] == list(load_rules())
+    init = driver["rules"][0]
+    assert init["defaultConfiguration"]["level"] == "error"
+    assert init["help"]["text"] == load_rules()["INIT001"].doc
+    assert init["fullDescription"]["text"].startswith("Flags a container")
+    results = log["runs"][0]["results"]
+    levels = [(r["ruleId"], r["level"]) for r in results]
+    assert levels == [("INIT001", "error"), ("SIG001", "error"), ("SIG002", "warning")]
+    location = results[1]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "sub%20dir/web.json", "uriBaseId": "%SRCROOT%"}
+    assert location["region"] == {"startLine": 10, "startColumn": 19}
+    assert log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == cwd.resolve().as_uri() + "/"
+
+
+def _apply(text: str, replacement: dict) -> str:
+    lines = text.splitlines(keepends=True)
+
+    def offset(line, col):
+        return sum(map(len, lines[: line - 1])) + col - 1
+
+    region = replacement["deletedRegion"]
+    start = offset(region["startLine"], region["startColumn"])
+    end = offset(region["endLine"], region["endColumn"])
+    return text[:start] + replacement["insertedContent"]["text"] + text[end:]
+
+
+def test_sarif_fixes_are_the_text_edits_fix_makes(cwd):
+    (cwd / "web.json").write_text(WRAPPER)
+    rep = report_for("web.json")
+    results = json.loads(sarif(report_for("web.json")))["runs"][0]["results"]
+    with_fixes = [(f, r) for f, r in zip(rep.findings, results) if f.fix is not None]
+    assert [f.code for f, _ in with_fixes] == ["INIT001", "SIG001"]
+    assert "fixes" not in results[2]  # SIG002 has no fix
+    for finding, result in with_fixes:
+        (change,) = result["fixes"][0]["artifactChanges"]
+        (replacement,) = change["replacements"]
+        assert _apply(WRAPPER, replacement) == rep.documents[0].edited(finding.fix.patch)
+    assert results[1]["fixes"][0]["description"]["text"].startswith(with_fixes[1][0].fix.title)
+
+
+def test_fingerprints_survive_moved_lines(cwd):
+    (cwd / "web.json").write_text(WRAPPER)
+    before = json.loads(sarif(report_for("web.json")))["runs"][0]["results"]
+    moved = WRAPPER.replace('"family": "web",', '"family": "web",\n\n  "cpu": "256",\n  "memory": "512",')
+    (cwd / "web.json").write_text(moved)
+    after = json.loads(sarif(report_for("web.json")))["runs"][0]["results"]
+    line = lambda r: r["locations"][0]["physicalLocation"]["region"]["startLine"]  # noqa: E731
+    assert [line(a) - line(b) for a, b in zip(after, before)] == [3, 3, 3]
+    assert [r["partialFingerprints"] for r in after] == [r["partialFingerprints"] for r in before]
+    assert len({r["partialFingerprints"]["ecsinitLint/v1"] for r in after}) == 3
+
+
+ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7"
+
+
+def api_finding(message="`web` runs without an init") -> Finding:
+    return Finding("INIT001", "missing-init-process", "error", message, None, None, None,
+                   "/containerDefinitions/0", ARN, "web", None)  # fmt: skip
+
+
+def test_api_findings_get_a_logical_location():
+    log = json.loads(sarif(Report([api_finding()], [], 0, lambda f: False)))
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    (result,) = log["runs"][0]["results"]
+    assert result["locations"] == [{"logicalLocations": [{"fullyQualifiedName": ARN, "kind": "resource"}]}]
+
+
+def test_github_commands_escape_data_and_properties(cwd):
+    odd = cwd / "a:b,c%.json"
+    odd.write_text(WRAPPER)
+    rep = report_for(odd.name)
+    first = github(rep).splitlines()[0]
+    assert first.startswith("::error file=a%3Ab%2Cc%25.json,line=4,col=5,title=INIT001::`web` runs without")
+    multi = github(Report([api_finding("50% of\r\nit: a, b")], [], 0, lambda f: False))
+    assert multi == f"::error title=INIT001::{ARN}: 50%25 of%0D%0Ait: a, b\n"
+
+
+def test_junit_has_a_testcase_per_task_and_container(tmp_path):
+    (tmp_path / "web.json").write_text(WRAPPER)
+    (tmp_path / "good.json").write_text((ROOT / "examples" / "good.json").read_text())
+    (tmp_path / "broken.json").write_text('{"family": ')
+    proc = run("check", "--format", "junit", "good.json", "web.json", "broken.json", cwd=tmp_path)
+    assert proc.returncode == 2
+    root = ET.fromstring(proc.stdout)
+    suites = {s.get("name"): s for s in root}
+    assert list(suites) == ["good.json", "web.json", "broken.json"]
+    cases = {c.get("name"): c for c in suites["web.json"]}
+    assert list(cases) == ["web task definition", "web container web", "web container worker"]
+    assert cases["web task definition"].find("failure") is None
+    failure = cases["web container web"].find("failure")
+    assert failure.get("type") == "INIT001, SIG001" and failure.text.count("\n") == 1
+    assert suites["good.json"].get("failures") == "0" and suites["broken.json"].find("testcase/error") is not None
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "2", "1")
+
+
+def test_output_writes_the_format_and_prints_text(tmp_path):
+    (tmp_path / "web.json").write_text(WRAPPER)
+    proc = run("check", "--format", "sarif", "--output", "out/report.sarif", "web.json", cwd=tmp_path)
+    assert proc.returncode == 2 and "out/report.sarif" in proc.stderr  # no such directory
+    (tmp_path / "out").mkdir()
+    proc = run("check", "--format", "sarif", "--output", "out/report.sarif", "web.json", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("web.json:4:5: INIT001 ") and "Found 3 findings" in proc.stdout
+    log = json.loads((tmp_path / "out" / "report.sarif").read_text())
+    assert len(log["runs"][0]["results"]) == 3
+
+
+@pytest.mark.parametrize("command", [["check"], ["fix", "--write"]])
+def test_known_formats_only_skips_other_files(tmp_path, command):
+    (tmp_path / "settings.json5").write_text("// JSON5, not JSON\n{a: 1}\n")
+    (tmp_path / "web.json").write_text(WRAPPER)
+    assert run(*command, "settings.json5", cwd=tmp_path).returncode == 2
+    skipped = run(*command, "--known-formats-only", "settings.json5", cwd=tmp_path)
+    assert skipped.returncode == 0 and "error" not in skipped.stderr
+    assert run(*command, "--known-formats-only", "settings.json5", "web.json", cwd=tmp_path).returncode == (
+        1 if command == ["check"] else 0
+    )
+
+
+def test_readme_junit_example(tmp_path):
+    (block,) = blocks("CI: GitHub Action and code scanning", "console")
+    command = block.strip().removeprefix("$ ecsinit-lint ").split()
+    (tmp_path / "infra" / "ecs").mkdir(parents=True)
+    (tmp_path / "infra" / "ecs" / "web.json").write_text(WRAPPER)
+    proc = run(*command, cwd=tmp_path)
+    assert proc.returncode == 1 and "Found 3 findings" in proc.stdout
+    report = ET.parse(tmp_path / command[command.index("--output") + 1]).getroot()
+    assert report.get("tests") == "3" and report.get("failures") == "2"
