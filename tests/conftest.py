@@ -37,3 +37,6 @@ def aws_env(moto_endpoint, monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return moto_endpoint
+
+
+from .offline_pip import offline_pip  # noqa: E402,F401  (a session fixture for the pip-installing tests)

@@ -1,4 +1,4 @@
-"""A pytest plugin (see `pytest_plugins` in the tests that use it)."""
+"""The offline_pip fixture, registered by conftest.py."""
 
 import subprocess
 import sys

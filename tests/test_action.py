@@ -13,9 +13,8 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from readme import blocks
+from .readme import blocks
 
-pytest_plugins = ["offline_pip"]
 
 ROOT = Path(__file__).parents[1]
 ACTION_TEXT = (ROOT / "action.yml").read_text()

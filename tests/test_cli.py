@@ -80,7 +80,7 @@ def test_directory_of_mixed_files(tmp_path):
     assert "broken.json:1:12: error: invalid JSON" in result.stderr
     assert "task.json:8:5: INIT001" in result.stdout
     assert "package.json" not in result.stdout + result.stderr
-    assert "in 1 files" in result.stdout
+    assert "in 1 file\n" in result.stdout
 
 
 def test_missing_path():

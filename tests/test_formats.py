@@ -17,7 +17,7 @@ from ecsinit_lint.registry import Selection, load_rules
 from ecsinit_lint.report import Report
 from ecsinit_lint.sarif import sarif
 from ecsinit_lint.sources import load
-from readme import blocks
+from .readme import blocks
 
 ROOT = Path(__file__).parents[1]
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())

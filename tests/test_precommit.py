@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from readme import blocks
+from .readme import blocks
 
-pytest_plugins = ["offline_pip"]
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "zabbix-server.json"
