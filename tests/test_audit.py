@@ -19,7 +19,7 @@ from moto.ecs.models import ecs_backends
 from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
-from awsproxy import Proxy
+from .awsproxy import Proxy
 from ecsinit_lint.cli import app
 
 ACCOUNT = "123456789012"  # moto's account for the base credentials
