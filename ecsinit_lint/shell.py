@@ -58,11 +58,19 @@ class Script:
     lone: bool = False  # the script is one simple command without redirections
     trap: str | None = None  # the action of a TERM trap, if any
     error: str | None = None  # why the script could not be parsed
+    keepalive: str | None = None  # the keep-alive command that is the main process, if any
+    beside: str | None = None  # the program that runs before or beside that keep-alive, if any
 
     @property
     def forwards_term(self) -> bool:
         """The TERM trap passes the signal on (pid1-facts §4's forwarding pattern)."""
         return self.trap is not None and "kill" in self.trap
+
+    @property
+    def trap_kills_app(self) -> bool:
+        """`trap ACTION TERM; app & wait` with an action that does not pass SIGTERM on: the trap
+        ends the wait, the shell exits, and the kernel SIGKILLs the app (pid1-facts §4)."""
+        return self.verdict == "background-wait" and bool(self.trap) and not self.forwards_term
 
     def exec_fix(self, element: str) -> str | None:
         """The argv element with `exec ` inserted before the main command, if it maps cleanly."""
@@ -242,6 +250,41 @@ def _is_trivial(node) -> bool:
     return True
 
 
+def _keepalive(node) -> str | None:
+    """The command text of a keep-alive: `tail -f`, `sleep infinity` (or an hour or more), or a
+    `while true; do sleep …; done` loop; None for anything else."""
+    if node.kind == "compound" and node.list and node.list[0].kind in ("while", "until"):
+        cmds = [[w.word for w in _words(c)] for c in _commands(node)]
+        if all(not w or w[0] == "sleep" or w[0] in TRIVIAL for w in cmds) and any(w[:1] == ["sleep"] for w in cmds):
+            return f"{node.list[0].kind} … sleep … done"
+        return None
+    if node.kind != "command":
+        return None
+    words = [w.word for w in _words(node)]
+    words = words[1:] if words[:1] == ["exec"] else words
+    if words[:1] == ["tail"] and any(w.startswith(("-f", "-F")) or w == "--follow" for w in words):
+        return " ".join(words)
+    if words[:1] == ["sleep"] and len(words) > 1 and all(_endless(w) for w in words[1:]):
+        return " ".join(words)
+    return None
+
+
+def _endless(duration: str) -> bool:
+    """A `sleep` operand of an hour or more (`infinity`, `3600`, `1h`, `7d`)."""
+    if duration in ("infinity", "inf"):
+        return True
+    match = re.fullmatch(r"(\d+(?:\.\d*)?)([smhd]?)", duration)
+    return bool(match) and float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]] >= 3600
+
+
+def _first_word(node) -> str | None:
+    for cmd in _commands(node):
+        words = [w.word for w in _words(cmd) if w.word != "exec"]
+        if words:
+            return words[0]
+    return None
+
+
 def _trap_action(node) -> str | None:
     """The action of `trap ACTION … TERM …`, if the node sets one."""
     words = [w.word for w in _words(node)] if node.kind == "command" else []
@@ -261,6 +304,7 @@ def _judge(script: Script) -> None:
     """Find the main command of the script and classify how it runs.
 
     Verdicts: "exec" (the main command is exec'd), "simple" (a simple command run as a child),
+    "keepalive" (the main command is a keep-alive such as `tail -f /dev/null`),
     "pipeline", "background" (`app &` at the end, no wait), "background-wait" (`app & … wait`),
     "compound" (if/while/subshell/...), "followed" (commands follow the main one), "trap" (a trap
     makes the shell fork), "none" (no main command: only builtins), "error" (unparsable).
@@ -280,6 +324,11 @@ def _judge(script: Script) -> None:
         script.verdict = "none"
         return
     node, op = items[end - 1]
+    script.keepalive = _keepalive(node) if op != "&" else None
+    if script.keepalive:
+        script.verdict = "keepalive"
+        script.beside = next((_first_word(n) for n, _ in reversed(items[: end - 1]) if not _is_trivial(n)), None)
+        return
     if node.kind != "command":
         script.verdict = "pipeline" if node.kind == "pipeline" else "compound"
         return
@@ -320,7 +369,7 @@ def _word_source(script: Script, word):
 
 # ---- su and runuser -------------------------------------------------------------------------
 
-_META = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~{}\n]")
+META = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~{}\n]")
 
 
 def su_replacement(words: list[str]) -> tuple[str, list[str]] | None:
@@ -354,6 +403,6 @@ def su_replacement(words: list[str]) -> tuple[str, list[str]] | None:
     if user is None or not command or not command.strip():
         return None
     split = command.split()
-    if not _META.search(command) and "=" not in split[0]:
+    if not META.search(command) and "=" not in split[0]:
         return user, split
     return user, [shell or "/bin/sh", "-c", command]

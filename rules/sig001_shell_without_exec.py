@@ -5,7 +5,8 @@ Flags a shell (`sh`, `bash`, `dash`, `ash`, `zsh`, `ksh`, `busybox sh`, with or 
 started with an option cluster containing `c` whose script ends in a simple command that is
 not `exec`'d. A lone simple command under an explicit `bash`, or a final simple command under
 busybox's ash, is not flagged: those shells exec it themselves. Also raised behind an init
-(`tini -- sh -c …`).
+(`tini -- sh -c …`). A keep-alive such as `tail -f /dev/null` as the final command is SIG004's
+finding, not this one: exec'ing it would not help.
 
 ## Why is this bad?
 Debian's and Ubuntu's `/bin/sh` is dash, which never execs the last command of `-c`: the shell

@@ -6,7 +6,9 @@ script ends in a pipeline, a background job followed by `wait`, a compound comma
 loops, a subshell or `{ …; }`), the main command is followed by other commands (`app; echo
 done`: a final builtin such as `echo`, `true`, `:`, `exit` or `wait` is never the main
 process), or a TERM trap is set. The forwarding pattern
-`trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid` is graceful and not flagged.
+`trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid` is graceful and not flagged;
+a TERM trap that ends `app & wait` without passing the signal on is SIG006's finding, and a
+keep-alive as the main command is SIG004's (or, alone, harmless behind an init).
 Under busybox's ash, whose `-c` execs through compound commands, compounds are not flagged.
 
 ## Why is this bad?
@@ -50,8 +52,8 @@ def check(task):
     for c in linux_containers(task):
         for started, script in scripts(c):
             verdict = script.verdict
-            if verdict not in ADVICE or (verdict == "background-wait" and script.forwards_term):
-                continue
+            if verdict not in ADVICE or (verdict == "background-wait" and (script.forwards_term or script.trap_kills_app)):
+                continue  # graceful (forwarding pattern), or SIG006's finding
             if verdict == "compound" and script.shell in ("busybox", "ash"):
                 continue
             app = script.main.words[0] if script.main else ""
