@@ -55,7 +55,7 @@ class Script:
     source: tuple[str, int] | None  # where the text sits in the task definition, if cleanly
     verdict: str = "none"  # see `_judge`
     main: Main | None = None
-    lone: bool = False  # the script is one simple command without redirections
+    plain: bool = False  # the main command has no redirections and no job runs in the background
     trap: str | None = None  # the action of a TERM trap, if any
     error: str | None = None  # why the script could not be parsed
     keepalive: str | None = None  # the keep-alive command that is the main process, if any
@@ -82,10 +82,11 @@ class Script:
     @property
     def shell_execs(self) -> bool:
         """Whether the shell replaces itself with the final simple command (pid1-facts §4): bash
-        for a lone simple command without redirections, busybox ash for any final simple command."""
+        (>= 5.1) when it has no redirections and no background job was started before it,
+        busybox ash always."""
         if self.verdict != "simple":
             return False
-        return (self.shell == "bash" and self.lone) or self.shell in ("busybox", "ash")
+        return (self.shell == "bash" and self.plain) or self.shell in ("busybox", "ash")
 
 
 @dataclass
@@ -344,7 +345,7 @@ def _judge(script: Script) -> None:
         script.verdict = "trap"
     else:
         script.verdict = "simple"
-        script.lone = len(items) == 1 and not any(p.kind == "redirect" for p in node.parts)
+        script.plain = not any(p.kind == "redirect" for p in node.parts) and all(o != "&" for _, o in items[:end])
 
 
 def _main_of(script: Script, node) -> Main:

@@ -3,8 +3,9 @@
 ## What it does
 Flags a shell (`sh`, `bash`, `dash`, `ash`, `zsh`, `ksh`, `busybox sh`, with or without a path)
 started with an option cluster containing `c` whose script ends in a simple command that is
-not `exec`'d. A lone simple command under an explicit `bash`, or a final simple command under
-busybox's ash, is not flagged: those shells exec it themselves. Also raised behind an init
+not `exec`'d. Under an explicit `bash` (5.1 and later) a final simple command without
+redirections and with no background job before it, and under busybox's ash any final simple
+command, is not flagged: those shells exec it themselves. Also raised behind an init
 (`tini -- sh -c …`). A keep-alive such as `tail -f /dev/null` as the final command is SIG004's
 finding, not this one: exec'ing it would not help.
 
