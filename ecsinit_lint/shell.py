@@ -246,6 +246,8 @@ def _is_trivial(node) -> bool:
             continue  # assignments or redirections only
         if words[0] not in TRIVIAL and not (words[0] == "exec" and len(words) == 1):
             return False
+        if words[0] == "env" and any("=" not in w and not w.startswith("-") for w in words[1:]):
+            return False  # `env FOO=1 app` runs app
         if words[0] == "tail" and any(w.startswith("-f") or w.startswith("-F") or w == "--follow" for w in words):
             return False
     return True

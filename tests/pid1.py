@@ -119,20 +119,26 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    return _state(pid) not in (None, "Z", "X")
+
+
 def _zombies(pid1: int) -> int:
-    count = 0
-    for child in _children(pid1):
-        try:
-            stat = Path(f"/proc/{child}/stat").read_text()
-        except OSError:
-            continue
-        count += stat.rsplit(")", 1)[1].split()[0] == "Z"
-    return count
+    return sum(_state(child) == "Z" for child in _children(pid1))
 
 
 def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
     """Start argv as PID 1 of a new PID namespace, wait until the app is ready (and `settle`
     seconds more, for orphans to exit), SIGTERM PID 1 from outside and classify what happened."""
+    for mark in ("ready", "term", "done"):
+        (app.dir / mark).unlink(missing_ok=True)
     env = {"PATH": f"{app.dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
     proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *argv], env=env, cwd=app.dir,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -151,10 +157,10 @@ def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
         zombies = _zombies(pid1)
         os.kill(pid1, signal.SIGTERM)
         sent = time.monotonic()
-        try:
-            proc.wait(timeout=app.shutdown + GRACE)
-        except subprocess.TimeoutExpired:
-            return Run("hang", zombies)
+        while _alive(pid1):  # not the unshare process: tearing a namespace down takes a while under load
+            if time.monotonic() - sent > app.shutdown + GRACE:
+                return Run("hang", zombies)
+            time.sleep(0.02)
         seconds = time.monotonic() - sent
         if not app.has("term"):
             return Run("ungraceful", zombies, seconds)
@@ -163,4 +169,4 @@ def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
         if proc.poll() is None:
             for pid in _children(proc.pid):
                 os.kill(pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+            proc.wait(timeout=30)

@@ -1,0 +1,152 @@
+"""Each SIG verdict against a real kernel (pid1-facts §10): lint `command: [SHELL, "-c", SCRIPT]`
+with the library, run the same argv as PID 1 of a fresh PID namespace under dash (written `sh`
+in the task definition, as Debian's /bin/sh), bash and busybox sh, stop it from outside, and
+compare. A flagged container must lose the app's SIGTERM the way the rule says; an unflagged one
+must shut down gracefully; a fixed one too. The shells' versions are in the report header."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+import pytest
+
+import pid1
+from ecsinit_lint.fixer import fix
+from ecsinit_lint.linter import lint
+from ecsinit_lint.registry import Selection
+from ecsinit_lint.sources import load
+
+pytestmark = pytest.mark.skipif(pid1.missing() is not None, reason=pid1.missing() or "")
+
+# pid1-facts §4's rows, and the shapes each SIG rule is about.
+SCRIPTS = [
+    "app", "FOO=1 app", 'app "$@"', "nohup app", "env FOO=1 app",
+    "echo hi; app", "set -e; app", "cd /tmp && app", "false || app", "sleep 100 & app",
+    "app > /dev/null 2>&1", "if true; then app; fi", "(app)", "{ app; }",
+    "app | cat", "app; echo done", "app & wait",
+    "trap 'exit 0' TERM; app", "trap 'exit 0' TERM; app & wait", "trap 'echo bye' TERM; app & wait $!",
+    "trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid",
+    "exec app", "cd /tmp && exec app", "echo hi; exec app > /dev/null",
+    "app & tail -f /dev/null", "app & sleep infinity", "app & while true; do sleep 3600; done",
+    "app & exec tail -f /dev/null", "app &", "app & echo started",
+    "sh -c 'app'", "exec sh -c 'echo hi; exec app'",
+]  # fmt: skip
+INITS = [  # (task definition argv, argv run): an init in front
+    (["tini", "--", "sh", "-c", "app"], ["tini", "--", "dash", "-c", "app"]),
+    (["tini", "--", "sh", "-c", "app; echo"], ["tini", "--", "dash", "-c", "app; echo"]),
+    (["tini", "--", "sh", "-c", "exec app"], ["tini", "--", "dash", "-c", "exec app"]),
+    (["tini", "--", "bash", "-c", "echo hi; app"], ["tini", "--", "bash", "-c", "echo hi; app"]),
+    (["tini", "--", "app"], ["tini", "--", "app"]),
+    (["dumb-init", "app"], ["dumb-init", "app"]),
+    (["dumb-init", "-r", "15:0", "app"], ["dumb-init", "-r", "15:0", "app"]),
+    (["dumb-init", "--rewrite", "15:9", "app"], ["dumb-init", "--rewrite", "15:9", "app"]),
+]
+CASES = [([*task, "-c", s], [*run, "-c", s]) for s in SCRIPTS for run, task in pid1.SHELLS.values()] + INITS
+
+# What each rule claims the stop looks like, without an init and behind one (tini, dumb-init):
+# "hang" = PID 1 ignores SIGTERM and ECS SIGKILLs at stopTimeout; "ungraceful" = the app is
+# SIGKILLed without ever getting SIGTERM; "early" = PID 1 exits at once, before any stop.
+CLAIMS = {
+    "SIG001": ({"hang"}, {"ungraceful"}),
+    "SIG002": ({"hang"}, {"ungraceful"}),
+    "SIG004": ({"hang"}, {"ungraceful"}),
+    "SIG005": ({"early"}, {"early"}),
+    "SIG006": ({"ungraceful"}, {"ungraceful"}),
+    "SIG007": ({"early"}, {"early"}),
+    "SIG008": ({"hang"}, {"hang", "ungraceful"}),  # dumb-init: 15:0 ignores, 15:9 kills
+}
+INIT_NAMES = {"tini", "dumb-init"}
+
+
+def document(argv: list[str]):
+    data = {"family": "t", "containerDefinitions": [{"name": "app", "image": "debian", "command": argv}]}
+    return load("taskdef.json", json.dumps(data).encode())
+
+
+def codes(argv: list[str]) -> list[str]:
+    return sorted({f.code for f in lint(document(argv), Selection(("SIG",)).rules())})
+
+
+def fixed_argv(argv: list[str], unsafe: bool = False) -> list[str]:
+    fixed, done = fix(document(argv), Selection(("SIG",)).rules(), unsafe=unsafe)
+    assert done, f"no fix for {argv}"
+    return fixed.data["containerDefinitions"][0]["command"]
+
+
+def _run(argv: list[str]) -> str:
+    app = pid1.App()
+    try:
+        return pid1.stop(argv, app).outcome
+    finally:
+        app.cleanup()
+
+
+@cache
+def outcomes() -> dict[tuple[str, ...], str]:
+    """Every run of this module at once, in threads: each takes up to pid1.GRACE seconds."""
+    runs = {tuple(run) for _, run in CASES}
+    for task, run in CASES:
+        if "SIG001" in codes(task):
+            runs.add(tuple(swap(task, run, fixed_argv(task))))
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return dict(zip(runs, pool.map(lambda argv: _run(list(argv)), runs)))
+
+
+def swap(task: list[str], run: list[str], fixed: list[str]) -> list[str]:
+    """The fixed argv with the real shell names of the run (fixes change only script operands)."""
+    assert len(task) == len(run) == len(fixed)
+    return [r if t != r else f for t, r, f in zip(task, run, fixed)]
+
+
+@pytest.mark.parametrize(("task", "run"), CASES, ids=[" ".join(run) for _, run in CASES])
+def test_verdict_matches_the_kernel(task, run):
+    found = set(codes(task)) & set(CLAIMS)
+    observed = outcomes()[tuple(run)]
+    if not found:
+        assert observed == "graceful", f"no SIG rule flags {task}, but the stop was {observed}"
+    behind_init = task[0] in INIT_NAMES
+    for code in found:
+        claim = CLAIMS[code][behind_init]
+        assert observed in claim, f"{code} flags {task}, claiming {sorted(claim)}, but the stop was {observed}"
+
+
+@pytest.mark.parametrize(("task", "run"), [c for c in CASES if "SIG001" in codes(c[0])], ids=lambda v: " ".join(v))
+def test_sig001_fix_is_graceful(task, run):
+    fixed = swap(task, run, fixed_argv(task))
+    assert "exec " in fixed[-1]
+    assert outcomes()[tuple(fixed)] == "graceful", f"{fixed} still does not stop gracefully"
+
+
+def test_single_string_argv_does_not_start_and_its_fix_does():
+    argv = ["app --port 80"]
+    assert codes(argv) == ["SIG007"]
+    assert _run(argv) == "early"
+    fixed = fixed_argv(argv)
+    assert fixed == ["app", "--port", "80"] and codes(fixed) == []
+    assert _run(fixed) == "graceful"
+
+
+@pytest.mark.parametrize("shell", ["/bin/bash", "/bin/sh"])
+def test_su_sigkills_a_slow_app_and_its_fix_does_not(shell):
+    """SIG003: su forwards SIGTERM and SIGKILLs the app 2 s later; under dash (which forks) the
+    app never even gets it. su reaps no orphans. The fix, `user` and the bare command, is graceful."""
+    app = pid1.App(shutdown=4, orphans=3)
+    try:
+        argv = ["su", "nobody", "-s", shell, "-c", str(app.path)]
+        assert codes(argv) == ["SIG003"]
+        run = pid1.stop(argv, app, settle=0.5)
+        assert run.zombies == 3, "su reaped the orphans"
+        if shell == "/bin/bash":  # bash execs the app: it gets SIGTERM, then SIGKILL at 2 s
+            assert run.outcome == "cut" and 1.5 < run.seconds < 3.5, run
+        else:
+            assert run.outcome == "ungraceful", run
+        fixed, done = fix(document(argv), Selection(("SIG003",)).rules(), unsafe=True)
+        container = fixed.data["containerDefinitions"][0]
+        assert container["user"] == "nobody" and container["command"] == [str(app.path)]
+        # ECS's `user` sets the ids before exec; setpriv does the same without a process of its own.
+        run = pid1.stop(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *container["command"]], app)
+        assert run.outcome == "graceful", run
+    finally:
+        app.cleanup()
