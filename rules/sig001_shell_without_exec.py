@@ -6,7 +6,7 @@ started with an option cluster containing `c` whose script ends in a simple comm
 not `exec`'d. Under an explicit `bash` (5.1 and later) a final simple command without
 redirections and with no background job before it, and under busybox's ash any final simple
 command, is not flagged: those shells exec it themselves. Also raised behind an init
-(`tini -- sh -c …`). A keep-alive such as `tail -f /dev/null` as the final command is SIG004's
+(`tini -- sh -c …`, or `initProcessEnabled: true`). A keep-alive such as `tail -f /dev/null` as the final command is SIG004's
 finding, not this one: exec'ing it would not help.
 
 ## Why is this bad?
@@ -35,7 +35,7 @@ pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init i
 non-exec shell kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.checks import where, element, label, linux_containers, replace_fix, scripts, stop_timeout
+from ecsinit_lint.checks import element, init_in_front, label, linux_containers, replace_fix, scripts, stop_timeout, where
 from ecsinit_lint.registry import Fix, Violation, rule
 
 
@@ -46,8 +46,9 @@ def check(task):
             if script.verdict != "simple" or script.shell_execs:
                 continue
             app = script.main.words[0]
-            if started.init and script is started.scripts[0]:
-                message = (f"{started.init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
+            init = init_in_front(c, started)
+            if init and script is started.scripts[0]:
+                message = (f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
                            f"so `{app}` is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
             else:
                 message = (f"`{script.shell} -c` runs `{app}` as its child and stays PID 1, dropping SIGTERM: "

@@ -33,7 +33,7 @@ were for, is the author's call. The message says what to change.
 pid1-facts §4 (the table rows for pipelines, trailing commands, `& wait`, traps, compounds).
 """
 
-from ecsinit_lint.checks import where, label, linux_containers, scripts
+from ecsinit_lint.checks import init_in_front, label, linux_containers, scripts, where
 from ecsinit_lint.registry import Violation, rule
 
 ADVICE = {
@@ -59,8 +59,9 @@ def check(task):
             app = script.main.words[0] if script.main else ""
             advice = ADVICE[verdict].format(app=app)
             pointer = where(c, started, script)
-            if started.init and script is started.scripts[0]:
-                what = f"{started.init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, not to the app"
+            init = init_in_front(c, started)
+            if init and script is started.scripts[0]:
+                what = f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, not to the app"
             else:
                 what = f"`{script.shell} -c` stays PID 1 of {label(c)} and drops SIGTERM"
             message = f"{what}: {advice}"

@@ -32,7 +32,7 @@ another signal, and replacing runsvdir changes how the image starts.
 pid1-facts §7 (dumb-init `-r 15:0` drops SIGTERM; runsvdir exits at once on TERM), §1.
 """
 
-from ecsinit_lint.checks import label, launch, linux_containers
+from ecsinit_lint.checks import init_in_front, label, launch, linux_containers
 from ecsinit_lint.registry import Violation, rule
 from ecsinit_lint.shell import basename
 
@@ -67,7 +67,7 @@ def check(task):
                 if source == "15" and target in LOST:
                     yield Violation(pointer, f"`dumb-init -r {source}:{target}` " + LOST[target].format(who=label(c)), c.name)
         main = started.main or []
-        if main and basename(main[0]) == "runsvdir" and started.pid1 is not None:
+        if main and basename(main[0]) == "runsvdir" and (started.pid1 or init_in_front(c, started)):
             message = (f"`runsvdir` exits at once on SIGTERM without stopping its services, so the kernel SIGKILLs "
                        f"every service of {label(c)}: start it through an init that stops them first")  # fmt: skip
             yield Violation(pointer, message, c.name)

@@ -43,7 +43,13 @@ INITS = [  # (task definition argv, argv run): an init in front
     (["dumb-init", "-r", "15:0", "app"], ["dumb-init", "-r", "15:0", "app"]),
     (["dumb-init", "--rewrite", "15:9", "app"], ["dumb-init", "--rewrite", "15:9", "app"]),
 ]
-CASES = [([*task, "-c", s], [*run, "-c", s]) for s in SCRIPTS for run, task in pid1.SHELLS.values()] + INITS
+# Scripts again with `initProcessEnabled: true`, run behind tini as Docker's --init does.
+WITH_INIT_FLAG = ["app", "app; echo done", "app & tail -f /dev/null", "trap 'exit 0' TERM; app & wait", "exec app"]
+CASES = (
+    [([*task, "-c", s], [*run, "-c", s], False) for s in SCRIPTS for run, task in pid1.SHELLS.values()]
+    + [(task, run, False) for task, run in INITS]
+    + [([*task, "-c", s], ["tini", "--", *run, "-c", s], True) for s in WITH_INIT_FLAG for run, task in pid1.SHELLS.values()]
+)
 
 # What each rule claims the stop looks like, without an init and behind one (tini, dumb-init):
 # "hang" = PID 1 ignores SIGTERM and ECS SIGKILLs at stopTimeout; "ungraceful" = the app is
@@ -60,17 +66,19 @@ CLAIMS = {
 INIT_NAMES = {"tini", "dumb-init"}
 
 
-def document(argv: list[str]):
-    data = {"family": "t", "containerDefinitions": [{"name": "app", "image": "debian", "command": argv}]}
-    return load("taskdef.json", json.dumps(data).encode())
+def document(argv: list[str], init: bool = False):
+    container = {"name": "app", "image": "debian", "command": argv}
+    if init:
+        container["linuxParameters"] = {"initProcessEnabled": True}
+    return load("taskdef.json", json.dumps({"family": "t", "containerDefinitions": [container]}).encode())
 
 
-def codes(argv: list[str]) -> list[str]:
-    return sorted({f.code for f in lint(document(argv), Selection(("SIG",)).rules())})
+def codes(argv: list[str], init: bool = False) -> list[str]:
+    return sorted({f.code for f in lint(document(argv, init), Selection(("SIG",)).rules())})
 
 
-def fixed_argv(argv: list[str], unsafe: bool = False) -> list[str]:
-    fixed, done = fix(document(argv), Selection(("SIG",)).rules(), unsafe=unsafe)
+def fixed_argv(argv: list[str], init: bool = False) -> list[str]:
+    fixed, done = fix(document(argv, init), Selection(("SIG",)).rules())
     assert done, f"no fix for {argv}"
     return fixed.data["containerDefinitions"][0]["command"]
 
@@ -86,35 +94,42 @@ def _run(argv: list[str]) -> str:
 @cache
 def outcomes() -> dict[tuple[str, ...], str]:
     """Every run of this module at once, in threads: each takes up to pid1.GRACE seconds."""
-    runs = {tuple(run) for _, run in CASES}
-    for task, run in CASES:
-        if "SIG001" in codes(task):
-            runs.add(tuple(swap(task, run, fixed_argv(task))))
+    runs = {tuple(run) for _, run, _ in CASES}
+    runs |= {tuple(swap(task, run, fixed_argv(task, init))) for task, run, init in CASES if "SIG001" in codes(task, init)}
     with ThreadPoolExecutor(max_workers=16) as pool:
         return dict(zip(runs, pool.map(lambda argv: _run(list(argv)), runs)))
 
 
 def swap(task: list[str], run: list[str], fixed: list[str]) -> list[str]:
-    """The fixed argv with the real shell names of the run (fixes change only script operands)."""
-    assert len(task) == len(run) == len(fixed)
-    return [r if t != r else f for t, r, f in zip(task, run, fixed)]
+    """The fixed argv with the real shell names of the run (fixes change only script operands);
+    a run behind Docker's init has `tini --` in front."""
+    head, run = run[: len(run) - len(task)], run[len(run) - len(task) :]
+    return head + [r if t != r else f for t, r, f in zip(task, run, fixed)]
 
 
-@pytest.mark.parametrize(("task", "run"), CASES, ids=[" ".join(run) for _, run in CASES])
-def test_verdict_matches_the_kernel(task, run):
-    found = set(codes(task)) & set(CLAIMS)
+def _id(case) -> str:
+    task, run, init = case
+    return " ".join(run[2:] if init else run) + (" [initProcessEnabled]" if init else "")
+
+
+@pytest.mark.parametrize(("task", "run", "init"), CASES, ids=map(_id, CASES))
+def test_verdict_matches_the_kernel(task, run, init):
+    found = set(codes(task, init)) & set(CLAIMS)
     observed = outcomes()[tuple(run)]
     if not found:
         assert observed == "graceful", f"no SIG rule flags {task}, but the stop was {observed}"
-    behind_init = task[0] in INIT_NAMES
+    behind_init = init or task[0] in INIT_NAMES
     for code in found:
         claim = CLAIMS[code][behind_init]
         assert observed in claim, f"{code} flags {task}, claiming {sorted(claim)}, but the stop was {observed}"
 
 
-@pytest.mark.parametrize(("task", "run"), [c for c in CASES if "SIG001" in codes(c[0])], ids=lambda v: " ".join(v))
-def test_sig001_fix_is_graceful(task, run):
-    fixed = swap(task, run, fixed_argv(task))
+FIXABLE = [c for c in CASES if "SIG001" in codes(c[0], c[2])]
+
+
+@pytest.mark.parametrize(("task", "run", "init"), FIXABLE, ids=map(_id, FIXABLE))
+def test_sig001_fix_is_graceful(task, run, init):
+    fixed = swap(task, run, fixed_argv(task, init))
     assert "exec " in fixed[-1]
     assert outcomes()[tuple(fixed)] == "graceful", f"{fixed} still does not stop gracefully"
 
