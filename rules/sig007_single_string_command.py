@@ -48,8 +48,8 @@ def check(task):
         message = (f"{label(c)} starts with the single string `{line}`: Docker looks for an executable named "
                    f"with the spaces and the container fails to start{unless}")  # fmt: skip
         fix = None
-        words = shlex.split(line)
-        if not META.search(line) and "=" not in words[0]:
+        words = None if META.search(line) else shlex.split(line)
+        if words and "=" not in words[0]:
             old = c.get(field)
             patch = [{"op": "test", "path": c.ptr(field), "value": old},
                      {"op": "replace", "path": c.ptr(field), "value": words + old[1:]}]  # fmt: skip
