@@ -254,8 +254,8 @@ def _is_trivial(node) -> bool:
 
 
 def _keepalive(node) -> str | None:
-    """The command text of a keep-alive: `tail -f`, `sleep infinity` (or an hour or more), or a
-    `while true; do sleep …; done` loop; None for anything else."""
+    """The command text of a keep-alive: `tail -f`, a `sleep` (a program without a SIGTERM
+    handler that only waits), or a `while true; do sleep …; done` loop; None for anything else."""
     if node.kind == "compound" and node.list and node.list[0].kind in ("while", "until"):
         cmds = [[w.word for w in _words(c)] for c in _commands(node)]
         if all(not w or w[0] == "sleep" or w[0] in TRIVIAL for w in cmds) and any(w[:1] == ["sleep"] for w in cmds):
@@ -267,17 +267,26 @@ def _keepalive(node) -> str | None:
     words = words[1:] if words[:1] == ["exec"] else words
     if words[:1] == ["tail"] and any(w.startswith(("-f", "-F")) or w == "--follow" for w in words):
         return " ".join(words)
-    if words[:1] == ["sleep"] and len(words) > 1 and all(_endless(w) for w in words[1:]):
+    if words[:1] == ["sleep"] and len(words) > 1:
         return " ".join(words)
     return None
 
 
-def _endless(duration: str) -> bool:
-    """A `sleep` operand of an hour or more (`infinity`, `3600`, `1h`, `7d`)."""
-    if duration in ("infinity", "inf"):
-        return True
-    match = re.fullmatch(r"(\d+(?:\.\d*)?)([smhd]?)", duration)
-    return bool(match) and float(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]] >= 3600
+def _restarts_program(loop) -> bool:
+    """Whether a loop's body runs a program as a plain command (`while true; do ./server;
+    done`), rather than only builtins, `sleep` and short pipelines."""
+    in_body = False
+    for part in loop.parts:
+        if part.kind == "reservedword":
+            in_body = part.word == "do"
+            continue
+        if in_body:
+            commands = [part] if part.kind == "command" else [p for p in getattr(part, "parts", []) if p.kind == "command"]
+            for cmd in commands:
+                words = [w.word for w in _words(cmd)]
+                if words and words[0] != "sleep" and not _is_trivial(cmd):
+                    return True
+    return False
 
 
 def _first_word(node) -> str | None:
@@ -307,7 +316,8 @@ def _judge(script: Script) -> None:
     """Find the main command of the script and classify how it runs.
 
     Verdicts: "exec" (the main command is exec'd), "simple" (a simple command run as a child),
-    "keepalive" (the main command is a keep-alive such as `tail -f /dev/null`),
+    "keepalive" (the main command is a keep-alive such as `tail -f /dev/null`), "loop" (a
+    while/until/for loop around a program), "idle-loop" (one of builtins, sleep and pipelines), "check" (`main && exit 0 || exit 1`: a one-shot check),
     "pipeline", "background" (`app &` at the end, no wait), "background-wait" (`app & … wait`),
     "compound" (if/while/subshell/...), "followed" (commands follow the main one), "trap" (a trap
     makes the shell fork), "none" (no main command: only builtins), "error" (unparsable).
@@ -332,11 +342,18 @@ def _judge(script: Script) -> None:
         script.verdict = "keepalive"
         script.beside = next((_first_word(n) for n, _ in reversed(items[: end - 1]) if not _is_trivial(n)), None)
         return
+    trailing = [_words(n)[0].word for n, _ in items[end:] if _words(n)]
+    if op in ("&&", "||") and trailing and set(trailing) == {"exit"}:
+        script.verdict = "check"
+        return
     if node.kind != "command":
-        script.verdict = "pipeline" if node.kind == "pipeline" else "compound"
+        loop = node.kind == "compound" and node.list and node.list[0].kind in ("while", "until", "for")
+        if loop:
+            script.verdict = "loop" if _restarts_program(node.list[0]) else "idle-loop"
+        else:
+            script.verdict = "pipeline" if node.kind == "pipeline" else "compound"
         return
     script.main = _main_of(script, node)
-    trailing = [_words(n)[0].word for n, _ in items[end:] if _words(n)]
     if op == "&":
         script.verdict = "background-wait" if "wait" in trailing else "background"
     elif end < len(items):

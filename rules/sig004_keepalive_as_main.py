@@ -2,9 +2,10 @@
 
 ## What it does
 Flags a shell `-c` script whose final command is a keep-alive (`tail -f …`, `sleep infinity`
-or a sleep of an hour or more, `while true; do sleep …; done`), `exec`'d or not, after other
+or any other `sleep`, `while true; do sleep …; done`), `exec`'d or not, after other
 programs were started (`app & tail -f /dev/null`, `service nginx start && tail -f log`). A lone
-keep-alive has nothing to lose at a stop and is not flagged (INIT001 covers its missing init).
+keep-alive has nothing to lose at a stop and is not flagged (INIT001 covers its missing init;
+`exec sleep` would not help, as `sleep` has no SIGTERM handler).
 
 ## Why is this bad?
 The keep-alive, or the shell waiting for it, is what ECS's SIGTERM reaches; the program doing

@@ -32,7 +32,8 @@ SHELLS = {  # shell -> (argv prefix of the real run, argv prefix as written in a
 }
 # The app must run as any user (`su nobody`): a system interpreter, not one under /root.
 PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
-GRACE = 2.0  # seconds after the app's own shutdown time that PID 1 has to be gone
+GRACE = 4.0  # seconds after the app's own shutdown time that PID 1 has to be gone (2 s is typical;
+# the rest absorbs a loaded machine: a real hang lasts forever)
 
 APP = """#!{python} -S
 import os, signal, sys, time

@@ -30,7 +30,8 @@ SCRIPTS = [
     "trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid",
     "exec app", "cd /tmp && exec app", "echo hi; exec app > /dev/null",
     "app & tail -f /dev/null", "app & sleep infinity", "app & while true; do sleep 3600; done",
-    "app & exec tail -f /dev/null", "app &", "app & echo started",
+    "app & exec tail -f /dev/null", "app & sleep 30", "app &", "app & echo started",
+    "while true; do app; sleep 1; done",
     "sh -c 'app'", "exec sh -c 'echo hi; exec app'",
 ]  # fmt: skip
 INITS = [  # (task definition argv, argv run): an init in front
@@ -96,7 +97,7 @@ def outcomes() -> dict[tuple[str, ...], str]:
     """Every run of this module at once, in threads: each takes up to pid1.GRACE seconds."""
     runs = {tuple(run) for _, run, _ in CASES}
     runs |= {tuple(swap(task, run, fixed_argv(task, init))) for task, run, init in CASES if "SIG001" in codes(task, init)}
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=24) as pool:
         return dict(zip(runs, pool.map(lambda argv: _run(list(argv)), runs)))
 
 
