@@ -50,6 +50,8 @@ def check(task):
             if init and script is started.scripts[0]:
                 message = (f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
                            f"so `{app}` is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
+            elif script is not started.scripts[0]:
+                message = f"the nested `{script.shell} -c` of {label(c)} runs `{app}` as its child and does not pass SIGTERM on to it"
             else:
                 message = (f"`{script.shell} -c` runs `{app}` as its child and stays PID 1, dropping SIGTERM: "
                            f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
