@@ -32,8 +32,7 @@ SHELLS = {  # shell -> (argv prefix of the real run, argv prefix as written in a
 }
 # The app must run as any user (`su nobody`): a system interpreter, not one under /root.
 PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
-GRACE = 4.0  # seconds after the app's own shutdown time that PID 1 has to be gone (2 s is typical;
-# the rest absorbs a loaded machine: a real hang lasts forever)
+GRACE = 2.0  # seconds after the app's own shutdown time that PID 1 has to be gone
 
 APP = """#!{python} -S
 import os, signal, sys, time
@@ -56,8 +55,8 @@ for _ in range(ORPHANS):  # a child that exits at once and leaves a grandchild t
         os._exit(0)
     os.wait()
 mark("ready")
-while True:
-    time.sleep(60)
+while True:  # short sleeps: a signal that lands just before a long sleep would wait it out
+    time.sleep(0.05)
 """
 
 
@@ -106,6 +105,11 @@ class App:
         self.path.write_text(APP.format(python=PYTHON, dir=str(self.dir), shutdown=shutdown, orphans=orphans))
         self.path.chmod(0o755)
 
+    def output(self) -> str:
+        """What the processes of the last run printed."""
+        path = self.dir / "output"
+        return path.read_text(errors="replace").strip() if path.exists() else ""
+
     def has(self, mark: str) -> bool:
         return (self.dir / mark).exists()
 
@@ -138,11 +142,16 @@ def _zombies(pid1: int) -> int:
 def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
     """Start argv as PID 1 of a new PID namespace, wait until the app is ready (and `settle`
     seconds more, for orphans to exit), SIGTERM PID 1 from outside and classify what happened."""
+    return _stop_once(argv, app, settle)
+
+
+def _stop_once(argv: list[str], app: App, settle: float) -> Run:
     for mark in ("ready", "term", "done"):
         (app.dir / mark).unlink(missing_ok=True)
     env = {"PATH": f"{app.dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-    proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *argv], env=env, cwd=app.dir,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    with open(app.dir / "output", "wb") as output:  # for the assertion messages
+        proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *argv], env=env, cwd=app.dir,
+                                stdin=subprocess.DEVNULL, stdout=output, stderr=output)  # fmt: skip
     try:
         deadline = time.monotonic() + 10
         while not app.has("ready"):
