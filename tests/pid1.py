@@ -15,6 +15,7 @@ finished, and exits 0. Outcomes of `stop()`:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -161,11 +162,15 @@ def _stop_once(argv: list[str], app: App, settle: float) -> Run:
                 raise TimeoutError(f"the app never started under {argv}")
             time.sleep(0.02)
         time.sleep(settle)
-        if proc.poll() is not None:
+        children = _children(proc.pid)
+        if proc.poll() is not None or not children:
             return Run("early", 0)
-        pid1 = _children(proc.pid)[0]
+        pid1 = children[0]
         zombies = _zombies(pid1)
-        os.kill(pid1, signal.SIGTERM)
+        try:
+            os.kill(pid1, signal.SIGTERM)
+        except ProcessLookupError:  # PID 1 exited on its own
+            return Run("early", 0)
         sent = time.monotonic()
         while _alive(pid1):  # not the unshare process: tearing a namespace down takes a while under load
             if time.monotonic() - sent > app.shutdown + GRACE:
@@ -176,7 +181,8 @@ def _stop_once(argv: list[str], app: App, settle: float) -> Run:
             return Run("ungraceful", zombies, seconds)
         return Run("graceful" if app.has("done") else "cut", zombies, seconds)
     finally:
-        if proc.poll() is None:
+        while proc.poll() is None:  # PID 1's SIGKILL takes the namespace down; unshare follows
             for pid in _children(proc.pid):
-                os.kill(pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
