@@ -67,6 +67,12 @@ class Script:
         return self.trap is not None and "kill" in self.trap
 
     @property
+    def idle(self) -> bool:
+        """The script runs nothing that could shut down gracefully: a lone keep-alive, a ticker
+        loop or a one-shot check. Exec'ing it would not make a stop graceful."""
+        return self.verdict in ("idle-loop", "check") or (self.verdict == "keepalive" and not self.beside)
+
+    @property
     def trap_kills_app(self) -> bool:
         """`trap ACTION TERM; app & wait` with an action that does not pass SIGTERM on: the trap
         ends the wait, the shell exits, and the kernel SIGKILLs the app (pid1-facts §4)."""
@@ -244,7 +250,7 @@ def _is_trivial(node) -> bool:
         words = [w.word for w in _words(cmd)]
         if not words:
             continue  # assignments or redirections only
-        if words[0] not in TRIVIAL and not (words[0] == "exec" and len(words) == 1):
+        if basename(words[0]) not in TRIVIAL and not (words[0] == "exec" and len(words) == 1):
             return False
         if words[0] == "env" and any("=" not in w and not w.startswith("-") for w in words[1:]):
             return False  # `env FOO=1 app` runs app
@@ -273,9 +279,10 @@ def _keepalive(node) -> str | None:
 
 
 def _restarts_program(loop) -> bool:
-    """Whether a loop's body runs a program as a plain command (`while true; do ./server;
-    done`), rather than only builtins, `sleep` and short pipelines."""
-    in_body = False
+    """Whether a loop restarts a program: its body runs one as a plain command and does not
+    `sleep` (`while true; do ./server; done`). A loop that sleeps is taken for a ticker
+    (`while :; do curl …; sleep 10; done`): which of its commands are short-lived is unknown."""
+    in_body, programs = False, False
     for part in loop.parts:
         if part.kind == "reservedword":
             in_body = part.word == "do"
@@ -284,9 +291,10 @@ def _restarts_program(loop) -> bool:
             commands = [part] if part.kind == "command" else [p for p in getattr(part, "parts", []) if p.kind == "command"]
             for cmd in commands:
                 words = [w.word for w in _words(cmd)]
-                if words and words[0] != "sleep" and not _is_trivial(cmd):
-                    return True
-    return False
+                if words[:1] == ["sleep"]:
+                    return False
+                programs = programs or (bool(words) and not _is_trivial(cmd))
+    return programs
 
 
 def _first_word(node) -> str | None:

@@ -7,7 +7,8 @@ not `exec`'d. Under an explicit `bash` (5.1 and later) a final simple command wi
 redirections and with no background job before it, and under busybox's ash any final simple
 command, is not flagged: those shells exec it themselves. Also raised behind an init
 (`tini -- sh -c …`, or `initProcessEnabled: true`). A keep-alive such as `tail -f /dev/null` as the final command is SIG004's
-finding, not this one: exec'ing it would not help.
+finding, not this one: exec'ing it would not help; nor is a nested shell that only idles
+(a ticker loop, a lone `sleep`), whose missing init INIT001 reports.
 
 ## Why is this bad?
 Debian's and Ubuntu's `/bin/sh` is dash, which never execs the last command of `-c`: the shell
@@ -43,7 +44,7 @@ from ecsinit_lint.registry import Fix, Violation, rule
 def check(task):
     for c in linux_containers(task):
         for started, script in scripts(c):
-            if script.verdict != "simple" or script.shell_execs:
+            if script.verdict != "simple" or script.shell_execs or _runs_idle_shell(started, script):
                 continue
             app = script.main.words[0]
             init = init_in_front(c, started)
@@ -62,3 +63,11 @@ def check(task):
                 new = script.exec_fix(old)
                 fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(c, pointer, old, new))
             yield Violation(where(c, started, script), message, c.name, fix)
+
+
+def _runs_idle_shell(started, script) -> bool:
+    """The main command is a nested shell that only idles (`sh -c "while :; do …; sleep 1; done"`):
+    exec'ing it would leave a PID 1 without a handler, which is INIT001's finding."""
+    layers = started.scripts
+    nested = layers[layers.index(script) + 1] if layers.index(script) + 1 < len(layers) else None
+    return nested is not None and nested.idle

@@ -3,15 +3,15 @@
 ## What it does
 Flags a shell `-c` script whose main process is not the script's final simple command: the
 script ends in a pipeline, a background job followed by `wait`, a compound command (`if`, a
-subshell or `{ …; }`), a loop whose body runs a program (`while true; do ./server; done`), the main command is followed by other commands (`app; echo
+subshell or `{ …; }`), a loop that restarts a program (`while true; do ./server; done`), the main command is followed by other commands (`app; echo
 done`: a final builtin such as `echo`, `true`, `:`, `exit` or `wait` is never the main
 process), or a TERM trap is set. The forwarding pattern
 `trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid` is graceful and not flagged;
 a TERM trap that ends `app & wait` without passing the signal on is SIG006's finding, and a
 keep-alive as the main command is SIG004's (or, alone, harmless behind an init). Not flagged
 either: a script ending in a loop (`while true; do …; sleep 60; done`), which no `exec` can
-replace and whose PID 1 INIT001 already reports, when its body runs only builtins, `sleep`
-and pipelines (so a restart loop with its program in a pipeline or an `if` is missed),
+replace and whose PID 1 INIT001 already reports, when its body sleeps or runs only builtins
+and pipelines (so a restart loop with a `sleep`, or its program in an `if`, is missed),
 and a one-shot check that maps its command's status to an exit code (`cmd && exit 0 || exit 1`).
 Under busybox's ash, whose `-c` execs through `if`, subshells and groups, those are not flagged.
 

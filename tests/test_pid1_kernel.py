@@ -31,7 +31,7 @@ SCRIPTS = [
     "exec app", "cd /tmp && exec app", "echo hi; exec app > /dev/null",
     "app & tail -f /dev/null", "app & sleep infinity", "app & while true; do sleep 3600; done",
     "app & exec tail -f /dev/null", "app & sleep 30", "app &", "app & echo started",
-    "while true; do app; sleep 1; done",
+    "while true; do app; done",
     "sh -c 'app'", "exec sh -c 'echo hi; exec app'",
 ]  # fmt: skip
 INITS = [  # (task definition argv, argv run): an init in front
