@@ -143,10 +143,6 @@ def _zombies(pid1: int) -> int:
 def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
     """Start argv as PID 1 of a new PID namespace, wait until the app is ready (and `settle`
     seconds more, for orphans to exit), SIGTERM PID 1 from outside and classify what happened."""
-    return _stop_once(argv, app, settle)
-
-
-def _stop_once(argv: list[str], app: App, settle: float) -> Run:
     for mark in ("ready", "term", "done"):
         (app.dir / mark).unlink(missing_ok=True)
     env = {"PATH": f"{app.dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}

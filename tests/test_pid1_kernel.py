@@ -2,7 +2,9 @@
 with the library, run the same argv as PID 1 of a fresh PID namespace under dash (written `sh`
 in the task definition, as Debian's /bin/sh), bash and busybox sh, stop it from outside, and
 compare. A flagged container must lose the app's SIGTERM the way the rule says; an unflagged one
-must shut down gracefully; a fixed one too. The shells' versions are in the report header."""
+must shut down gracefully; a fixed one too. The shells' versions are in the report header.
+Shapes the SIG rules leave to INIT001 on purpose (a lone `sleep`, loops that sleep, one-shot
+checks: nothing to exec into) are not in the table: without an init they hang."""
 
 from __future__ import annotations
 
