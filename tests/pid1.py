@@ -106,11 +106,6 @@ class App:
         self.path.write_text(APP.format(python=PYTHON, dir=str(self.dir), shutdown=shutdown, orphans=orphans))
         self.path.chmod(0o755)
 
-    def output(self) -> str:
-        """What the processes of the last run printed."""
-        path = self.dir / "output"
-        return path.read_text(errors="replace").strip() if path.exists() else ""
-
     def has(self, mark: str) -> bool:
         return (self.dir / mark).exists()
 
@@ -146,9 +141,8 @@ def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
     for mark in ("ready", "term", "done"):
         (app.dir / mark).unlink(missing_ok=True)
     env = {"PATH": f"{app.dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-    with open(app.dir / "output", "wb") as output:  # for the assertion messages
-        proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *argv], env=env, cwd=app.dir,
-                                stdin=subprocess.DEVNULL, stdout=output, stderr=output)  # fmt: skip
+    proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *argv], env=env, cwd=app.dir,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 10
         while not app.has("ready"):
