@@ -92,7 +92,7 @@ def _run(argv: list[str]) -> str:
     app = pid1.App()
     try:
         return pid1.stop(argv, app).outcome
-    except (OSError, RuntimeError, TimeoutError) as exc:
+    except (OSError, TimeoutError) as exc:
         return f"error: {exc}"
     finally:
         app.cleanup()
