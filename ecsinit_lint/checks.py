@@ -71,3 +71,13 @@ def where(c: Container, started: Launch, script) -> str:
         if s.source:
             return s.source[0]
     return c.argv_pointers()[0]
+
+
+def init_in_front(c: Container, started: Launch) -> str | None:
+    """The init that is PID 1 in front of the argv: one the argv starts, or Docker's own (tini)
+    when initProcessEnabled is true and the task has its own PID namespace (pid1-facts §2)."""
+    if started.init:
+        return started.init
+    if init_state(c) is True and c.task.pid_mode not in ("task", "host"):
+        return "Docker's init"
+    return None

@@ -53,14 +53,28 @@ class Script:
     source: tuple[str, int] | None  # where the text sits in the task definition, if cleanly
     verdict: str = "none"  # see `_judge`
     main: Main | None = None
-    lone: bool = False  # the script is one simple command without redirections
+    plain: bool = False  # the main command has no redirections and no job runs in the background
     trap: str | None = None  # the action of a TERM trap, if any
     error: str | None = None  # why the script could not be parsed
+    keepalive: str | None = None  # the keep-alive command that is the main process, if any
+    beside: str | None = None  # the program that runs before or beside that keep-alive, if any
 
     @property
     def forwards_term(self) -> bool:
         """The TERM trap passes the signal on (pid1-facts §4's forwarding pattern)."""
         return self.trap is not None and "kill" in self.trap
+
+    @property
+    def idle(self) -> bool:
+        """The script runs nothing that could shut down gracefully: a lone keep-alive, a ticker
+        loop or a one-shot check. Exec'ing it would not make a stop graceful."""
+        return self.verdict in ("idle-loop", "check") or (self.verdict == "keepalive" and not self.beside)
+
+    @property
+    def trap_kills_app(self) -> bool:
+        """`trap ACTION TERM; app & wait` with an action that does not pass SIGTERM on: the trap
+        ends the wait, the shell exits, and the kernel SIGKILLs the app (pid1-facts §4)."""
+        return self.verdict == "background-wait" and bool(self.trap) and not self.forwards_term
 
     def exec_fix(self, element: str) -> str | None:
         """The argv element with `exec ` inserted before the main command, if it maps cleanly."""
@@ -72,10 +86,11 @@ class Script:
     @property
     def shell_execs(self) -> bool:
         """Whether the shell replaces itself with the final simple command (pid1-facts §4): bash
-        for a lone simple command without redirections, busybox ash for any final simple command."""
+        (>= 5.1) when it has no redirections and no background job was started before it,
+        busybox ash always."""
         if self.verdict != "simple":
             return False
-        return (self.shell == "bash" and self.lone) or self.shell in ("busybox", "ash")
+        return (self.shell == "bash" and self.plain) or self.shell in ("busybox", "ash")
 
 
 @dataclass
@@ -233,11 +248,59 @@ def _is_trivial(node) -> bool:
         words = [w.word for w in _words(cmd)]
         if not words:
             continue  # assignments or redirections only
-        if words[0] not in TRIVIAL and not (words[0] == "exec" and len(words) == 1):
+        if basename(words[0]) not in TRIVIAL and not (words[0] == "exec" and len(words) == 1):
             return False
+        if words[0] == "env" and any("=" not in w and not w.startswith("-") for w in words[1:]):
+            return False  # `env FOO=1 app` runs app
         if words[0] == "tail" and any(w.startswith("-f") or w.startswith("-F") or w == "--follow" for w in words):
             return False
     return True
+
+
+def _keepalive(node) -> str | None:
+    """The command text of a keep-alive: `tail -f`, a `sleep` (a program without a SIGTERM
+    handler that only waits), or a `while true; do sleep …; done` loop; None for anything else."""
+    if node.kind == "compound" and node.list and node.list[0].kind in ("while", "until"):
+        cmds = [[w.word for w in _words(c)] for c in _commands(node)]
+        if all(not w or w[0] == "sleep" or w[0] in TRIVIAL for w in cmds) and any(w[:1] == ["sleep"] for w in cmds):
+            return f"{node.list[0].kind} … sleep … done"
+        return None
+    if node.kind != "command":
+        return None
+    words = [w.word for w in _words(node)]
+    words = words[1:] if words[:1] == ["exec"] else words
+    if words[:1] == ["tail"] and any(w.startswith(("-f", "-F")) or w == "--follow" for w in words):
+        return " ".join(words)
+    if words[:1] == ["sleep"] and len(words) > 1:
+        return " ".join(words)
+    return None
+
+
+def _restarts_program(loop) -> bool:
+    """Whether a loop restarts a program: its body runs one as a plain command and does not
+    `sleep` (`while true; do ./server; done`). A loop that sleeps is taken for a ticker
+    (`while :; do curl …; sleep 10; done`): which of its commands are short-lived is unknown."""
+    in_body, programs = False, False
+    for part in loop.parts:
+        if part.kind == "reservedword":
+            in_body = part.word == "do"
+            continue
+        if in_body:
+            commands = [part] if part.kind == "command" else [p for p in getattr(part, "parts", []) if p.kind == "command"]
+            for cmd in commands:
+                words = [w.word for w in _words(cmd)]
+                if words[:1] == ["sleep"]:
+                    return False
+                programs = programs or (bool(words) and not _is_trivial(cmd))
+    return programs
+
+
+def _first_word(node) -> str | None:
+    for cmd in _commands(node):
+        words = [w.word for w in _words(cmd) if w.word != "exec"]
+        if words:
+            return words[0]
+    return None
 
 
 def _trap_action(node) -> str | None:
@@ -260,6 +323,8 @@ def _judge(script: Script) -> None:
     """Find the main command of the script and classify how it runs.
 
     Verdicts: "exec" (the main command is exec'd), "simple" (a simple command run as a child),
+    "keepalive" (the main command is a keep-alive such as `tail -f /dev/null`), "loop" (a
+    while/until/for loop around a program), "idle-loop" (one of builtins, sleep and pipelines), "check" (`main && exit 0 || exit 1`: a one-shot check),
     "pipeline", "background" (`app &` at the end, no wait), "background-wait" (`app & … wait`),
     "compound" (if/while/subshell/...), "followed" (commands follow the main one), "trap" (a trap
     makes the shell fork), "none" (no main command: only builtins), "error" (unparsable).
@@ -279,11 +344,23 @@ def _judge(script: Script) -> None:
         script.verdict = "none"
         return
     node, op = items[end - 1]
+    script.keepalive = _keepalive(node) if op != "&" else None
+    if script.keepalive:
+        script.verdict = "keepalive"
+        script.beside = next((_first_word(n) for n, _ in reversed(items[: end - 1]) if not _is_trivial(n)), None)
+        return
+    trailing = [_words(n)[0].word for n, _ in items[end:] if _words(n)]
+    if op in ("&&", "||") and trailing and set(trailing) == {"exit"}:
+        script.verdict = "check"
+        return
     if node.kind != "command":
-        script.verdict = "pipeline" if node.kind == "pipeline" else "compound"
+        loop = node.kind == "compound" and node.list and node.list[0].kind in ("while", "until", "for")
+        if loop:
+            script.verdict = "loop" if _restarts_program(node.list[0]) else "idle-loop"
+        else:
+            script.verdict = "pipeline" if node.kind == "pipeline" else "compound"
         return
     script.main = _main_of(script, node)
-    trailing = [_words(n)[0].word for n, _ in items[end:] if _words(n)]
     if op == "&":
         script.verdict = "background-wait" if "wait" in trailing else "background"
     elif end < len(items):
@@ -294,7 +371,7 @@ def _judge(script: Script) -> None:
         script.verdict = "trap"
     else:
         script.verdict = "simple"
-        script.lone = len(items) == 1 and not any(p.kind == "redirect" for p in node.parts)
+        script.plain = not any(p.kind == "redirect" for p in node.parts) and all(o != "&" for _, o in items[:end])
 
 
 def _main_of(script: Script, node) -> Main:
@@ -319,7 +396,7 @@ def _word_source(script: Script, word):
 
 # ---- su and runuser -------------------------------------------------------------------------
 
-_META = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~{}\n]")
+META = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~{}\n]")
 
 
 def su_replacement(words: list[str]) -> tuple[str, list[str]] | None:
@@ -353,6 +430,6 @@ def su_replacement(words: list[str]) -> tuple[str, list[str]] | None:
     if user is None or not command or not command.strip():
         return None
     split = command.split()
-    if not _META.search(command) and "=" not in split[0]:
+    if not META.search(command) and "=" not in split[0]:
         return user, split
     return user, [shell or "/bin/sh", "-c", command]

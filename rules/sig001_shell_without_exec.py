@@ -3,9 +3,12 @@
 ## What it does
 Flags a shell (`sh`, `bash`, `dash`, `ash`, `zsh`, `ksh`, `busybox sh`, with or without a path)
 started with an option cluster containing `c` whose script ends in a simple command that is
-not `exec`'d. A lone simple command under an explicit `bash`, or a final simple command under
-busybox's ash, is not flagged: those shells exec it themselves. Also raised behind an init
-(`tini -- sh -c …`).
+not `exec`'d. Under an explicit `bash` (5.1 and later) a final simple command without
+redirections and with no background job before it, and under busybox's ash any final simple
+command, is not flagged: those shells exec it themselves. Also raised behind an init
+(`tini -- sh -c …`, or `initProcessEnabled: true`). A keep-alive such as `tail -f /dev/null` as the final command is SIG004's
+finding, not this one: exec'ing it would not help; nor is a nested shell that only idles
+(a ticker loop, a lone `sleep`), whose missing init INIT001 reports.
 
 ## Why is this bad?
 Debian's and Ubuntu's `/bin/sh` is dash, which never execs the last command of `-c`: the shell
@@ -33,7 +36,7 @@ pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init i
 non-exec shell kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.checks import where, element, label, linux_containers, replace_fix, scripts, stop_timeout
+from ecsinit_lint.checks import element, init_in_front, label, linux_containers, replace_fix, scripts, stop_timeout, where
 from ecsinit_lint.registry import Fix, Violation, rule
 
 
@@ -41,12 +44,15 @@ from ecsinit_lint.registry import Fix, Violation, rule
 def check(task):
     for c in linux_containers(task):
         for started, script in scripts(c):
-            if script.verdict != "simple" or script.shell_execs:
+            if script.verdict != "simple" or script.shell_execs or _runs_idle_shell(started, script):
                 continue
             app = script.main.words[0]
-            if started.init and script is started.scripts[0]:
-                message = (f"{started.init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
+            init = init_in_front(c, started)
+            if init and script is started.scripts[0]:
+                message = (f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
                            f"so `{app}` is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
+            elif script is not started.scripts[0]:
+                message = f"the nested `{script.shell} -c` of {label(c)} runs `{app}` as its child and does not pass SIGTERM on to it"
             else:
                 message = (f"`{script.shell} -c` runs `{app}` as its child and stays PID 1, dropping SIGTERM: "
                            f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
@@ -57,3 +63,11 @@ def check(task):
                 new = script.exec_fix(old)
                 fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(c, pointer, old, new))
             yield Violation(where(c, started, script), message, c.name, fix)
+
+
+def _runs_idle_shell(started, script) -> bool:
+    """The main command is a nested shell that only idles (`sh -c "while :; do …; sleep 1; done"`):
+    exec'ing it would leave a PID 1 without a handler, which is INIT001's finding."""
+    layers = started.scripts
+    nested = layers[layers.index(script) + 1] if layers.index(script) + 1 < len(layers) else None
+    return nested is not None and nested.idle

@@ -2,12 +2,18 @@
 
 ## What it does
 Flags a shell `-c` script whose main process is not the script's final simple command: the
-script ends in a pipeline, a background job followed by `wait`, a compound command (`if`,
-loops, a subshell or `{ …; }`), the main command is followed by other commands (`app; echo
+script ends in a pipeline, a background job followed by `wait`, a compound command (`if`, a
+subshell or `{ …; }`), a loop that restarts a program (`while true; do ./server; done`), the main command is followed by other commands (`app; echo
 done`: a final builtin such as `echo`, `true`, `:`, `exit` or `wait` is never the main
 process), or a TERM trap is set. The forwarding pattern
-`trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid` is graceful and not flagged.
-Under busybox's ash, whose `-c` execs through compound commands, compounds are not flagged.
+`trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid` is graceful and not flagged;
+a TERM trap that ends `app & wait` without passing the signal on is SIG006's finding, and a
+keep-alive as the main command is SIG004's (or, alone, harmless behind an init). Not flagged
+either: a script ending in a loop (`while true; do …; sleep 60; done`), which no `exec` can
+replace and whose PID 1 INIT001 already reports, when its body sleeps or runs only builtins
+and pipelines (so a restart loop with a `sleep`, or its program in an `if`, is missed),
+and a one-shot check that maps its command's status to an exit code (`cmd && exit 0 || exit 1`).
+Under busybox's ash, whose `-c` execs through `if`, subshells and groups, those are not flagged.
 
 ## Why is this bad?
 In each of these shapes the shell keeps running as PID 1 with the app as its child, in dash,
@@ -31,15 +37,17 @@ were for, is the author's call. The message says what to change.
 pid1-facts §4 (the table rows for pipelines, trailing commands, `& wait`, traps, compounds).
 """
 
-from ecsinit_lint.checks import where, label, linux_containers, scripts
+from ecsinit_lint.checks import init_in_front, label, linux_containers, scripts, where
 from ecsinit_lint.registry import Violation, rule
 
 ADVICE = {
     "pipeline": "the script ends in a pipeline; exec the main program and send its output to stdout instead of piping it",
     "background-wait": "the script backgrounds its main program and waits; run it in the foreground with `exec`, "
     "or forward the signal: `trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid`",
-    "compound": "the script ends in a compound command (if, loop, subshell or group); "
+    "compound": "the script ends in a compound command (if, subshell or group); "
     "end it with `exec` of the main program instead",
+    "loop": "the script ends in a loop around its program, which no shell execs; run the program once with `exec` "
+    "and let ECS restart the container",
     "followed": "commands follow the main program `{app}`; make it the last command and exec it",
     "trap": "a TERM trap makes the shell run `{app}` as a child; drop the trap and exec `{app}`, or forward the signal",
 }
@@ -50,15 +58,16 @@ def check(task):
     for c in linux_containers(task):
         for started, script in scripts(c):
             verdict = script.verdict
-            if verdict not in ADVICE or (verdict == "background-wait" and script.forwards_term):
-                continue
+            if verdict not in ADVICE or (verdict == "background-wait" and (script.forwards_term or script.trap_kills_app)):
+                continue  # graceful (forwarding pattern), or SIG006's finding
             if verdict == "compound" and script.shell in ("busybox", "ash"):
                 continue
             app = script.main.words[0] if script.main else ""
             advice = ADVICE[verdict].format(app=app)
             pointer = where(c, started, script)
-            if started.init and script is started.scripts[0]:
-                what = f"{started.init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, not to the app"
+            init = init_in_front(c, started)
+            if init and script is started.scripts[0]:
+                what = f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, not to the app"
             else:
                 what = f"`{script.shell} -c` stays PID 1 of {label(c)} and drops SIGTERM"
             message = f"{what}: {advice}"

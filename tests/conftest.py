@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from . import pid1
+
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "real"
 
 
@@ -40,3 +42,9 @@ def aws_env(moto_endpoint, monkeypatch):
 
 
 from .offline_pip import offline_pip  # noqa: E402,F401  (a session fixture for the pip-installing tests)
+
+
+def pytest_report_header():
+    if pid1.missing() is None:
+        return f"pid1 kernel tests: {pid1.versions()}"
+    return f"pid1 kernel tests skipped: {pid1.missing()}"

@@ -1,0 +1,174 @@
+"""Each SIG verdict against a real kernel (pid1-facts §10): lint `command: [SHELL, "-c", SCRIPT]`
+with the library, run the same argv as PID 1 of a fresh PID namespace under dash (written `sh`
+in the task definition, as Debian's /bin/sh), bash and busybox sh, stop it from outside, and
+compare. A flagged container must lose the app's SIGTERM the way the rule says; an unflagged one
+must shut down gracefully; a fixed one too. The shells' versions are in the report header.
+Shapes the SIG rules leave to INIT001 on purpose (a lone `sleep`, loops that sleep, one-shot
+checks: nothing to exec into) are not in the table: without an init they hang."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+import pytest
+
+from . import pid1
+from ecsinit_lint.fixer import fix
+from ecsinit_lint.linter import lint
+from ecsinit_lint.registry import Selection
+from ecsinit_lint.sources import load
+
+pytestmark = pytest.mark.skipif(pid1.missing() is not None, reason=pid1.missing() or "")
+
+# pid1-facts §4's rows, and the shapes each SIG rule is about.
+SCRIPTS = [
+    "app", "FOO=1 app", 'app "$@"', "nohup app", "env FOO=1 app",
+    "echo hi; app", "set -e; app", "cd /tmp && app", "false || app", "sleep 100 & app",
+    "app > /dev/null 2>&1", "if true; then app; fi", "(app)", "{ app; }",
+    "app | cat", "app; echo done", "app & wait",
+    "trap 'exit 0' TERM; app", "trap 'exit 0' TERM; app & wait", "trap 'echo bye' TERM; app & wait $!",
+    "trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid",
+    "exec app", "cd /tmp && exec app", "echo hi; exec app > /dev/null",
+    "app & tail -f /dev/null", "app & sleep infinity", "app & while true; do sleep 3600; done",
+    "app & exec tail -f /dev/null", "app & sleep 30", "app &", "app & echo started",
+    "while true; do app; done",
+    "sh -c 'app'", "exec sh -c 'echo hi; exec app'",
+]  # fmt: skip
+INITS = [  # (task definition argv, argv run): an init in front
+    (["tini", "--", "sh", "-c", "app"], ["tini", "--", "dash", "-c", "app"]),
+    (["tini", "--", "sh", "-c", "app; echo"], ["tini", "--", "dash", "-c", "app; echo"]),
+    (["tini", "--", "sh", "-c", "exec app"], ["tini", "--", "dash", "-c", "exec app"]),
+    (["tini", "--", "bash", "-c", "echo hi; app"], ["tini", "--", "bash", "-c", "echo hi; app"]),
+    (["tini", "--", "app"], ["tini", "--", "app"]),
+    (["dumb-init", "app"], ["dumb-init", "app"]),
+    (["dumb-init", "-r", "15:0", "app"], ["dumb-init", "-r", "15:0", "app"]),
+    (["dumb-init", "--rewrite", "15:9", "app"], ["dumb-init", "--rewrite", "15:9", "app"]),
+]
+# Scripts again with `initProcessEnabled: true`, run behind tini as Docker's --init does.
+WITH_INIT_FLAG = ["app", "app; echo done", "app & tail -f /dev/null", "trap 'exit 0' TERM; app & wait", "exec app"]
+CASES = (
+    [([*task, "-c", s], [*run, "-c", s], False) for s in SCRIPTS for run, task in pid1.SHELLS.values()]
+    + [(task, run, False) for task, run in INITS]
+    + [([*task, "-c", s], ["tini", "--", *run, "-c", s], True) for s in WITH_INIT_FLAG for run, task in pid1.SHELLS.values()]
+)
+
+# What each rule claims the stop looks like, without an init and behind one (tini, dumb-init):
+# "hang" = PID 1 ignores SIGTERM and ECS SIGKILLs at stopTimeout; "ungraceful" = the app is
+# SIGKILLed without ever getting SIGTERM; "early" = PID 1 exits at once, before any stop.
+CLAIMS = {
+    "SIG001": ({"hang"}, {"ungraceful"}),
+    "SIG002": ({"hang"}, {"ungraceful"}),
+    "SIG004": ({"hang"}, {"ungraceful"}),
+    "SIG005": ({"early"}, {"early"}),
+    "SIG006": ({"ungraceful"}, {"ungraceful"}),
+    "SIG007": ({"early"}, {"early"}),
+    "SIG008": ({"hang"}, {"hang", "ungraceful"}),  # dumb-init: 15:0 ignores, 15:9 kills
+}
+INIT_NAMES = {"tini", "dumb-init"}
+
+
+def document(argv: list[str], init: bool = False):
+    container = {"name": "app", "image": "debian", "command": argv}
+    if init:
+        container["linuxParameters"] = {"initProcessEnabled": True}
+    return load("taskdef.json", json.dumps({"family": "t", "containerDefinitions": [container]}).encode())
+
+
+def codes(argv: list[str], init: bool = False) -> list[str]:
+    return sorted({f.code for f in lint(document(argv, init), Selection(("SIG",)).rules())})
+
+
+def fixed_argv(argv: list[str], init: bool = False) -> list[str]:
+    fixed, done = fix(document(argv, init), Selection(("SIG",)).rules())
+    assert done, f"no fix for {argv}"
+    return fixed.data["containerDefinitions"][0]["command"]
+
+
+def _run(argv: list[str]) -> str:
+    """The outcome of stopping argv; a run that could not be made is reported as its error, so
+    that it fails its own test, not the whole module."""
+    app = pid1.App()
+    try:
+        return pid1.stop(argv, app).outcome
+    except (OSError, TimeoutError) as exc:
+        return f"error: {exc}"
+    finally:
+        app.cleanup()
+
+
+@cache
+def outcomes() -> dict[tuple[str, ...], str]:
+    """Every run of this module at once, in threads: each takes up to pid1.GRACE seconds."""
+    runs = {tuple(run) for _, run, _ in CASES}
+    runs |= {tuple(swap(task, run, fixed_argv(task, init))) for task, run, init in CASES if "SIG001" in codes(task, init)}
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        return dict(zip(runs, pool.map(lambda argv: _run(list(argv)), runs)))
+
+
+def swap(task: list[str], run: list[str], fixed: list[str]) -> list[str]:
+    """The fixed argv with the real shell names of the run (fixes change only script operands);
+    a run behind Docker's init has `tini --` in front."""
+    head, run = run[: len(run) - len(task)], run[len(run) - len(task) :]
+    return head + [r if t != r else f for t, r, f in zip(task, run, fixed)]
+
+
+def _id(case) -> str:
+    task, run, init = case
+    return " ".join(run[2:] if init else run) + (" [initProcessEnabled]" if init else "")
+
+
+@pytest.mark.parametrize(("task", "run", "init"), CASES, ids=map(_id, CASES))
+def test_verdict_matches_the_kernel(task, run, init):
+    found = set(codes(task, init)) & set(CLAIMS)
+    observed = outcomes()[tuple(run)]
+    if not found:
+        assert observed == "graceful", f"no SIG rule flags {task}, but the stop was {observed}"
+    behind_init = init or task[0] in INIT_NAMES
+    for code in found:
+        claim = CLAIMS[code][behind_init]
+        assert observed in claim, f"{code} flags {task}, claiming {sorted(claim)}, but the stop was {observed}"
+
+
+FIXABLE = [c for c in CASES if "SIG001" in codes(c[0], c[2])]
+
+
+@pytest.mark.parametrize(("task", "run", "init"), FIXABLE, ids=map(_id, FIXABLE))
+def test_sig001_fix_is_graceful(task, run, init):
+    fixed = swap(task, run, fixed_argv(task, init))
+    assert "exec " in fixed[-1]
+    assert outcomes()[tuple(fixed)] == "graceful", f"{fixed} still does not stop gracefully"
+
+
+def test_single_string_argv_does_not_start_and_its_fix_does():
+    argv = ["app --port 80"]
+    assert codes(argv) == ["SIG007"]
+    assert _run(argv) == "early"
+    fixed = fixed_argv(argv)
+    assert fixed == ["app", "--port", "80"] and codes(fixed) == []
+    assert _run(fixed) == "graceful"
+
+
+@pytest.mark.parametrize("shell", ["/bin/bash", "/bin/sh"])
+def test_su_sigkills_a_slow_app_and_its_fix_does_not(shell):
+    """SIG003: su forwards SIGTERM and SIGKILLs the app 2 s later; under dash (which forks) the
+    app never even gets it. su reaps no orphans. The fix, `user` and the bare command, is graceful."""
+    app = pid1.App(shutdown=4, orphans=3)
+    try:
+        argv = ["su", "nobody", "-s", shell, "-c", str(app.path)]
+        assert codes(argv) == ["SIG003"]
+        run = pid1.stop(argv, app, settle=0.5)
+        assert run.zombies == 3, "su reaped the orphans"
+        if shell == "/bin/bash":  # bash execs the app: it gets SIGTERM, then SIGKILL at 2 s
+            assert run.outcome == "cut" and 1.5 < run.seconds < 3.5, run
+        else:
+            assert run.outcome == "ungraceful", run
+        fixed, done = fix(document(argv), Selection(("SIG003",)).rules(), unsafe=True)
+        container = fixed.data["containerDefinitions"][0]
+        assert container["user"] == "nobody" and container["command"] == [str(app.path)]
+        # ECS's `user` sets the ids before exec; setpriv does the same without a process of its own.
+        run = pid1.stop(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *container["command"]], app)
+        assert run.outcome == "graceful", run
+    finally:
+        app.cleanup()
