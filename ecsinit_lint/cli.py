@@ -47,6 +47,7 @@ Paths = typer.Argument(..., help="Files or directories (.json files are linted),
 Select = typer.Option(None, "--select", help="Rules to run: codes, prefixes or names (comma-separated)")
 Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or names (comma-separated)")
 Unsafe = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe", show_default=False)
+FailOn = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]")
 Config = typer.Option(None, "--config", help="Configuration file to use instead of the one found upward from each file")
 KnownOnly = typer.Option(
     False, "--known-formats-only", help="Skip named files of a suffix no input format has (for pre-commit)"
@@ -116,9 +117,7 @@ def check(
     format: Format = typer.Option("text", "--format", help="Output format"),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
-    fail_on: Optional[Level] = typer.Option(
-        None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]"
-    ),
+    fail_on: Optional[Level] = FailOn,
     unsafe_fixes: Optional[bool] = Unsafe,
     config: Optional[str] = Config,
     baseline_file: Optional[str] = typer.Option(
@@ -258,9 +257,7 @@ def audit(
     format: AuditFormat = typer.Option("text", "--format", help="Output format"),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
-    fail_on: Optional[Level] = typer.Option(
-        None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]"
-    ),
+    fail_on: Optional[Level] = FailOn,
     unsafe_fixes: Optional[bool] = Unsafe,
     config: Optional[str] = Config,
     fix_out: Optional[str] = typer.Option(None, "--fix-out", help="Write a fixed, registerable revision per flagged revision here"),
