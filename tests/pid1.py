@@ -153,6 +153,11 @@ def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
             time.sleep(0.02)
         time.sleep(settle)
         children = _children(proc.pid)
+        for _ in range(50):  # the children file can read empty for a moment under load
+            if children or proc.poll() is not None:
+                break
+            time.sleep(0.02)
+            children = _children(proc.pid)
         if proc.poll() is not None or not children:
             return Run("early", 0)
         pid1 = children[0]

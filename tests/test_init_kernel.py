@@ -112,8 +112,15 @@ def zombies_once_exited(pid1: int, cmdline: str) -> int:
     orphans have been started."""
     assert _wait_for(lambda: _running(pid1, MAIN), 5), "the main process did not start"
     assert _wait_for(lambda: not _running(pid1, cmdline), 5), "the orphans did not exit"
-    time.sleep(0.2)  # a reaping PID 1 gets SIGCHLD and waits: let it
-    return zombies(pid1)
+    # An orphan still between fork and exec is not yet `cmdline`, and a reaping PID 1 needs its
+    # SIGCHLD: count until the number holds still for half a second.
+    count, since, deadline = zombies(pid1), time.monotonic(), time.monotonic() + 5
+    while time.monotonic() - since < 0.5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = zombies(pid1)
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
 
 
 MAIN = "sleep\x0030\x00"
