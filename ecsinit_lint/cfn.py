@@ -13,12 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from . import suppress
-from .jsonpos import join_pointer, split_pointer
+from .jsonpos import join_pointer, line_col, split_pointer
 from .model import TaskDef, is_unknown
 from .sources import Document, InputError
 
 TASK_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::DaemonTaskDefinition")
 MAX_ALIAS_VALUES = 100_000  # values that YAML aliases may add by repeating their anchors
+MAX_FLOW_DEPTH = 200  # ruamel's scanner is quadratic in flow nesting: refuse it before parsing
+# MAX_FLOW_DEPTH openers with no closer, quote or comment between them
+_DEEP_FLOW = re.compile(r"(?:[\[{][^\[\]{}'\"#]*){%d}" % MAX_FLOW_DEPTH)
 _NO_VALUE = object()  # `!Ref AWS::NoValue`: the key is left out
 _PLAIN_KEY = re.compile(r"[A-Za-z_][\w.-]*\Z")
 _PLAIN = re.compile(r"(?!(?:true|false|null|yes|no|on|off|~)\Z)[A-Za-z_/][\w/.=+-]*(?: [\w/.=+-]+)*", re.I)
@@ -154,6 +157,9 @@ def compose(path: str, text: str):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    deep = _DEEP_FLOW.search(text)
+    if deep:
+        raise InputError(path, f"YAML nested more than {MAX_FLOW_DEPTH} deep", *line_col(text, deep.start()))
     try:
         root = YAML(typ="safe", pure=True).compose(text)  # no comment gathering: twice as fast
     except MarkedYAMLError as exc:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from . import jsonpos
 from .jsonpos import join_pointer, split_pointer
 from .model import TaskDef, is_unknown
-from .sources import Document, InputError, is_container
+from .sources import CONTAINER_KEYS, Document, InputError, is_container
 
 RESOURCE = "aws_ecs_task_definition"
 _IDENT = re.compile(r"[A-Za-z_][\w-]*\Z")
@@ -305,19 +305,27 @@ def _module(path: str, text: str, address: str, block, templates: dict, locals_:
     if "container_definitions" in args:
         expr = args["container_definitions"]
         part = _part(path, text, address, expr, templates) or _container_map(text, address, expr, locals_)
-    elif is_container(attrs):
+    elif _container_module(attrs):
         spans: dict = {"/0": block}
         container = {name: _hcl(text, expr, "/0" + join_pointer([name]), spans)
                      for name, expr in args.items() if name not in _MODULE_ARGS}  # fmt: skip
         part = Part(address, "module", block, [container], spans)
     else:
-        return []
+        part = None
     if part is None:
         return []
     if part.kind == "module":
         for i, container in enumerate(part.data):
             _module_container(container, f"/{i}", part.spans, attrs.get("enable_execute_command"))
     return [(part, attrs)]
+
+
+def _container_module(attrs: dict) -> bool:
+    """Whether a module's arguments are a container's: terraform-aws-modules/ecs's
+    container-definition module, or an image with other container fields."""
+    if not is_container(attrs):
+        return False
+    return "container-definition" in str(attrs.get("source")) or len(CONTAINER_KEYS & attrs.keys()) > 1
 
 
 def _container_map(text: str, address: str, expr, locals_: dict) -> Part | None:
@@ -349,7 +357,8 @@ def _module_container(container: dict, pointer: str, spans: dict, execute_comman
     if "entrypoint" in container:
         container["entryPoint"] = container.pop("entrypoint")
         old = pointer + "/entrypoint"
-        spans.update({pointer + "/entryPoint" + k[len(old) :]: v for k, v in list(spans.items()) if k.startswith(old)})
+        moved = {k: v for k, v in spans.items() if k == old or k.startswith(old + "/")}
+        spans.update({pointer + "/entryPoint" + k[len(old) :]: v for k, v in moved.items()})
     if execute_command is not None and execute_command is not False:
         params = container.get("linuxParameters")
         params = params if isinstance(params, dict) and not is_unknown(params) else {}
