@@ -13,11 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from . import suppress
-from .jsonpos import join_pointer, split_pointer
+from .jsonpos import join_pointer, line_col, split_pointer
 from .model import TaskDef, is_unknown
 from .sources import Document, InputError
 
 TASK_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::DaemonTaskDefinition")
+MAX_ALIAS_VALUES = 100_000  # values that YAML aliases may add by repeating their anchors
+MAX_FLOW_DEPTH = 200  # ruamel's scanner is quadratic in flow nesting: refuse it before parsing
+# MAX_FLOW_DEPTH openers with no closer, quote or comment between them
+_DEEP_FLOW = re.compile(r"(?:[\[{][^\[\]{}'\"#]*){%d}" % MAX_FLOW_DEPTH)
 _NO_VALUE = object()  # `!Ref AWS::NoValue`: the key is left out
 _PLAIN_KEY = re.compile(r"[A-Za-z_][\w.-]*\Z")
 _PLAIN = re.compile(r"(?!(?:true|false|null|yes|no|on|off|~)\Z)[A-Za-z_/][\w/.=+-]*(?: [\w/.=+-]+)*", re.I)
@@ -115,12 +119,20 @@ def _function(tag: str) -> str:
     return name if name in ("Ref", "Condition") else "Fn::" + name
 
 
-def _build(node, pointer: str, nodes: dict):
+def _build(node, pointer: str, nodes: dict, built: set, alias=None):
     """Plain data for a composed node, short tags in their long form (`!GetAtt a.b` ->
-    {"Fn::GetAtt": ["a", "b"]}); `nodes` gets each pointer's node."""
+    {"Fn::GetAtt": ["a", "b"]}); `nodes` gets each pointer's node, `built` each node's id.
+    An alias is the anchored node again (`alias`: the mark of the outermost one being expanded):
+    the values it repeats are counted, so that an alias bomb stops early."""
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     nodes[pointer] = node
+    if alias is None and id(node) in built:
+        alias = node.start_mark
+    if alias is not None and len(nodes) - len(built) > MAX_ALIAS_VALUES:
+        message = f"YAML aliases of this anchor expand to more than {MAX_ALIAS_VALUES:,} values"
+        raise InputError("", message, alias.line + 1, alias.column + 1)
+    built.add(id(node))
     tag = _tag(node)
     short = tag.startswith("!") and not tag.startswith("!!")
     inner = pointer + join_pointer([_function(tag)]) if short else pointer
@@ -128,9 +140,9 @@ def _build(node, pointer: str, nodes: dict):
         value = {}
         for key, item in node.value:
             name = str(_scalar(key))
-            value[name] = _build(item, inner + join_pointer([name]), nodes)
+            value[name] = _build(item, inner + join_pointer([name]), nodes, built, alias)
     elif isinstance(node, SequenceNode):
-        value = [_build(item, f"{inner}/{i}", nodes) for i, item in enumerate(node.value)]
+        value = [_build(item, f"{inner}/{i}", nodes, built, alias) for i, item in enumerate(node.value)]
     else:
         value = node.value if short else _scalar(node)
     if not short:
@@ -145,16 +157,26 @@ def compose(path: str, text: str):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    deep = _DEEP_FLOW.search(text)
+    if deep:
+        raise InputError(path, f"YAML nested more than {MAX_FLOW_DEPTH} deep", *line_col(text, deep.start()))
     try:
         root = YAML(typ="safe", pure=True).compose(text)  # no comment gathering: twice as fast
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise InputError(path, f"invalid YAML: {exc.problem or exc.context}", line, col) from None
-    except (YAMLError, RecursionError) as exc:
+    except RecursionError:
+        raise InputError(path, "YAML nested too deeply") from None
+    except YAMLError as exc:
         raise InputError(path, f"invalid YAML: {exc}") from None
     nodes: dict = {}
-    return (_build(root, "", nodes) if root is not None else None), nodes
+    try:
+        return (_build(root, "", nodes, set()) if root is not None else None), nodes
+    except InputError as exc:
+        raise InputError(path, exc.message, exc.line, exc.column) from None
+    except RecursionError:
+        raise InputError(path, "YAML nested too deeply") from None
 
 
 @dataclass

@@ -21,7 +21,7 @@ def init_state(c: Container) -> bool | None:
     params = c.get("linuxParameters")
     if params is None:
         return False
-    if not isinstance(params, dict):
+    if not isinstance(params, dict) or is_unknown(params):  # `!Ref X`, `var.x`
         return None
     value = params.get(c.key("initProcessEnabled"), False)
     if is_unknown(value) or not isinstance(value, bool):

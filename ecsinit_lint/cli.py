@@ -90,9 +90,12 @@ def _inputs(paths, configs: Configs, known_only: bool):
 
 
 def _documents(paths, errors, configs: Configs, known_only: bool):
-    """(raw bytes, document, settings) for each input that holds a task definition."""
+    """(raw bytes, document, settings, the real paths of all inputs) for each input that holds
+    a task definition."""
     try:
-        for path in _inputs(paths, configs, known_only):
+        files = list(_inputs(paths, configs, known_only))
+        run = frozenset(os.path.realpath(p) for p in files if p != "-")
+        for path in files:
             settings = configs.for_path(path)
             try:
                 raw = read(path)
@@ -101,7 +104,7 @@ def _documents(paths, errors, configs: Configs, known_only: bool):
                 errors.append(exc)
                 continue
             if doc is not None:
-                yield raw, doc, settings
+                yield raw, doc, settings, run
     except ConfigError as exc:
         _fail_at(exc)
 
@@ -209,7 +212,7 @@ def fix_command(
     configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
     changed = remaining = 0
-    for raw, doc, settings in _documents(paths, errors, configs, known_only):
+    for raw, doc, settings, run in _documents(paths, errors, configs, known_only):
         rules = settings.rules(doc.path)
         try:
             fixed, done = fix(doc, rules, settings.unsafe_fixes)
@@ -225,10 +228,10 @@ def fix_command(
             errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
             continue
         changed += bool(done)
-        left = lint(fixed, rules)
+        left = [f for f in lint(fixed, rules) if doc.read_from(f.task) not in run]  # not the file()'s own
         remaining += len(left)
         for f in left if write else lint(doc, rules):  # lines as in the file after the command
-            if f.fix is not None and f.fix.applicability == "manual":
+            if f.fix is not None and f.fix.applicability == "manual" and doc.read_from(f.task) not in run:
                 where = f"`{f.container}`" if f.container else "the container"
                 typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand (not literal here)", err=True)
         if show_diff:

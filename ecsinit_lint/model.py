@@ -68,6 +68,10 @@ class Node:
     def has(self, name: str) -> bool:
         return self.key(name) in self.data
 
+    def dotted(self, *names: str) -> str:
+        """Field names as a dotted path in the document's style, for messages."""
+        return ".".join(self.key(n) for n in names)
+
     def ptr(self, *names) -> str:
         """Document pointer of a field below this node; strings are field names, ints indexes."""
         return self.pointer + join_pointer([self.key(n) if isinstance(n, str) else n for n in names])

@@ -13,23 +13,25 @@ POOL_MIN_FILES = 200  # below this, starting the workers costs more than it save
 CHUNK = 64  # files a worker takes at a time: few round trips, little waiting at the end
 
 Outcome = tuple[bool, list[Finding], Document | None]
-_worker: list = []  # a worker's copy of (configuration, keep)
+_worker: list = []  # a worker's copy of (configuration, keep, run)
 
 
-def lint_file(path: str, configs: Configs, keep: bool = False) -> Outcome | InputError:
+def lint_file(path: str, configs: Configs, keep: bool = False, run: frozenset = frozenset()) -> Outcome | InputError:
     """(whether the file holds a task definition, its findings, the document if `keep`), or
-    the error reading it."""
+    the error reading it. `run` holds the real paths of every file linted: what a document
+    reads from one of them (a Terraform `file()`) is that file's to report."""
     try:
         doc = load(path, read(path))
     except InputError as exc:
         return exc
     if doc is None:
         return False, [], None
-    return True, lint(doc, configs.for_path(path).rules(path)), doc if keep else None
+    findings = [f for f in lint(doc, configs.for_path(path).rules(path)) if doc.read_from(f.task) not in run]
+    return True, findings, doc if keep else None
 
 
-def _init(configs: Configs, keep: bool) -> None:
-    _worker[:] = [configs, keep]
+def _init(configs: Configs, keep: bool, run: frozenset) -> None:
+    _worker[:] = [configs, keep, run]
 
 
 def _lint_in_worker(path: str):
@@ -46,11 +48,12 @@ def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False) -> It
     paths = list(paths)
     for path in paths:
         configs.for_path(path).rules(path)
+    run = frozenset(os.path.realpath(p) for p in paths if p != "-")
     if len(paths) < POOL_MIN_FILES or workers() < 2:
         for path in paths:
-            yield lint_file(path, configs, keep)
+            yield lint_file(path, configs, keep, run)
         return
     from concurrent.futures import ProcessPoolExecutor  # not on the one-file path
 
-    with ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs, keep)) as pool:
+    with ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs, keep, run)) as pool:
         yield from pool.map(_lint_in_worker, paths, chunksize=CHUNK)

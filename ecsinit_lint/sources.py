@@ -54,6 +54,11 @@ class Document:
     def edited(self, ops: list[dict]) -> str:
         raise NotImplementedError
 
+    def read_from(self, task: str | None) -> str | None:
+        """The real path of another file that a task's containers are read from (a Terraform
+        `file()`): linted in the same run, that file reports them."""
+        return None
+
     def registerable(self, data) -> dict:
         """A describe output as RegisterTaskDefinition input: read-only fields dropped, tags kept."""
         (wrapper,) = [w for w in DESCRIBE_WRAPPERS if isinstance(data.get(w), dict)]
@@ -76,14 +81,14 @@ class JsonDocument(Document):
         return ("\ufeff" if self.bom else "") + jsonpos.apply_ops(self.text, ops)
 
 
-def _is_container(item) -> bool:
+def is_container(item) -> bool:
     return isinstance(item, dict) and ("image" in item or ("name" in item and CONTAINER_KEYS & item.keys()))
 
 
 def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
     """What a parsed JSON document holds, or None when it is no task definition."""
     if isinstance(data, list):
-        if data and all(_is_container(item) for item in data):
+        if data and all(is_container(item) for item in data):
             return "containers", [TaskDef.build({}, "", "camel", "", data)]
         return None
     if not isinstance(data, dict):
@@ -107,7 +112,7 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
 
         tasks = plan_tasks(data)
         return ("terraform-plan", tasks) if tasks else None
-    if _is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
+    if is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
         task = TaskDef({}, "", "camel")
         task.containers.append(Container(data, "", "camel", task=task))
         return "container", [task]

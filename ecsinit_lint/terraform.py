@@ -3,8 +3,13 @@ python-hcl2, whose Lark tree keeps every expression's span.
 
 In a `.tf` file each `aws_ecs_task_definition`'s `container_definitions` is read when it is
 `jsonencode(<literal>)` or a heredoc of JSON (both fixed in place), or `file("x.json")` /
-`templatefile("x.tpl", …)` with a literal path (linted; the change is for that file). The
-document's data is `{resource address: container definitions}`; interpolations and other
+`templatefile("x.tpl", …)` with a literal path, `${path.module}/` allowed, directly or through
+a `data "template_file"` block's `template` (linted; the change is for that file). Module blocks
+are read too: the same `container_definitions` shapes, terraform-aws-modules/ecs's map of
+container name to container object (its service module), and a module whose arguments are one
+container (its container-definition module). The module builds the JSON, so a fix there is the
+change to make by hand; the module's `enable_execute_command` turns the init on, as that module
+does. The document's data is `{address: container definitions}`; interpolations and other
 expressions are unknown values (`{"__unknown__": "<source>"}`).
 """
 
@@ -18,12 +23,17 @@ from dataclasses import dataclass, field
 
 from . import jsonpos
 from .jsonpos import join_pointer, split_pointer
-from .model import TaskDef
-from .sources import Document, InputError
+from .model import TaskDef, is_unknown
+from .sources import CONTAINER_KEYS, Document, InputError, is_container
 
 RESOURCE = "aws_ecs_task_definition"
 _IDENT = re.compile(r"[A-Za-z_][\w-]*\Z")
 _TEMPLATE = re.compile(r"[$%]\{")
+_RENDERED = re.compile(r"data\.template_file\.([\w-]+)\.rendered\Z")
+_MODULE = re.compile(r"^\s*module\s", re.M)
+_MODULE_DIR = '"${path.module}/'
+# Module arguments that are no container field (terraform-aws-modules/ecs container-definition).
+_MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on", "tags", "region", "service"}
 
 
 # ---- terraform show -json -----------------------------------------------------------------
@@ -90,15 +100,21 @@ def _unknown(text: str, tree) -> dict:
     return {"__unknown__": text[tree.meta.start_pos : tree.meta.end_pos]}
 
 
+def _literal(raw: str) -> str | None:
+    """A quoted HCL string's value, None when it interpolates."""
+    if _TEMPLATE.search(raw.replace("$${", "").replace("%%{", "")):
+        return None
+    try:
+        value = json.loads(raw.replace("$${", "${").replace("%%{", "%{"))
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
 def _string(text: str, tree):
     """A quoted HCL string's value, unknown when it interpolates."""
-    raw = text[tree.meta.start_pos : tree.meta.end_pos]
-    if _TEMPLATE.search(raw.replace("$${", "").replace("%%{", "")):
-        return _unknown(text, tree)
-    try:
-        return json.loads(raw.replace("$${", "${").replace("%%{", "%{"))
-    except ValueError:
-        return _unknown(text, tree)
+    value = _literal(text[tree.meta.start_pos : tree.meta.end_pos])
+    return _unknown(text, tree) if value is None else value
 
 
 def _hcl(text: str, tree, pointer: str, spans: dict):
@@ -143,8 +159,14 @@ def _key_name(text: str, key_tree) -> str | None:
 
 
 def _literal_path(text: str, call) -> str | None:
+    """The path a file()/templatefile() call reads, relative to the module's directory."""
     args = [t for a in _trees(call, "arguments") for t in _exprs(a)]
-    value = _hcl(text, args[0], "", {}) if args else None
+    if not args:
+        return None
+    source = text[args[0].meta.start_pos : args[0].meta.end_pos]
+    if source.startswith(_MODULE_DIR):
+        return _literal('"' + source[len(_MODULE_DIR) :])
+    value = _hcl(text, args[0], "", {})
     return value if isinstance(value, str) else None
 
 
@@ -169,16 +191,24 @@ class Part:
     """One `container_definitions` value: where it is and how it reads."""
 
     address: str
-    kind: str  # "hcl" (jsonencode literal), "heredoc" (JSON text), "file" (linted, not edited here)
+    kind: str  # "hcl" (jsonencode literal), "heredoc" (JSON text), "file" (linted, not edited here),
+    # "module" (a module's own input, read like "hcl" but built into JSON by the module)
     tree: object
     data: list
     spans: dict = field(default_factory=dict)  # hcl: pointer below the part -> tree
     body: int = 0  # heredoc: offset of its JSON text
+    source: str | None = None  # file: the file read
 
 
-def _part(path: str, text: str, address: str, expr) -> Part | None:
+def _part(path: str, text: str, address: str, expr, templates: dict) -> Part | None:
+    """The Part an expression is, if readable; `templates` holds the file's template_file data
+    blocks by name, for `data.template_file.NAME.rendered`."""
     from lark import Token
 
+    rendered = _RENDERED.match(text[expr.meta.start_pos : expr.meta.end_pos].strip())
+    if rendered and rendered.group(1) in templates:
+        template = templates[rendered.group(1)]
+        return _part(path, text, address, template, {}) if template is not None else None
     node = expr
     while len(node.children) == 1 and not isinstance(node.children[0], Token) and node.data == "expr_term":
         node = node.children[0]
@@ -218,11 +248,14 @@ def _file_part(path: str, text: str, address: str, call) -> Part | None:
             data = json.loads(_fill_template(f.read()))
     except (OSError, ValueError):
         return None
-    return Part(address, "file", call, _interpolated(data)) if isinstance(data, list) else None
+    if not isinstance(data, list):
+        return None
+    return Part(address, "file", call, _interpolated(data), source=os.path.realpath(source))
 
 
 def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
-    """(part, the resource's other attributes) for each task definition with readable containers."""
+    """(part, the resource's or module's other arguments) for each task definition with
+    readable containers."""
     import hcl2
     from lark.exceptions import LarkError
 
@@ -231,33 +264,114 @@ def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
     except LarkError as exc:
         message = str(exc).splitlines()[0].split(" at line ")[0]
         raise InputError(path, f"invalid HCL: {message}", getattr(exc, "line", 1), getattr(exc, "column", 1)) from None
-    found = []
+    blocks = []
     for block in _trees(_trees(tree, "body")[0], "block"):
-        labels = [_key_name(text, s) for s in _trees(block, "string")]
-        if str(_trees(block, "identifier")[0].children[0]) != "resource" or labels[:1] != [RESOURCE]:
-            continue
-        address = ".".join(labels)
-        attrs, part = {}, None
-        body = _trees(block, "body")[0]
-        for attr in _trees(body, "attribute"):
-            name = str(_trees(attr, "identifier")[0].children[0])
-            expr = _exprs(attr)[-1]
-            if name == "container_definitions":
-                part = _part(path, text, address, expr)
-            else:
-                attrs[name] = _hcl(text, expr, "", {})
-        for inner in _trees(body, "block"):  # runtime_platform { … }
-            name = str(_trees(inner, "identifier")[0].children[0])
-            attrs[name] = {str(_trees(a, "identifier")[0].children[0]): _hcl(text, _exprs(a)[-1], "", {})
-                           for a in _trees(_trees(inner, "body")[0], "attribute")}  # fmt: skip
-        if part is not None:
-            found.append((part, attrs))
+        kind = str(_trees(block, "identifier")[0].children[0])
+        blocks.append((kind, [_key_name(text, s) for s in _trees(block, "string")], _trees(block, "body")[0], block))
+    templates = {labels[1]: _attributes(body).get("template")
+                 for kind, labels, body, _ in blocks if kind == "data" and labels[:1] == ["template_file"]}  # fmt: skip
+    locals_ = {name: _hcl(text, expr, "", {}) for kind, _, body, _ in blocks if kind == "locals"
+               for name, expr in _attributes(body).items()}  # fmt: skip
+    found = []
+    for kind, labels, body, block in blocks:
+        if kind == "resource" and labels[:1] == [RESOURCE]:
+            part, attrs = None, {}
+            for name, expr in _attributes(body).items():
+                if name == "container_definitions":
+                    part = _part(path, text, ".".join(labels), expr, templates)
+                else:
+                    attrs[name] = _hcl(text, expr, "", {})
+            for inner in _trees(body, "block"):  # runtime_platform { … }
+                name = str(_trees(inner, "identifier")[0].children[0])
+                attrs[name] = {k: _hcl(text, e, "", {}) for k, e in _attributes(_trees(inner, "body")[0]).items()}
+            if part is not None:
+                found.append((part, attrs))
+        elif kind == "module" and labels:
+            found += _module(path, text, f"module.{labels[0]}", block, templates, locals_)
     return found
+
+
+def _attributes(body) -> dict:
+    """A block body's attributes: name -> expression tree (a name is an identifier or a keyword
+    such as `for_each`)."""
+    return {str(a.children[0].children[0]): _exprs(a)[-1] for a in _trees(body, "attribute")}
+
+
+def _module(path: str, text: str, address: str, block, templates: dict, locals_: dict) -> list[tuple[Part, dict]]:
+    """A module's task definition: its `container_definitions` as a resource's, or as a map of
+    container name to container object, or its own arguments as one container."""
+    args = _attributes(_trees(block, "body")[0])
+    attrs = {name: _hcl(text, expr, "", {}) for name, expr in args.items() if name != "container_definitions"}
+    if "container_definitions" in args:
+        expr = args["container_definitions"]
+        part = _part(path, text, address, expr, templates) or _container_map(text, address, expr, locals_)
+    elif _container_module(attrs):
+        spans: dict = {"/0": block}
+        container = {name: _hcl(text, expr, "/0" + join_pointer([name]), spans)
+                     for name, expr in args.items() if name not in _MODULE_ARGS}  # fmt: skip
+        part = Part(address, "module", block, [container], spans)
+    else:
+        part = None
+    if part is None:
+        return []
+    if part.kind == "module":
+        for i, container in enumerate(part.data):
+            _module_container(container, f"/{i}", part.spans, attrs.get("enable_execute_command"))
+    return [(part, attrs)]
+
+
+def _container_module(attrs: dict) -> bool:
+    """Whether a module's arguments are a container's: terraform-aws-modules/ecs's
+    container-definition module, or an image with other container fields."""
+    if not is_container(attrs):
+        return False
+    return "container-definition" in str(attrs.get("source")) or len(CONTAINER_KEYS & attrs.keys()) > 1
+
+
+def _container_map(text: str, address: str, expr, locals_: dict) -> Part | None:
+    """terraform-aws-modules/ecs's `{name = {image = …, …}}`: the containers, each named by its
+    key unless it sets `name`; a key `(local.x)` is read from a literal local."""
+    obj = _object(expr)
+    if obj is None:
+        return None
+    containers, spans = [], {}
+    for i, elem in enumerate(_trees(obj, "object_elem")):
+        key = _trees(elem, "object_elem_key")[0]
+        name = _key_name(text, key)
+        if name is None:
+            source = text[key.meta.start_pos : key.meta.end_pos].strip()
+            local = re.fullmatch(r"\(\s*local\.([\w-]+)\s*\)", source)
+            value = locals_.get(local.group(1)) if local else None
+            name = value if isinstance(value, str) else {"__unknown__": source}
+        container = _hcl(text, _exprs(elem)[-1], f"/{i}", spans)
+        if not is_container(container):
+            return None
+        container.setdefault("name", name)
+        containers.append(container)
+    return Part(address, "module", obj, containers, spans) if containers else None
+
+
+def _module_container(container: dict, pointer: str, spans: dict, execute_command) -> None:
+    """A container as terraform-aws-modules/ecs writes it: its `entrypoint` argument is
+    `entryPoint`, and `enable_execute_command` sets `initProcessEnabled` (true or unknown)."""
+    if "entrypoint" in container:
+        container["entryPoint"] = container.pop("entrypoint")
+        old = pointer + "/entrypoint"
+        moved = {k: v for k, v in spans.items() if k == old or k.startswith(old + "/")}
+        spans.update({pointer + "/entryPoint" + k[len(old) :]: v for k, v in moved.items()})
+    if execute_command is not None and execute_command is not False:
+        params = container.get("linuxParameters")
+        params = params if isinstance(params, dict) and not is_unknown(params) else {}
+        container["linuxParameters"] = {**params, "initProcessEnabled": execute_command}
 
 
 @dataclass
 class TfDocument(Document):
     parts: dict = field(default_factory=dict, repr=False)  # address -> Part
+
+    def read_from(self, task: str | None) -> str | None:
+        part = self.parts.get(task)
+        return part.source if part is not None else None
 
     def locate(self, pointer: str) -> tuple[int, int]:
         return jsonpos.line_col(self.text, _offset(self.text, self.parts, pointer))
@@ -277,14 +391,14 @@ class TfDocument(Document):
 
 
 def load_tf(path: str, text: str, bom: bool) -> Document | None:
-    if RESOURCE not in text or "container_definitions" not in text:
+    if not (RESOURCE in text and "container_definitions" in text or _MODULE.search(text)):
         return None
     found = parse_tf(path, text)
     tasks = []
     for part, attrs in found:
         pointer = join_pointer([part.address])
         task = _task(attrs, pointer, pointer, part.data, part.address)
-        task.opaque = (pointer,) if part.kind == "file" else ()
+        task.opaque = (pointer,) if part.kind in ("file", "module") else ()
         tasks.append(task)
     if not tasks:
         return None
@@ -302,7 +416,7 @@ def _offset(text: str, parts: dict, pointer: str) -> int:
     part, inner = _split(parts, pointer)
     if part.kind == "heredoc":
         return part.body + jsonpos.nearest(text[part.body :], inner)[0]
-    if part.kind == "hcl":
+    if part.kind in ("hcl", "module"):
         tokens = split_pointer(inner)
         while join_pointer(tokens) not in part.spans:
             tokens.pop()

@@ -79,5 +79,5 @@ def check(task, options):
             f"{label(c)} runs without an init: its main process is PID 1, which ignores SIGTERM unless it installs a handler "
             f"and {zombies}",
             c.name,
-            Fix("Set linuxParameters.initProcessEnabled to true", patch),
+            Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true", patch),
         )

@@ -50,5 +50,5 @@ def check(task):
         pointer = c.ptr("linuxParameters", "initProcessEnabled")
         message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but `{started.main[0]}` must itself "
                    f"be PID 1 and will not start under it")  # fmt: skip
-        fix = Fix("Set linuxParameters.initProcessEnabled to false", replace_fix(c, pointer, True, False))
+        fix = Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", replace_fix(c, pointer, True, False))
         yield Violation(pointer, message, c.name, fix)
