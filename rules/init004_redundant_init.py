@@ -26,10 +26,11 @@ Use instead: one init, Docker's:
 or keep tini and make it a subreaper: `"entryPoint": ["tini", "-s", "--"]`.
 
 ## Fix and its safety
-Unsafe, and only when the init is the argv's first element. For tini without `-s`: adds `-s`
-after it, so that it reaps as a subreaper and stops warning (tini with `-s` is left as the
-author chose it). For dumb-init and catatonit: drops the init and its options, keeping the
-rest of the argv (`entryPoint` becomes the whole argv). Unsafe because the inits differ in what
+Unsafe, and only when the init is the argv's first element. It drops the init and its options,
+keeping the rest of the argv (`entryPoint` becomes the whole argv). tini with options Docker's
+init lacks (`-g`, `-e`, `-p`…) is kept: without `-s` the fix adds it, so that it reaps as a
+subreaper and stops warning; with `-s` (or `TINI_SUBREAPER`) it is the author's deliberate
+choice and not reported. Unsafe because the inits differ in what
 they signal: dumb-init sends the signal to the child's whole process group and may rewrite it
 (`-r`), catatonit with `-g` signals the group too, while Docker's tini signals only its child.
 
@@ -55,6 +56,10 @@ def check(task):
             continue
         tool = started.init
         blind = tool == "tini" and not _subreaper(c, started.init_args)
+        # tini with options Docker's init lacks (-g, -e, -p…) is deliberate; with `-s` it also reaps
+        plain = set(started.init_args) <= {"--", "-s"}
+        if tool == "tini" and not blind and not plain:
+            continue
         if blind:
             message = (f"`tini` runs as PID 2 of {label(c)} under the init that initProcessEnabled adds: "
                        f"without `-s` it warns at every start and reaps nothing; one of the two inits is redundant")  # fmt: skip
@@ -62,10 +67,10 @@ def check(task):
             message = f"`{tool}` runs as PID 2 of {label(c)} under the init that initProcessEnabled adds: one of the two inits is redundant"
         direct = started.argv[0] == "/dev/init" or FORWARDING_INITS.get(basename(started.argv[0])) == tool
         fix = None
-        if direct and blind:
-            fix = _add_subreaper(c)
-        elif direct and tool != "tini":  # tini with -s is the author's deliberate choice
+        if direct and (tool != "tini" or plain):
             fix = _drop_init(c, started)
+        elif direct and blind:
+            fix = _add_subreaper(c)
         yield Violation(c.argv_pointers()[0], message, c.name, fix)
 
 
