@@ -15,3 +15,31 @@ def test_rules_table_is_current():
 def test_quick_start_has_two_commands():
     block = re.search(r"## Quick start\n+```sh\n(.*?)```", README.read_text(), re.S).group(1)
     assert block.split("\n")[:2] == ["make run", "make test"]
+
+
+def _try_it_blocks():
+    """The README's "Try it" shell blocks: a heredoc task definition, then commands whose
+    comments name the codes they print."""
+    return [b for b in re.findall(r"```sh\n(.*?)```", README.read_text(), re.S) if "<<'JSON'" in b]
+
+
+def test_try_it_examples_print_what_their_comments_say(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    blocks = _try_it_blocks()
+    assert len(blocks) >= 2
+    cli = shutil.which("ecsinit-lint", path=str(Path(sys.executable).parent))
+    for block in blocks:
+        script = block.replace("/tmp/", f"{tmp_path}/").replace("ecsinit-lint ", f"{cli} ")
+        lines = script.splitlines()
+        end = lines.index("JSON")  # the heredoc's closing line
+        subprocess.run(["bash", "-c", "\n".join(lines[: end + 1])], check=True)
+        for line in lines[end + 1 :]:
+            command, _, comment = line.partition("#")
+            result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+            assert result.returncode in (0, 1), result.stderr
+            for code in re.findall(r"\b[A-Z]{3,4}\d{3}\b", comment):
+                if "check" in command:
+                    assert code in result.stdout, (line, result.stdout)
