@@ -13,7 +13,7 @@ import sys
 import tracemalloc
 
 from ecsinit_lint import parallel
-from ecsinit_lint.registry import Selection
+from ecsinit_lint.config import Configs
 
 from .conftest import generate
 
@@ -25,7 +25,7 @@ def _floor(paths):
 
 
 def _lint(paths):
-    return sum(len(r[1]) for r in parallel.lint_files(paths, Selection()) if not isinstance(r, Exception))
+    return sum(len(r[1]) for r in parallel.lint_files(paths, Configs()) if not isinstance(r, Exception))
 
 
 def _rate(benchmark, paths):
@@ -55,10 +55,10 @@ def test_lint_pool(benchmark, corpus):
 
 def _peak_traced(paths) -> int:
     """Peak Python memory of linting `paths` one by one in this process, findings dropped."""
-    rules = Selection().rules()
+    configs = Configs()
     tracemalloc.start()
     for path in paths:
-        parallel.lint_file(path, rules)
+        parallel.lint_file(path, configs)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak

@@ -24,8 +24,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .fixer import FixError, applicable, fix
-from .linter import Finding, Origin, lint
+from .fixer import FixError, fix
+from .linter import Finding, Origin, applicable, lint
 from .ratelimit import Limiter
 from .registry import Rule
 from .sources import InputError, JsonDocument, find_tasks

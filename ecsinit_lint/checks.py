@@ -30,9 +30,12 @@ def init_state(c: Container) -> bool | None:
 
 
 def launch(c: Container) -> Launch | None:
-    """How the container's argv starts, or None when the task definition does not say."""
-    argv = c.argv
-    return _analysed(tuple(argv), tuple(c.argv_pointers())) if argv else None
+    """How the container's argv starts, or None when the task definition does not say.
+    Kept on the container: every rule asks."""
+    if "launch" not in c.memo:
+        argv = c.argv
+        c.memo["launch"] = _analysed(tuple(argv), c.argv_pointers()) if argv else None
+    return c.memo["launch"]
 
 
 @lru_cache(maxsize=1024)  # every rule asks, and the same argv recurs across files

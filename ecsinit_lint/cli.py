@@ -13,11 +13,10 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__, baseline, report
+from . import __version__, report
 from .auditreport import AUDIT_FORMATS
 from .config import ConfigError, Configs
-from .fixer import FixError, applicable, diff, fix, write_atomic
-from .linter import lint
+from .linter import applicable, lint
 from .parallel import lint_files
 from .registry import Selection, load_rules
 from .sources import LOADERS, InputError, expand, load, read
@@ -154,6 +153,8 @@ def check(
         _write_baseline(write_baseline, findings, errors)
     known, stale = [], 0
     if baseline_file:
+        from . import baseline
+
         try:
             findings, known, stale = baseline.split(findings, baseline.load(baseline_file), baseline_file)
         except InputError as exc:
@@ -184,6 +185,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def _write_baseline(path: str, findings, errors) -> None:
+    from . import baseline
+
     try:
         with open(path, "w", encoding="utf-8") as f:
             f.write(baseline.dumps(findings, path))
@@ -207,6 +210,8 @@ def fix_command(
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
+    from .fixer import FixError, diff, fix, write_atomic  # jsonpatch: not on the `check` path
+
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
     configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)

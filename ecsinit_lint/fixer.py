@@ -8,7 +8,7 @@ import tempfile
 
 import jsonpatch
 
-from .linter import Finding, lint
+from .linter import Finding, applicable, lint
 from .registry import Rule
 from .sources import Document, InputError, load
 
@@ -17,10 +17,6 @@ MAX_ROUNDS = 10  # a fix can enable another (a shell unwrapped by SIG003 then ge
 
 class FixError(Exception):
     pass
-
-
-def applicable(finding: Finding, unsafe: bool) -> bool:
-    return finding.fix is not None and finding.fix.applicability in (("safe", "unsafe") if unsafe else ("safe",))
 
 
 def fix(doc: Document, rules: list[Rule], unsafe: bool = False) -> tuple[Document, list[Finding]]:

@@ -86,16 +86,42 @@ def span(text: str, pointer: str) -> tuple[int, int] | None:
     return i, _value_end(text, i)
 
 
+class Locator:
+    """`nearest` over one text, each object's or array's members walked once: the findings of
+    a document share the walk to their common ancestors."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._children: dict[int, dict[str, int] | list[int]] = {}
+
+    def _child(self, i: int, token: str) -> int | None:
+        children = self._children.get(i)
+        if children is None:
+            text = self.text
+            if text[i] == "{":  # the last duplicate wins, as in json.loads
+                children = {key: start for key, _, start, _ in _members(text, i)}
+            else:
+                children = [start for start, _ in _elements(text, i)] if text[i] == "[" else []
+            self._children[i] = children
+        if isinstance(children, dict):
+            return children.get(token)
+        return children[int(token)] if token.isdigit() and int(token) < len(children) else None
+
+    def nearest(self, pointer: str) -> tuple[int, str]:
+        """Offset of the value at `pointer`, or of its nearest existing ancestor, and that pointer."""
+        tokens = split_pointer(pointer)
+        i = _skip(self.text, 0)
+        for n, token in enumerate(tokens):
+            child = self._child(i, token)
+            if child is None:
+                return i, join_pointer(tokens[:n])
+            i = child
+        return i, pointer
+
+
 def nearest(text: str, pointer: str) -> tuple[int, str]:
     """Offset of the value at `pointer`, or of its nearest existing ancestor, and that pointer."""
-    tokens = split_pointer(pointer)
-    i = _skip(text, 0)
-    for n, token in enumerate(tokens):
-        child = _child(text, i, token)
-        if child is None:
-            return i, join_pointer(tokens[:n])
-        i = child
-    return i, pointer
+    return Locator(text).nearest(pointer)
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:

@@ -51,6 +51,11 @@ class Finding:
         return data
 
 
+def applicable(finding: Finding, unsafe: bool) -> bool:
+    """Whether `fix` applies the finding's fix (`--unsafe-fixes` given or not)."""
+    return finding.fix is not None and finding.fix.applicability in (("safe", "unsafe") if unsafe else ("safe",))
+
+
 def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
     """The fix, or the change to make by hand where the task's view is not the file's text."""
     if fix is None or task.can_fix(fix.patch, doc.data):

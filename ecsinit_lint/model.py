@@ -84,6 +84,7 @@ class Node:
 @dataclass
 class Container(Node):
     task: TaskDef = field(default=None, repr=False)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what checks.py works out once
 
     @property
     def name(self) -> str | None:
@@ -111,14 +112,19 @@ class Container(Node):
             return None
         return entry + command
 
-    def argv_pointers(self) -> list[str]:
+    def argv_pointers(self) -> tuple[str, ...]:
         """Document pointer of each argv element, in argv order."""
+        return self._argv_pointers
+
+    @cached_property
+    def _argv_pointers(self) -> tuple[str, ...]:
         ptrs = []
         for name in ("entryPoint", "command"):
             value = self.get(name)
             if isinstance(value, list):
-                ptrs += [self.ptr(name, i) for i in range(len(value))]
-        return ptrs
+                base = self.ptr(name)
+                ptrs += [f"{base}/{i}" for i in range(len(value))]
+        return tuple(ptrs)
 
 
 @dataclass

@@ -46,6 +46,17 @@ def _is_type(value, name: str) -> bool:
     return isinstance(value, JSON_TYPES[name])
 
 
+def _type_check(types: list[str]) -> Callable[[object], bool] | None:
+    """A predicate for `type`: one isinstance for the plain types, `_is_type` for numbers."""
+    if not types:
+        return None
+    plain = tuple(JSON_TYPES[t] for t in types if t in ("object", "array", "string", "boolean"))
+    numeric = [t for t in types if t in ("integer", "number")]
+    if not numeric:
+        return lambda v: isinstance(v, plain)
+    return lambda v: isinstance(v, plain) or any(_is_type(v, t) for t in numeric)
+
+
 def _compile(node: dict, defs: dict, memo: dict) -> Callable[[object], bool]:
     """A predicate: does `errors` find nothing in the value? (jsonschema's verdict with
     placeholders and nulls passing, for the subset of JSON Schema that schema_gen writes)."""
@@ -54,24 +65,25 @@ def _compile(node: dict, defs: dict, memo: dict) -> Callable[[object], bool]:
         if name not in memo:
             memo[name] = None
             memo[name] = _compile(defs[name], defs, memo)
-        return lambda v: memo[name](v)
+        return memo[name] or (lambda v: memo[name](v))  # a definition that refers to itself
     types = node.get("type")
-    types = [types] if isinstance(types, str) else types or []
+    typed = _type_check([types] if isinstance(types, str) else types or [])
     enum = frozenset(node["enum"]) if "enum" in node else None
     props = {k: _compile(s, defs, memo) for k, s in node.get("properties", {}).items()}
     extra = node.get("additionalProperties", True)
     extra = _compile(extra, defs, memo) if isinstance(extra, dict) else extra
+    walk = bool(props) or extra is not True
     items = _compile(node["items"], defs, memo) if "items" in node else None
 
     def check(v) -> bool:
-        if types and not any(_is_type(v, t) for t in types):
+        if typed is not None and not typed(v):
             return v is None or is_placeholder(v)
         if enum is not None and v not in enum:
             return is_placeholder(v)
-        if isinstance(v, dict) and (props or extra is not True):
+        if walk and isinstance(v, dict):
             for k, item in v.items():
                 sub = props.get(k, extra)
-                if sub is False or (sub is not True and not sub(item)):
+                if sub is not True and (sub is False or not sub(item)):
                     return False
         if items is not None and isinstance(v, list):
             return all(map(items, v))

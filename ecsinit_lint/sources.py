@@ -7,6 +7,7 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Iterator
 
 from . import jsonpos, suppress
@@ -73,8 +74,12 @@ class JsonDocument(Document):
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """Line and column of the value at `pointer`, or of its nearest existing ancestor."""
-        offset, _ = jsonpos.nearest(self.text, pointer)
+        offset, _ = self._locator.nearest(pointer)
         return jsonpos.line_col(self.text, offset)
+
+    @cached_property  # the text does not change: an edit makes a new document
+    def _locator(self) -> jsonpos.Locator:
+        return jsonpos.Locator(self.text)
 
     def edited(self, ops: list[dict]) -> str:
         """The document's text with the ops applied, formatting kept."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ecsinit_lint import cli, sources
+from ecsinit_lint import cli, fixer, sources
 
 TASKDEF = {"family": "app", "containerDefinitions": [{"name": "app", "image": "debian", "command": ["./server"]}]}
 TEXT = json.dumps(TASKDEF, indent=2) + "\n"
@@ -108,14 +108,14 @@ def test_symlink_loops(tmp_path):
 @pytest.mark.parametrize("change", ["edit", "delete"])
 def test_file_changed_between_read_and_write(tmp_path, monkeypatch, change):
     path = write(tmp_path, TEXT.encode())
-    real_fix = cli.fix
+    real_fix = fixer.fix
 
     def fix_then_change(doc, *args, **kwargs):
         result = real_fix(doc, *args, **kwargs)
         path.write_text(TEXT + " ") if change == "edit" else path.unlink()
         return result
 
-    monkeypatch.setattr(cli, "fix", fix_then_change)
+    monkeypatch.setattr(fixer, "fix", fix_then_change)  # `fix` imports it when it runs
     result = run("fix", "--write", path)
     assert_input_error(result, path, "changed while it was being fixed" if change == "edit" else "No such file")
     assert (path.read_text() == TEXT + " ") if change == "edit" else not path.exists()
