@@ -90,19 +90,23 @@ class Settings:
         return rel is not None and any(_matches(rel, glob) for glob in self.exclude)
 
 
-def _load_toml(path: str):
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(path, exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, "not UTF-8 text") from None
+
+
+def _parse_toml(path: str, text: str):
     if sys.version_info >= (3, 11):
         import tomllib
     else:
         import tomli as tomllib
     try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8")
-        return text, tomllib.loads(text)
-    except OSError as exc:
-        raise ConfigError(path, exc.strerror or str(exc)) from None
-    except UnicodeDecodeError:
-        raise ConfigError(path, "not UTF-8 text") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         at = re.search(r"\(at line (\d+), column (\d+)\)$", str(exc))
         message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", str(exc))
@@ -148,8 +152,12 @@ def _validate(path: str, text: str, table: dict, prefix: tuple[str, ...]) -> Non
 def load(path: str, required: bool = False) -> Settings | None:
     """The settings of a configuration file; None for a pyproject.toml without our table
     (an error when the file was named with --config)."""
-    text, data = _load_toml(path)
-    if os.path.basename(path) == "pyproject.toml":
+    text = _read(path)
+    pyproject = os.path.basename(path) == "pyproject.toml"
+    if pyproject and not required and "ecsinit-lint" not in text:
+        return None  # no table of ours: the file (even a broken one) is another tool's business
+    data = _parse_toml(path, text)
+    if pyproject:
         table, prefix = data.get(TABLE[0], {}).get(TABLE[1]), TABLE
         if table is None:
             if required:

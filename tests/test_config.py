@@ -211,3 +211,13 @@ def test_stdin_takes_the_config_of_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["check", "-"], input=json.dumps(NO_INIT))
     assert (result.exit_code, result.stdout) == (0, "No findings in 1 file\n")
+
+
+def test_a_pyproject_without_our_table_is_not_parsed(tmp_path):
+    """Another tool's pyproject.toml, even a broken one, is no error of ours."""
+    from ecsinit_lint.config import Configs
+
+    (tmp_path / "pyproject.toml").write_text("[tool.black\nline-length = 100\n")
+    task = tmp_path / "task.json"
+    task.write_text('{"family": "x", "containerDefinitions": [{"name": "a", "image": "b"}]}')
+    assert Configs().for_path(str(task)).path is None
