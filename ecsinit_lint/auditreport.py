@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 from .report import FORMATS, Report
 
-CSV_COLUMNS = ("account", "region", "task_definition", "services", "code", "name", "severity",
+CSV_COLUMNS = ("account", "region", "task_definition", "services", "daemons", "code", "name", "severity",
                "container", "message", "pointer", "fixable")  # fmt: skip
 
 
@@ -19,10 +19,10 @@ def as_csv(report: Report) -> str:
     writer.writerow(CSV_COLUMNS)
     for f in report.findings:
         o = f.origin
-        writer.writerow((o.account, o.region, o.arn, " ".join(o.services), f.code, f.name, f.severity,
+        writer.writerow((o.account, o.region, o.arn, " ".join(o.services), " ".join(o.daemons), f.code, f.name, f.severity,
                          f.container or "", f.message, f.pointer, "yes" if report.fixable(f) else "no"))  # fmt: skip
     for e in report.errors:
-        writer.writerow((e.account, e.region, "", "", "ERROR", "", "", "", e.message, "", ""))
+        writer.writerow((e.account, e.region, "", "", "", "ERROR", "", "", "", e.message, "", ""))
     return out.getvalue()
 
 
@@ -54,7 +54,8 @@ def as_markdown(report: Report) -> str:
     lines += ["", "## By service", "", "| Account | Region | Service | Task definition | Findings |", "|---|---|---|---|---|"]
     by_service: dict[tuple, list] = defaultdict(list)
     for f in report.findings:
-        for service in f.origin.services or ("(no service)",):
+        daemons = tuple(d.split(":", 5)[-1] for d in f.origin.daemons)  # the ARN's resource part names it
+        for service in (*f.origin.services, *daemons) or ("(no service)",):
             by_service[f.origin.account, f.origin.region, service, f.origin.arn].append(f)
     for (account, region, service, arn), found in sorted(by_service.items()):
         messages = "<br>".join(_cell(f"{f.code} {f.message}") for f in found)

@@ -310,7 +310,7 @@ def audit(
                 failed = True
                 continue
             typer.echo(f"registered {outcome} (fixes {item.origin.arn}); to deploy it:", err=to_stderr)
-            for command in api.deploy_commands(item.origin, outcome):
+            for command in api.deploy_commands(item, outcome):
                 typer.echo(f"  {command}", err=to_stderr)
     if failed and not allow_partial:
         raise typer.Exit(2)

@@ -49,14 +49,18 @@ def text(report: Report) -> str:
     for f in findings:
         mark = " [*]" if report.fixable(f) else ""
         where = _paint(f"{f.location}:", "1", colour)
-        runs = f" (run by {', '.join(f.origin.services)})" if f.origin and f.origin.services else ""
+        users = (*f.origin.services, *(f"daemon {d}" for d in f.origin.daemons)) if f.origin else ()
+        runs = f" (run by {', '.join(users)})" if users else ""
         lines.append(f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}{runs}")
     if not findings:
         lines.append(f"No findings in {inputs}")
     else:
         counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
         lines.append(f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({counts}) in {inputs}")
-        if stats["fixable"]:
+        if stats["fixable"] and report.unit == "revision":  # an audit: the fixes become new revisions
+            lines.append(f"[*] {stats['fixable']} fixable: write the fixed revisions with `--fix-out DIR`, "
+                         "register them with `--register`")
+        elif stats["fixable"]:
             lines.append(f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`")
     return "\n".join(lines) + "\n"
 
