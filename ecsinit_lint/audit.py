@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .fixer import FixError, applicable, fix
@@ -342,15 +344,31 @@ class RegionAudit:
         self.progress.add("regions")
 
 
+class _AssumedRole(CredentialProvider):
+    """The credentials of an assumed role, refreshed by assuming it again when they near their
+    expiry (botocore refreshes 15 minutes ahead), so an audit may outlast the role session."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, base, role_arn: str):
+        def sts(service: str, **keys):
+            return base.client(service, region_name=base.region_name or "us-east-1", config=CONFIG, **keys)
+
+        fetcher = AssumeRoleCredentialFetcher(sts, base.get_credentials(), role_arn,
+                                              extra_args={"RoleSessionName": "ecsinit-lint-audit"})  # fmt: skip
+        # The first AssumeRole runs now, so a role that cannot be assumed fails the account at once.
+        self.credentials = RefreshableCredentials.create_from_metadata(
+            fetcher.fetch_credentials(), fetcher.fetch_credentials, self.METHOD
+        )
+
+    def load(self) -> RefreshableCredentials:
+        return self.credentials
+
+
 def _assumed(base, role_arn: str):
-    sts = base.client("sts", region_name=base.region_name or "us-east-1", config=CONFIG)
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="ecsinit-lint-audit")["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=base.region_name,
-    )
+    session = botocore.session.Session(profile=base.profile_name if base.profile_name != "default" else None)
+    session.get_component("credential_provider").insert_before("env", _AssumedRole(base, role_arn))
+    return boto3.Session(botocore_session=session, region_name=base.region_name)
 
 
 def accounts(base, role_arns: list[str], org_role: str | None) -> Iterator[tuple[str, Callable]]:

@@ -1,8 +1,8 @@
 """An HTTP proxy in front of moto that behaves like the ECS API where moto does not: it enforces
 the per account-region token buckets of pid1-facts §8 (answering ThrottlingException in ECS's JSON
 error shape), pages the List* calls as ECS does (ListServices: 10 by default), denies chosen calls
-with AccessDenied, answers the daemon calls that moto lacks from its own `DaemonStore`, and records
-every request it sees."""
+with AccessDenied, answers the daemon calls that moto lacks from its own `DaemonStore`, can make
+role sessions short (`role_seconds`), and records every request it sees."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -29,6 +30,10 @@ GROUP = {"ListTaskDefinitionFamilies": "taskdef", "ListTaskDefinitions": "taskde
 PAGED = {"ListServices": ("serviceArns", 10, 100), "ListClusters": ("clusterArns", 100, 100),
          "ListTaskDefinitions": ("taskDefinitionArns", 100, 100), "ListTaskDefinitionFamilies": ("families", 100, 100),
          "ListDaemons": ("daemonSummariesList", 100, 100), "ListDaemonTaskDefinitions": ("daemonTaskDefinitions", 100, 100)}  # fmt: skip
+EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
+ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]*)</AccessKeyId>")
+REFRESH_AHEAD = 900  # botocore refreshes assumed-role credentials this many seconds before they expire
+GRACE = 1.0  # for requests signed just before a refresh
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 
 
@@ -136,6 +141,11 @@ class Proxy(ThreadingHTTPServer):
         self.requests: list[tuple[str, str, str, str]] = []  # (access key, region, service, operation)
         self.throttled: Counter = Counter()
         self.deny: set[tuple[str, str]] = set()  # (operation, text in the request body or its region)
+        # Role sessions that must be refreshed within role_seconds: AssumeRole answers an expiry
+        # REFRESH_AHEAD + role_seconds away, and the key is refused role_seconds (+ GRACE) later.
+        self.role_seconds: float | None = None
+        self.key_deadline: dict[str, float] = {}
+        self.expired: Counter = Counter()  # access key -> requests refused as expired
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
@@ -149,7 +159,9 @@ class Proxy(ThreadingHTTPServer):
     def reset(self, scale: float | None = None) -> None:
         with self.lock:
             self.scale, self.buckets, self.requests, self.deny = scale, {}, [], set()
+            self.role_seconds, self.key_deadline = None, {}
             self.throttled.clear()
+            self.expired.clear()
 
     def admit(self, key: str, region: str, op: str) -> bool:
         group = GROUP.get(op)
@@ -184,6 +196,9 @@ class Handler(BaseHTTPRequestHandler):
             denied = any(op == o and text in body.decode() + region for o, text in self.server.deny)
         if denied:
             return self.error(403, "AccessDeniedException" if target else "AccessDenied", "not authorized", bool(target))
+        if time.monotonic() > self.server.key_deadline.get(key, float("inf")):
+            self.server.expired[key] += 1
+            return self.error(400, "ExpiredTokenException", "The security token included in the request is expired", bool(target))
         if not self.server.admit(key, region, op):
             return self.error(400, "ThrottlingException", "Rate exceeded", True)
         request = json.loads(body) if target else None
@@ -197,6 +212,8 @@ class Handler(BaseHTTPRequestHandler):
             status, headers, data = self.forward(body)
         if paged and status == 200:
             data = self.page(json.loads(data), request, *paged)
+        if op == "AssumeRole" and status == 200 and self.server.role_seconds is not None:
+            data = self.shorten(data)
         self.send_response(status)
         for name, value in headers:
             if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
@@ -214,6 +231,13 @@ class Handler(BaseHTTPRequestHandler):
             return resp.status, resp.getheaders(), resp.read()
         finally:
             conn.close()
+
+    def shorten(self, data: bytes) -> bytes:
+        seconds = self.server.role_seconds
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=REFRESH_AHEAD + seconds)
+        with self.server.lock:
+            self.server.key_deadline[ACCESS_KEY.search(data).group(1).decode()] = time.monotonic() + seconds + GRACE
+        return EXPIRATION.sub(f"<Expiration>{expiry:%Y-%m-%dT%H:%M:%SZ}</Expiration>".encode(), data)
 
     @staticmethod
     def page(result: dict, request: dict, key: str, default: int, largest: int) -> bytes:
