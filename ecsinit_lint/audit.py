@@ -3,7 +3,8 @@ through the ECS API.
 
 Accounts and regions run in parallel; within one account-region the describes run concurrently
 under the client-side token buckets of `ratelimit`, with botocore's adaptive retries behind them.
-Revisions stream through a bounded window, so memory stays flat however many there are. Only
+Revisions stream through a bounded window and findings go to disk as they are found
+(`auditstore`), so memory stays flat however many revisions there are. Only
 RegisterTaskDefinition (`register`, asked for explicitly) writes anything.
 """
 
@@ -27,6 +28,7 @@ from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .auditstore import FindingStore
 from .fixer import FixError, applicable, fix
 from .linter import Finding, Origin, lint
 from .ratelimit import Limiter
@@ -147,15 +149,14 @@ class Progress:
 
 @dataclass
 class Result:
-    findings: list[Finding] = field(default_factory=list)
+    findings: FindingStore = field(default_factory=FindingStore)  # in the report's order
     errors: list[AuditError] = field(default_factory=list)
     revisions: int = 0
-    fixed: list[Fixed] = field(default_factory=list)
+    fixed: list[Fixed] = field(default_factory=list)  # kept only for `register`
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, findings=(), errors=(), revisions=0, fixed=()) -> None:
+    def add(self, errors=(), revisions=0, fixed=()) -> None:
         with self.lock:
-            self.findings += findings
             self.errors += errors
             self.revisions += revisions
             self.fixed += fixed
@@ -327,20 +328,24 @@ class RegionAudit:
 
     def run(self) -> None:
         source = {"in-use": self.in_use, "latest": self.latest, "all": self.every}[self.opts.scope]
-        findings, fixed = [], []
+        fixed = []
         try:
             with ThreadPoolExecutor(WINDOW) as pool:
                 for found, done in _bounded(pool, self.check, source()):
-                    findings += found
+                    self.result.findings.add(found)
                     fixed += done
         except (ClientError, BotoCoreError) as exc:
             self.result.add(errors=[self.error(_reason(exc))])
+        # Every service and daemon is known only now.
+        users = {arn: (tuple(self.users.get(arn, ())), tuple(self.daemons.get(arn, ())))
+                 for arn in self.users.keys() | self.daemons.keys()}  # fmt: skip
+        self.result.findings.run_by(users)
 
-        def run_by(o: Origin) -> Origin:  # every service is known only now
-            return replace(o, services=tuple(self.users.get(o.arn, ())), daemons=tuple(self.daemons.get(o.arn, ())))
+        def run_by(o: Origin) -> Origin:
+            services, daemons = users.get(o.arn, ((), ()))
+            return replace(o, services=services, daemons=daemons)
 
-        self.result.add([replace(f, origin=run_by(f.origin)) for f in findings],
-                        fixed=[replace(x, origin=run_by(x.origin)) for x in fixed])  # fmt: skip
+        self.result.add(fixed=[replace(x, origin=run_by(x.origin)) for x in fixed])
         self.progress.add("regions")
 
 
@@ -422,8 +427,6 @@ def run(base, opts: Options, regions: list[str], all_regions: bool, role_arns=()
     except (ClientError, BotoCoreError) as exc:
         result.add(errors=[AuditError("-", "-", _reason(exc))])
     progress.close()
-    result.findings.sort(key=lambda f: (f.origin.account, f.origin.region, family_of(f.origin.arn),
-                                        int(f.origin.arn.rsplit(":", 1)[-1]), f.pointer, f.code))  # fmt: skip
     return result
 
 

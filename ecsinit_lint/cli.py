@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__, baseline, report
-from .auditreport import AUDIT_FORMATS
+from .auditreport import AUDIT_FORMATS, STREAMED
 from .config import ConfigError, Configs
 from .fixer import FixError, applicable, diff, fix, write_atomic
 from .linter import lint
@@ -299,7 +299,8 @@ def audit(
     if format.value == "text":
         for exc in result.errors:
             typer.echo(f"{exc.path}: error: {exc.message}", err=True)
-    typer.echo(AUDIT_FORMATS[format.value](rendered), nl=False)
+    for chunk in STREAMED[format.value](rendered) if format.value in STREAMED else [AUDIT_FORMATS[format.value](rendered)]:
+        typer.echo(chunk, nl=False)
     failed, to_stderr = bool(result.errors), format.value != "text"
     if register and result.fixed:
         if not yes and not typer.confirm(f"Register {len(result.fixed)} fixed revisions?", err=True):
