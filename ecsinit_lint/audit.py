@@ -5,7 +5,8 @@ Accounts and regions run in parallel; within one account-region the describes ru
 under the client-side token buckets of `ratelimit`, with botocore's adaptive retries behind them.
 Revisions stream through a bounded window and findings go to disk as they are found
 (`auditstore`), so memory stays flat however many revisions there are. Only
-RegisterTaskDefinition (`register`, asked for explicitly) writes anything.
+RegisterTaskDefinition and RegisterDaemonTaskDefinition (`register`, asked for explicitly) write
+anything.
 """
 
 from __future__ import annotations
@@ -169,7 +170,9 @@ def plain(data):
 
 def arn_of(data: dict) -> str:
     """The ARN of a DescribeTaskDefinition or DescribeDaemonTaskDefinition response."""
-    return data["taskDefinition"]["taskDefinitionArn"] if "taskDefinition" in data else data["daemonTaskDefinition"]["daemonTaskDefinitionArn"]
+    if "taskDefinition" in data:
+        return data["taskDefinition"]["taskDefinitionArn"]
+    return data["daemonTaskDefinition"]["daemonTaskDefinitionArn"]
 
 
 def family_of(arn: str) -> str:

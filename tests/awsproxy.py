@@ -33,7 +33,7 @@ PAGED = {"ListServices": ("serviceArns", 10, 100), "ListClusters": ("clusterArns
 EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
 ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]*)</AccessKeyId>")
 REFRESH_AHEAD = 900  # botocore refreshes assumed-role credentials this many seconds before they expire
-GRACE = 1.0  # for requests signed just before a refresh
+WAIT = 4.0  # a request signed with the old key may wait this long in the client's token bucket
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 
 
@@ -142,7 +142,8 @@ class Proxy(ThreadingHTTPServer):
         self.throttled: Counter = Counter()
         self.deny: set[tuple[str, str]] = set()  # (operation, text in the request body or its region)
         # Role sessions that must be refreshed within role_seconds: AssumeRole answers an expiry
-        # REFRESH_AHEAD + role_seconds away, and the key is refused role_seconds (+ GRACE) later.
+        # REFRESH_AHEAD + role_seconds away, and the key is refused role_seconds + WAIT after it
+        # was issued.
         self.role_seconds: float | None = None
         self.key_deadline: dict[str, float] = {}
         self.expired: Counter = Counter()  # access key -> requests refused as expired
@@ -236,7 +237,7 @@ class Handler(BaseHTTPRequestHandler):
         seconds = self.server.role_seconds
         expiry = datetime.now(timezone.utc) + timedelta(seconds=REFRESH_AHEAD + seconds)
         with self.server.lock:
-            self.server.key_deadline[ACCESS_KEY.search(data).group(1).decode()] = time.monotonic() + seconds + GRACE
+            self.server.key_deadline[ACCESS_KEY.search(data).group(1).decode()] = time.monotonic() + seconds + WAIT
         return EXPIRATION.sub(f"<Expiration>{expiry:%Y-%m-%dT%H:%M:%SZ}</Expiration>".encode(), data)
 
     @staticmethod
