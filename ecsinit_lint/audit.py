@@ -1,9 +1,12 @@
-"""`ecsinit-lint audit`: lint the task definitions of live accounts through the ECS API.
+"""`ecsinit-lint audit`: lint the task definitions and daemon task definitions of live accounts
+through the ECS API.
 
 Accounts and regions run in parallel; within one account-region the describes run concurrently
 under the client-side token buckets of `ratelimit`, with botocore's adaptive retries behind them.
-Revisions stream through a bounded window, so memory stays flat however many there are. Only
-RegisterTaskDefinition (`register`, asked for explicitly) writes anything.
+Revisions stream through a bounded window and findings go to disk as they are found
+(`auditstore`), so memory stays flat however many revisions there are. Only
+RegisterTaskDefinition and RegisterDaemonTaskDefinition (`register`, asked for explicitly) write
+anything.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .auditstore import FindingStore
 from .fixer import FixError, fix
 from .linter import Finding, Origin, applicable, lint
 from .ratelimit import Limiter
@@ -94,6 +100,13 @@ class ApiDocument(JsonDocument):
         return None, None
 
 
+class Ref(NamedTuple):
+    """What to describe: a task definition ARN or family, or a daemon task definition ARN."""
+
+    name: str
+    daemon: bool = False
+
+
 @dataclass
 class Fixed:
     """A flagged revision's fixed, registerable form."""
@@ -101,6 +114,7 @@ class Fixed:
     origin: Origin
     revision: dict
     session: object = field(repr=False)
+    daemon: bool = False  # registered with RegisterDaemonTaskDefinition
 
 
 @dataclass
@@ -136,15 +150,14 @@ class Progress:
 
 @dataclass
 class Result:
-    findings: list[Finding] = field(default_factory=list)
+    findings: FindingStore = field(default_factory=FindingStore)  # in the report's order
     errors: list[AuditError] = field(default_factory=list)
     revisions: int = 0
-    fixed: list[Fixed] = field(default_factory=list)
+    fixed: list[Fixed] = field(default_factory=list)  # kept only for `register`
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, findings=(), errors=(), revisions=0, fixed=()) -> None:
+    def add(self, errors=(), revisions=0, fixed=()) -> None:
         with self.lock:
-            self.findings += findings
             self.errors += errors
             self.revisions += revisions
             self.fixed += fixed
@@ -153,6 +166,13 @@ class Result:
 def plain(data):
     """API data as JSON values (timestamps become strings)."""
     return json.loads(json.dumps(data, default=str))
+
+
+def arn_of(data: dict) -> str:
+    """The ARN of a DescribeTaskDefinition or DescribeDaemonTaskDefinition response."""
+    if "taskDefinition" in data:
+        return data["taskDefinition"]["taskDefinitionArn"]
+    return data["daemonTaskDefinition"]["daemonTaskDefinitionArn"]
 
 
 def family_of(arn: str) -> str:
@@ -177,15 +197,17 @@ class RegionAudit:
         self.account, self.region, self.session = account, region, session
         self.opts, self.result, self.progress = opts, result, progress
         self.users: dict[str, list[str]] = {}  # in-use revision ARN -> "cluster/service" running it
+        self.daemons: dict[str, list[str]] = {}  # in-use daemon task definition ARN -> daemon ARNs
         self.ecs = session.client("ecs", region_name=region, config=CONFIG)
         opts.limiter.install(self.ecs, account, region)
 
     def error(self, message: str) -> AuditError:
         return AuditError(self.account, self.region, message)
 
-    def in_use(self) -> Iterator[str]:
-        """Each revision that a service references (current and every deployment), as soon as it
-        is seen, so describes overlap the service reads; `users` collects who runs each one."""
+    def in_use(self) -> Iterator[Ref]:
+        """Each revision that a service or daemon references (services: current and every
+        deployment; daemons: every current revision), as soon as it is seen, so describes overlap
+        the service reads; `users` and `daemons` collect who runs each one."""
         wanted, prefix = set(self.opts.clusters), self.opts.family_prefix or ""
         for page in self.ecs.get_paginator("list_clusters").paginate():
             for cluster in page["clusterArns"]:
@@ -193,8 +215,34 @@ class RegionAudit:
                     continue
                 for arn, service in self._referenced(cluster):
                     if arn not in self.users and family_of(arn).startswith(prefix):
-                        yield arn
+                        yield Ref(arn)
                     self.users.setdefault(arn, []).append(service)
+                for arn, daemon in self._daemon_referenced(cluster):
+                    if arn not in self.daemons and family_of(arn).startswith(prefix):
+                        yield Ref(arn, daemon=True)
+                    self.daemons.setdefault(arn, []).append(daemon)
+
+    def _pages(self, method: str, key: str, **kwargs) -> Iterator:
+        """The items of every page of a daemon List call (botocore has no paginator for them)."""
+        while True:
+            page = getattr(self.ecs, method)(**kwargs)
+            yield from page.get(key, [])
+            if not page.get("nextToken"):
+                return
+            kwargs["nextToken"] = page["nextToken"]
+
+    def _daemon_referenced(self, cluster: str) -> Iterator[tuple[str, str]]:
+        """(daemon task definition ARN, daemon ARN) for each current revision of a cluster's daemons."""
+        for summary in self._pages("list_daemons", "daemonSummariesList", clusterArn=cluster):
+            daemon = self.ecs.describe_daemon(daemonArn=summary["daemonArn"])["daemon"]
+            revisions = sorted(r["arn"] for r in daemon.get("currentRevisions", []))
+            for i in range(0, len(revisions), 20):  # DescribeDaemonRevisions takes up to 20
+                resp = self.ecs.describe_daemon_revisions(daemonRevisionArns=revisions[i : i + 20])
+                if resp.get("failures"):
+                    self.result.add(errors=[self.error(f"{f.get('arn')}: DescribeDaemonRevisions: {f.get('reason')}")
+                                            for f in resp["failures"]])  # fmt: skip
+                for revision in resp["daemonRevisions"]:
+                    yield revision["daemonTaskDefinitionArn"], daemon["daemonArn"]
 
     def _referenced(self, cluster: str) -> Iterator[tuple[str, str]]:
         """(revision ARN, "cluster/service") for each revision a cluster's services reference."""
@@ -208,43 +256,59 @@ class RegionAudit:
                     for arn in sorted(filter(None, refs)):
                         yield arn, f"{name}/{svc['serviceName']}"
 
-    def latest(self) -> Iterator[str]:
-        """Each ACTIVE family, described by name: ECS resolves its latest ACTIVE revision."""
+    def _daemon_definitions(self, **kwargs) -> Iterator[Ref]:
+        prefix = {"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {}
+        for summary in self._pages("list_daemon_task_definitions", "daemonTaskDefinitions", status="ACTIVE", **prefix, **kwargs):
+            yield Ref(summary["arn"], daemon=True)
+
+    def latest(self) -> Iterator[Ref]:
+        """Each ACTIVE family, described by name: ECS resolves its latest ACTIVE revision; then
+        the last registered revision of each ACTIVE daemon task definition family."""
         kwargs = {"status": "ACTIVE", **({"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {})}
         for page in self.ecs.get_paginator("list_task_definition_families").paginate(**kwargs):
             self.progress.add("families", len(page["families"]))
             for family in page["families"]:
-                yield family
+                yield Ref(family)
+        for ref in self._daemon_definitions(revision="LAST_REGISTERED"):
+            self.progress.add("families")
+            yield ref
 
-    def every(self) -> Iterator[str]:
-        """Each ACTIVE revision. ListTaskDefinitions takes a whole family name, not a prefix."""
+    def every(self) -> Iterator[Ref]:
+        """Each ACTIVE revision, then each ACTIVE daemon task definition revision.
+        ListTaskDefinitions takes a whole family name, not a prefix."""
         prefix = self.opts.family_prefix or ""
         for page in self.ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
             for arn in page["taskDefinitionArns"]:
                 if family_of(arn).startswith(prefix):
-                    yield arn
+                    yield Ref(arn)
+        yield from self._daemon_definitions()
 
-    def describe(self, ref: str) -> dict:
-        """The describe response for an ARN (from the cache when there) or a family name."""
+    def describe(self, ref: Ref) -> dict:
+        """The describe response for an ARN (from the cache when there) or a family name.
+        DescribeDaemonTaskDefinition returns no tags."""
         cache = self.opts.cache
-        data = cache.get(ref) if cache and ref.startswith("arn:") else None
+        data = cache.get(ref.name) if cache and ref.name.startswith("arn:") else None
         if data is None:
-            resp = self.ecs.describe_task_definition(taskDefinition=ref, include=["TAGS"])
-            data = plain({"taskDefinition": resp["taskDefinition"], "tags": resp.get("tags", [])})
+            if ref.daemon:
+                resp = self.ecs.describe_daemon_task_definition(daemonTaskDefinition=ref.name)
+                data = plain({"daemonTaskDefinition": resp["daemonTaskDefinition"]})
+            else:
+                resp = self.ecs.describe_task_definition(taskDefinition=ref.name, include=["TAGS"])
+                data = plain({"taskDefinition": resp["taskDefinition"], "tags": resp.get("tags", [])})
             if cache:
-                cache.put(data["taskDefinition"]["taskDefinitionArn"], data)
+                cache.put(arn_of(data), data)
         return data
 
-    def check(self, ref: str) -> tuple[list[Finding], list[Fixed]]:
+    def check(self, ref: Ref) -> tuple[list[Finding], list[Fixed]]:
         try:
             data = self.describe(ref)
         except (ClientError, BotoCoreError) as exc:
-            self.result.add(errors=[self.error(f"{ref}: {_reason(exc)}")])
+            self.result.add(errors=[self.error(f"{ref.name}: {_reason(exc)}")])
             return [], []
-        td = data["taskDefinition"]
+        td = data.get("taskDefinition") or data["daemonTaskDefinition"]
         if self.opts.scope == "latest" and td.get("status") == "INACTIVE":
             return [], []  # the whole family was deregistered after it was listed
-        origin = Origin(td["taskDefinitionArn"], self.account, self.region)
+        origin = Origin(arn_of(data), self.account, self.region)
         kind, tasks = find_tasks(data)
         doc = ApiDocument(origin.arn, json.dumps(data, indent=2), data, kind, tasks)
         findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules)]
@@ -254,10 +318,11 @@ class RegionAudit:
                 new, _ = fix(doc, self.opts.rules, self.opts.unsafe)
                 revision = doc.registerable(new.data)
                 if self.opts.fix_out:
-                    name = f"{self.account}_{self.region}_{td['family']}_{td['revision']}.json"
+                    kind = "daemon_" if ref.daemon else ""
+                    name = f"{self.account}_{self.region}_{kind}{td['family']}_{td['revision']}.json"
                     Path(self.opts.fix_out, name).write_text(json.dumps(revision, indent=2) + "\n")
                 if self.opts.keep_fixed:
-                    fixed.append(Fixed(origin, revision, self.session))
+                    fixed.append(Fixed(origin, revision, self.session, ref.daemon))
             except (FixError, OSError) as exc:
                 errors.append(self.error(f"{origin.arn}: fix not written: {exc}"))
         self.result.add(errors=errors, revisions=1)
@@ -266,32 +331,52 @@ class RegionAudit:
 
     def run(self) -> None:
         source = {"in-use": self.in_use, "latest": self.latest, "all": self.every}[self.opts.scope]
-        findings, fixed = [], []
+        fixed = []
         try:
             with ThreadPoolExecutor(WINDOW) as pool:
                 for found, done in _bounded(pool, self.check, source()):
-                    findings += found
+                    self.result.findings.add(found)
                     fixed += done
         except (ClientError, BotoCoreError) as exc:
             self.result.add(errors=[self.error(_reason(exc))])
+        # Every service and daemon is known only now.
+        users = {arn: (tuple(self.users.get(arn, ())), tuple(self.daemons.get(arn, ())))
+                 for arn in self.users.keys() | self.daemons.keys()}  # fmt: skip
+        self.result.findings.run_by(users)
 
-        def run_by(o: Origin) -> Origin:  # every service is known only now
-            return replace(o, services=tuple(self.users.get(o.arn, ())))
+        def run_by(o: Origin) -> Origin:
+            services, daemons = users.get(o.arn, ((), ()))
+            return replace(o, services=services, daemons=daemons)
 
-        self.result.add([replace(f, origin=run_by(f.origin)) for f in findings],
-                        fixed=[replace(x, origin=run_by(x.origin)) for x in fixed])  # fmt: skip
+        self.result.add(fixed=[replace(x, origin=run_by(x.origin)) for x in fixed])
         self.progress.add("regions")
 
 
+class _AssumedRole(CredentialProvider):
+    """The credentials of an assumed role, refreshed by assuming it again when they near their
+    expiry (botocore refreshes 15 minutes ahead), so an audit may outlast the role session."""
+
+    METHOD = "assume-role"
+
+    def __init__(self, base, role_arn: str):
+        def sts(service: str, **keys):
+            return base.client(service, region_name=base.region_name or "us-east-1", config=CONFIG, **keys)
+
+        fetcher = AssumeRoleCredentialFetcher(sts, base.get_credentials(), role_arn,
+                                              extra_args={"RoleSessionName": "ecsinit-lint-audit"})  # fmt: skip
+        # The first AssumeRole runs now, so a role that cannot be assumed fails the account at once.
+        self.credentials = RefreshableCredentials.create_from_metadata(
+            fetcher.fetch_credentials(), fetcher.fetch_credentials, self.METHOD
+        )
+
+    def load(self) -> RefreshableCredentials:
+        return self.credentials
+
+
 def _assumed(base, role_arn: str):
-    sts = base.client("sts", region_name=base.region_name or "us-east-1", config=CONFIG)
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="ecsinit-lint-audit")["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=base.region_name,
-    )
+    session = botocore.session.Session(profile=base.profile_name if base.profile_name != "default" else None)
+    session.get_component("credential_provider").insert_before("env", _AssumedRole(base, role_arn))
+    return boto3.Session(botocore_session=session, region_name=base.region_name)
 
 
 def accounts(base, role_arns: list[str], org_role: str | None) -> Iterator[tuple[str, Callable]]:
@@ -345,8 +430,6 @@ def run(base, opts: Options, regions: list[str], all_regions: bool, role_arns=()
     except (ClientError, BotoCoreError) as exc:
         result.add(errors=[AuditError("-", "-", _reason(exc))])
     progress.close()
-    result.findings.sort(key=lambda f: (f.origin.account, f.origin.region, family_of(f.origin.arn),
-                                        int(f.origin.arn.rsplit(":", 1)[-1]), f.pointer, f.code))  # fmt: skip
     return result
 
 
@@ -357,16 +440,23 @@ def register(fixed: list[Fixed], limiter: Limiter) -> Iterator[tuple[Fixed, str 
         ecs = item.session.client("ecs", region_name=o.region, config=CONFIG)
         limiter.install(ecs, o.account, o.region)
         try:
-            yield item, ecs.register_task_definition(**item.revision)["taskDefinition"]["taskDefinitionArn"]
+            if item.daemon:
+                yield item, ecs.register_daemon_task_definition(**item.revision)["daemonTaskDefinitionArn"]
+            else:
+                yield item, ecs.register_task_definition(**item.revision)["taskDefinition"]["taskDefinitionArn"]
         except (ClientError, BotoCoreError) as exc:
             yield item, AuditError(o.account, o.region, f"{o.arn}: not registered: {_reason(exc)}")
 
 
-def deploy_commands(origin: Origin, new_arn: str) -> list[str]:
-    """The `aws ecs update-service` commands that would move each service to the new revision."""
-    services = origin.services or ("CLUSTER/SERVICE",)
+def deploy_commands(item: Fixed, new_arn: str) -> list[str]:
+    """The `aws ecs update-service` (or `update-daemon`) commands that would move each service
+    (or daemon) to the new revision."""
+    origin = item.origin
+    if item.daemon:
+        return [f"aws ecs update-daemon --region {origin.region} --daemon-arn {d} --daemon-task-definition-arn {new_arn}"
+                for d in origin.daemons or ("DAEMON_ARN",)]  # fmt: skip
     return [
         f"aws ecs update-service --region {origin.region} --cluster {s.split('/')[0]} "
         f"--service {s.split('/', 1)[1]} --task-definition {new_arn}"
-        for s in services
+        for s in origin.services or ("CLUSTER/SERVICE",)
     ]

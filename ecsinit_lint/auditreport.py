@@ -6,24 +6,36 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
+from typing import Callable, Iterator
 
-from .report import FORMATS, Report
+from .report import FORMATS, Report, json_chunks, text_lines
 
-CSV_COLUMNS = ("account", "region", "task_definition", "services", "code", "name", "severity",
+CSV_COLUMNS = ("account", "region", "task_definition", "services", "daemons", "code", "name", "severity",
                "container", "message", "pointer", "fixable")  # fmt: skip
 
 
-def as_csv(report: Report) -> str:
+def csv_rows(report: Report) -> Iterator[str]:
+    """The CSV report a row at a time (the findings stream from disk)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+
+    def row(*values) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(values)
+        return out.getvalue()
+
+    yield row(*CSV_COLUMNS)
     for f in report.findings:
         o = f.origin
-        writer.writerow((o.account, o.region, o.arn, " ".join(o.services), f.code, f.name, f.severity,
-                         f.container or "", f.message, f.pointer, "yes" if report.fixable(f) else "no"))  # fmt: skip
+        yield row(o.account, o.region, o.arn, " ".join(o.services), " ".join(o.daemons), f.code, f.name, f.severity,
+                  f.container or "", f.message, f.pointer, "yes" if report.fixable(f) else "no")  # fmt: skip
     for e in report.errors:
-        writer.writerow((e.account, e.region, "", "", "ERROR", "", "", "", e.message, "", ""))
-    return out.getvalue()
+        yield row(e.account, e.region, "", "", "", "ERROR", "", "", "", e.message, "", "")
+
+
+def as_csv(report: Report) -> str:
+    return "".join(csv_rows(report))
 
 
 def _cell(text: str) -> str:
@@ -54,7 +66,8 @@ def as_markdown(report: Report) -> str:
     lines += ["", "## By service", "", "| Account | Region | Service | Task definition | Findings |", "|---|---|---|---|---|"]
     by_service: dict[tuple, list] = defaultdict(list)
     for f in report.findings:
-        for service in f.origin.services or ("(no service)",):
+        daemons = tuple(d.split(":", 5)[-1] for d in f.origin.daemons)  # the ARN's resource part names it
+        for service in (*f.origin.services, *daemons) or ("(no service)",):
             by_service[f.origin.account, f.origin.region, service, f.origin.arn].append(f)
     for (account, region, service, arn), found in sorted(by_service.items()):
         messages = "<br>".join(_cell(f"{f.code} {f.message}") for f in found)
@@ -66,3 +79,5 @@ def as_markdown(report: Report) -> str:
 
 
 AUDIT_FORMATS = {**FORMATS, "csv": as_csv, "markdown": as_markdown}
+# The formats written a piece at a time, so that an audit's output never sits whole in memory.
+STREAMED: dict[str, Callable[[Report], Iterator[str]]] = {"text": text_lines, "json": json_chunks, "csv": csv_rows}

@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__, report
-from .auditreport import AUDIT_FORMATS
+from .auditreport import AUDIT_FORMATS, STREAMED
 from .config import ConfigError, Configs
 from .linter import applicable, lint
 from .parallel import lint_files
@@ -304,7 +304,8 @@ def audit(
     if format.value == "text":
         for exc in result.errors:
             typer.echo(f"{exc.path}: error: {exc.message}", err=True)
-    typer.echo(AUDIT_FORMATS[format.value](rendered), nl=False)
+    for chunk in STREAMED[format.value](rendered) if format.value in STREAMED else [AUDIT_FORMATS[format.value](rendered)]:
+        typer.echo(chunk, nl=False)
     failed, to_stderr = bool(result.errors), format.value != "text"
     if register and result.fixed:
         if not yes and not typer.confirm(f"Register {len(result.fixed)} fixed revisions?", err=True):
@@ -315,7 +316,7 @@ def audit(
                 failed = True
                 continue
             typer.echo(f"registered {outcome} (fixes {item.origin.arn}); to deploy it:", err=to_stderr)
-            for command in api.deploy_commands(item.origin, outcome):
+            for command in api.deploy_commands(item, outcome):
                 typer.echo(f"  {command}", err=to_stderr)
     if failed and not allow_partial:
         raise typer.Exit(2)

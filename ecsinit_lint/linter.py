@@ -20,6 +20,7 @@ class Origin:
     account: str
     region: str
     services: tuple[str, ...] = ()  # "cluster/service"
+    daemons: tuple[str, ...] = ()  # ARNs of the daemons that run a daemon task definition
 
 
 @dataclass(frozen=True)

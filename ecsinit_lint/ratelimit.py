@@ -22,6 +22,13 @@ GROUPS = {
     "DescribeServices": "service",
     "ListClusters": "cluster",
     "DescribeClusters": "cluster",
+    # Daemons are not in §8: assumed to share the task-definition and service buckets.
+    "ListDaemonTaskDefinitions": "taskdef",
+    "DescribeDaemonTaskDefinition": "taskdef",
+    "RegisterDaemonTaskDefinition": "register",
+    "ListDaemons": "service",
+    "DescribeDaemon": "service",
+    "DescribeDaemonRevisions": "service",
 }
 
 

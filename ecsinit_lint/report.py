@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import __version__
 from .linter import Finding
@@ -41,36 +42,47 @@ class Report:
         }
 
 
-def text(report: Report) -> str:
-    findings, colour, stats = report.findings, report.colour, report.summary
+def text_lines(report: Report) -> Iterator[str]:
+    """The text report a line at a time (an audit's findings stream from disk)."""
+    colour, stats = report.colour, report.summary
     count = stats[f"{report.unit}s"]
     inputs = f"{count} {report.unit}{'s' * (count != 1)}"
-    lines = []
-    for f in findings:
+    for f in report.findings:
         mark = " [*]" if report.fixable(f) else ""
         where = _paint(f"{f.location}:", "1", colour)
-        runs = f" (run by {', '.join(f.origin.services)})" if f.origin and f.origin.services else ""
-        lines.append(f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}{runs}")
-    if not findings:
-        lines.append(f"No findings in {inputs}")
-    else:
-        counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
-        lines.append(f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({counts}) in {inputs}")
-        if stats["fixable"]:
-            lines.append(f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`")
-    return "\n".join(lines) + "\n"
+        users = (*f.origin.services, *(f"daemon {d}" for d in f.origin.daemons)) if f.origin else ()
+        runs = f" (run by {', '.join(users)})" if users else ""
+        yield f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}{runs}\n"
+    found = stats["findings"]
+    if not found:
+        yield f"No findings in {inputs}\n"
+        return
+    counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
+    yield f"Found {found} finding{'s' * (found != 1)} ({counts}) in {inputs}\n"
+    if stats["fixable"] and report.unit == "revision":  # an audit: the fixes become new revisions
+        yield f"[*] {stats['fixable']} fixable: write the fixed revisions with `--fix-out DIR`, register them with `--register`\n"
+    elif stats["fixable"]:
+        yield f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`\n"
+
+
+def text(report: Report) -> str:
+    return "".join(text_lines(report))
+
+
+def json_chunks(report: Report) -> Iterator[str]:
+    """The JSON report in pieces, a finding at a time; joined, exactly `json.dumps(..., indent=2)`."""
+    yield f'{{\n  "version": {json.dumps(__version__)},\n  "findings": ['
+    sep = "\n"
+    for f in report.findings:
+        yield sep + textwrap.indent(json.dumps(f.to_json(), indent=2), "    ")
+        sep = ",\n"
+    yield ("\n  ]," if sep == ",\n" else "],") + "\n"
+    rest = json.dumps({"errors": [e.to_json() for e in report.errors], "summary": report.summary}, indent=2)
+    yield rest[len("{\n") :] + "\n"
 
 
 def as_json(report: Report) -> str:
-    return json.dumps(
-        {
-            "version": __version__,
-            "findings": [f.to_json() for f in report.findings],
-            "errors": [e.to_json() for e in report.errors],
-            "summary": report.summary,
-        },
-        indent=2,
-    ) + "\n"
+    return "".join(json_chunks(report))
 
 
 def _imported(module: str) -> Callable[[Report], str]:

@@ -1,7 +1,8 @@
 """An HTTP proxy in front of moto that behaves like the ECS API where moto does not: it enforces
 the per account-region token buckets of pid1-facts §8 (answering ThrottlingException in ECS's JSON
 error shape), pages the List* calls as ECS does (ListServices: 10 by default), denies chosen calls
-with AccessDenied, and records every request it sees."""
+with AccessDenied, answers the daemon calls that moto lacks from its own `DaemonStore`, can make
+role sessions short (`role_seconds`), and records every request it sees."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import json
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -19,10 +21,19 @@ from urllib.parse import parse_qs
 BUCKETS = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0)}
 GROUP = {"ListTaskDefinitionFamilies": "taskdef", "ListTaskDefinitions": "taskdef", "DescribeTaskDefinition": "taskdef",
          "DeregisterTaskDefinition": "taskdef", "RegisterTaskDefinition": "register", "ListServices": "service",
-         "DescribeServices": "service", "ListClusters": "cluster", "DescribeClusters": "cluster"}  # fmt: skip
+         "DescribeServices": "service", "ListClusters": "cluster", "DescribeClusters": "cluster",
+         # Daemons are not in §8; assumed to share the task-definition and service buckets.
+         "ListDaemonTaskDefinitions": "taskdef", "DescribeDaemonTaskDefinition": "taskdef",
+         "RegisterDaemonTaskDefinition": "register", "ListDaemons": "service", "DescribeDaemon": "service",
+         "DescribeDaemonRevisions": "service"}  # fmt: skip
 # List call -> (result key, default page size, largest page size)
 PAGED = {"ListServices": ("serviceArns", 10, 100), "ListClusters": ("clusterArns", 100, 100),
-         "ListTaskDefinitions": ("taskDefinitionArns", 100, 100), "ListTaskDefinitionFamilies": ("families", 100, 100)}  # fmt: skip
+         "ListTaskDefinitions": ("taskDefinitionArns", 100, 100), "ListTaskDefinitionFamilies": ("families", 100, 100),
+         "ListDaemons": ("daemonSummariesList", 100, 100), "ListDaemonTaskDefinitions": ("daemonTaskDefinitions", 100, 100)}  # fmt: skip
+EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
+ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]*)</AccessKeyId>")
+REFRESH_AHEAD = 900  # botocore refreshes assumed-role credentials this many seconds before they expire
+WAIT = 4.0  # a request signed with the old key may wait this long in the client's token bucket
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 
 
@@ -40,18 +51,102 @@ class Bucket:
         return True
 
 
+class DaemonStore:
+    """ECS daemons and daemon task definitions (botocore's shapes), per caller access key and region:
+    what the proxy answers for ListDaemons, DescribeDaemon, DescribeDaemonRevisions,
+    ListDaemonTaskDefinitions, DescribeDaemonTaskDefinition and RegisterDaemonTaskDefinition."""
+
+    OPERATIONS = {"ListDaemons", "DescribeDaemon", "DescribeDaemonRevisions", "ListDaemonTaskDefinitions",
+                  "DescribeDaemonTaskDefinition", "RegisterDaemonTaskDefinition"}  # fmt: skip
+
+    def __init__(self, account: str):
+        self.account, self.lock = account, threading.Lock()
+        self.definitions: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)  # (key, region) -> ARN -> definition
+        self.daemons: dict[str, dict] = {}  # daemon ARN -> DaemonDetail
+        self.revisions: dict[str, dict] = {}  # daemon revision ARN -> DaemonRevision
+
+    def _arn(self, region: str, kind: str, name: str) -> str:
+        return f"arn:aws:ecs:{region}:{self.account}:{kind}/{name}"
+
+    def register(self, key: str, region: str, family: str, containers: list, **fields) -> str:
+        with self.lock:
+            defs = self.definitions[key, region]
+            revision = 1 + sum(d["family"] == family for d in defs.values())
+            arn = self._arn(region, "daemon-task-definition", f"{family}:{revision}")
+            defs[arn] = {"daemonTaskDefinitionArn": arn, "family": family, "revision": revision,
+                         "containerDefinitions": containers, **fields, "status": "ACTIVE",
+                         "registeredAt": time.time(), "registeredBy": f"arn:aws:iam::{self.account}:root"}  # fmt: skip
+            return arn
+
+    def create_daemon(self, region: str, cluster: str, name: str, definitions: list[str]) -> str:
+        """A daemon whose current revisions (one per definition: mid-deployment when several) run these."""
+        cluster_arn = self._arn(region, "cluster", cluster)
+        daemon = self._arn(region, "daemon", f"{cluster}/{name}")
+        revisions = []
+        for i, definition in enumerate(definitions):
+            rev = self._arn(region, "daemon-revision", f"{cluster}/{name}/{i + 1}")
+            self.revisions[rev] = {"daemonRevisionArn": rev, "clusterArn": cluster_arn, "daemonArn": daemon,
+                                   "daemonTaskDefinitionArn": definition, "createdAt": time.time()}  # fmt: skip
+            revisions.append({"arn": rev, "totalRunningCount": 2})
+        self.daemons[daemon] = {"daemonArn": daemon, "clusterArn": cluster_arn, "status": "ACTIVE",
+                                "currentRevisions": revisions, "createdAt": time.time()}  # fmt: skip
+        return daemon
+
+    def answer(self, op: str, request: dict, key: str, region: str) -> tuple[int, dict]:
+        with self.lock:
+            defs = self.definitions[key, region]
+            if op == "ListDaemons":
+                cluster = request.get("clusterArn") or self._arn(region, "cluster", "default")
+                found = [d for d in self.daemons.values() if d["clusterArn"] in (cluster, self._arn(region, "cluster", cluster))]
+                return 200, {"daemonSummariesList": [{k: d[k] for k in ("daemonArn", "status", "createdAt")} for d in found]}
+            if op == "DescribeDaemon":
+                daemon = self.daemons.get(request["daemonArn"])
+                return (200, {"daemon": daemon}) if daemon else (400, {"__type": "ResourceNotFoundException", "message": "Daemon not found."})
+            if op == "DescribeDaemonRevisions":
+                arns = request["daemonRevisionArns"]
+                return 200, {"daemonRevisions": [self.revisions[a] for a in arns if a in self.revisions],
+                             "failures": [{"arn": a, "reason": "MISSING"} for a in arns if a not in self.revisions]}  # fmt: skip
+            if op == "ListDaemonTaskDefinitions":
+                status, prefix = request.get("status", "ACTIVE"), request.get("familyPrefix", "")
+                found = sorted((d for d in defs.values() if d["family"].startswith(prefix) and status in ("ALL", d["status"])),
+                               key=lambda d: (d["family"], d["revision"]))  # fmt: skip
+                if request.get("revision") == "LAST_REGISTERED":
+                    found = list({d["family"]: d for d in found}.values())
+                summaries = [{"arn": d["daemonTaskDefinitionArn"], "status": d["status"], "registeredAt": d["registeredAt"]} for d in found]
+                return 200, {"daemonTaskDefinitions": summaries}
+            if op == "DescribeDaemonTaskDefinition":
+                ref = request["daemonTaskDefinition"]
+                found = defs.get(ref) or defs.get(self._arn(region, "daemon-task-definition", ref))
+                if found is None and ":" not in ref:  # a family: its latest ACTIVE revision
+                    found = max((d for d in defs.values() if d["family"] == ref and d["status"] == "ACTIVE"),
+                                key=lambda d: d["revision"], default=None)  # fmt: skip
+                if found is None:
+                    return 400, {"__type": "ClientException", "message": "Unable to describe daemon task definition."}
+                return 200, {"daemonTaskDefinition": found}
+        # RegisterDaemonTaskDefinition
+        fields = {k: v for k, v in request.items() if k not in ("family", "containerDefinitions", "tags")}
+        return 200, {"daemonTaskDefinitionArn": self.register(key, region, request["family"], request["containerDefinitions"], **fields)}
+
+
 class Proxy(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream_port: int, scale: float | None = None):
+    def __init__(self, upstream_port: int, account: str, scale: float | None = None):
         """scale None: no throttling; otherwise the §8 bucket rates and bursts times scale."""
         super().__init__(("127.0.0.1", 0), Handler)
         self.upstream_port, self.scale = upstream_port, scale
+        self.daemons = DaemonStore(account)
         self.lock = threading.Lock()
         self.buckets: dict[tuple, Bucket] = {}
         self.requests: list[tuple[str, str, str, str]] = []  # (access key, region, service, operation)
         self.throttled: Counter = Counter()
         self.deny: set[tuple[str, str]] = set()  # (operation, text in the request body or its region)
+        # Role sessions that must be refreshed within role_seconds: AssumeRole answers an expiry
+        # REFRESH_AHEAD + role_seconds away, and the key is refused role_seconds + WAIT after it
+        # was issued.
+        self.role_seconds: float | None = None
+        self.key_deadline: dict[str, float] = {}
+        self.expired: Counter = Counter()  # access key -> requests refused as expired
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
@@ -65,7 +160,9 @@ class Proxy(ThreadingHTTPServer):
     def reset(self, scale: float | None = None) -> None:
         with self.lock:
             self.scale, self.buckets, self.requests, self.deny = scale, {}, [], set()
+            self.role_seconds, self.key_deadline = None, {}
             self.throttled.clear()
+            self.expired.clear()
 
     def admit(self, key: str, region: str, op: str) -> bool:
         group = GROUP.get(op)
@@ -100,15 +197,24 @@ class Handler(BaseHTTPRequestHandler):
             denied = any(op == o and text in body.decode() + region for o, text in self.server.deny)
         if denied:
             return self.error(403, "AccessDeniedException" if target else "AccessDenied", "not authorized", bool(target))
+        if time.monotonic() > self.server.key_deadline.get(key, float("inf")):
+            self.server.expired[key] += 1
+            return self.error(400, "ExpiredTokenException", "The security token included in the request is expired", bool(target))
         if not self.server.admit(key, region, op):
             return self.error(400, "ThrottlingException", "Rate exceeded", True)
         request = json.loads(body) if target else None
         paged = PAGED.get(op) if service == "ecs" else None
         if paged:
             body = json.dumps({k: v for k, v in request.items() if k not in ("maxResults", "nextToken")}).encode()
-        status, headers, data = self.forward(body)
+        if service == "ecs" and op in DaemonStore.OPERATIONS:
+            status, answer = self.server.daemons.answer(op, request, key, region)
+            headers, data = [("Content-Type", "application/x-amz-json-1.1")], json.dumps(answer).encode()
+        else:
+            status, headers, data = self.forward(body)
         if paged and status == 200:
             data = self.page(json.loads(data), request, *paged)
+        if op == "AssumeRole" and status == 200 and self.server.role_seconds is not None:
+            data = self.shorten(data)
         self.send_response(status)
         for name, value in headers:
             if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
@@ -126,6 +232,13 @@ class Handler(BaseHTTPRequestHandler):
             return resp.status, resp.getheaders(), resp.read()
         finally:
             conn.close()
+
+    def shorten(self, data: bytes) -> bytes:
+        seconds = self.server.role_seconds
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=REFRESH_AHEAD + seconds)
+        with self.server.lock:
+            self.server.key_deadline[ACCESS_KEY.search(data).group(1).decode()] = time.monotonic() + seconds + WAIT
+        return EXPIRATION.sub(f"<Expiration>{expiry:%Y-%m-%dT%H:%M:%SZ}</Expiration>".encode(), data)
 
     @staticmethod
     def page(result: dict, request: dict, key: str, default: int, largest: int) -> bytes:
