@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from . import suppress
-from .registry import SEVERITIES, Fix, Rule, Selection, Violation
+from .registry import SEVERITIES, Fix, Rule, Violation
 from .sources import Document
 
 UNUSED = "SUP001"
@@ -89,8 +89,3 @@ def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
             findings += [_stamp(doc, task, unused_rule, s.violation("suppresses nothing")) for s in unused]
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
     return findings
-
-
-def lint_all(docs, selection: Selection) -> list[Finding]:
-    rules = selection.rules()
-    return [f for doc in docs for f in lint(doc, rules)]

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import jsonpatch
-import pytest
 
 from ecsinit_lint.fixer import fix
 from ecsinit_lint.linter import lint

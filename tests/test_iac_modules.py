@@ -17,7 +17,7 @@ from ecsinit_lint.config import Configs
 from ecsinit_lint.fixer import fix
 from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import InputError, load
+from ecsinit_lint.sources import load
 
 from .test_iac import CORPUS
 
