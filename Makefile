@@ -11,9 +11,9 @@ $(BIN)/ecsinit-lint: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-## Lint the bundled examples (exit 1: they have findings, as they should)
+## Lint the bundled examples: they have findings (exit status 1), as they should; 2 would be an error
 run: $(BIN)/ecsinit-lint
-	$(BIN)/ecsinit-lint check examples
+	$(BIN)/ecsinit-lint check examples || [ $$? -eq 1 ]
 
 ## The whole test suite
 test: $(BIN)/ecsinit-lint
