@@ -52,7 +52,18 @@ def stop_timeout(c: Container) -> str:
     return f"{value} s" if isinstance(value, int) else "stopTimeout (30 s by default)"
 
 
-def replace_fix(c: Container, pointer: str, old, new) -> list[dict]:
+def docker_init_launches(task: TaskDef) -> Iterator[tuple[Container, Launch]]:
+    """(container, launch) for each container Docker starts behind its own init: the flag is
+    true, the task has its own PID namespace and the argv is known."""
+    if task.shares_pid_namespace:
+        return
+    for c in linux_containers(task):
+        started = launch(c)
+        if init_state(c) is True and started is not None:
+            yield c, started
+
+
+def replace_fix(pointer: str, old, new) -> list[dict]:
     return [{"op": "test", "path": pointer, "value": old}, {"op": "replace", "path": pointer, "value": new}]
 
 
@@ -81,6 +92,6 @@ def init_in_front(c: Container, started: Launch) -> str | None:
     when initProcessEnabled is true and the task has its own PID namespace (pid1-facts §2)."""
     if started.init:
         return started.init
-    if init_state(c) is True and c.task.pid_mode not in ("task", "host"):
+    if init_state(c) is True and not c.task.shares_pid_namespace:
         return "Docker's init"
     return None

@@ -183,3 +183,8 @@ class TaskDef(Node):
     def pid_mode(self) -> str | None:
         mode = self.get("pidMode")
         return mode if isinstance(mode, str) else None
+
+    @property
+    def shares_pid_namespace(self) -> bool:
+        """pidMode `task` or `host`: Docker adds no init, and initProcessEnabled does nothing."""
+        return self.pid_mode in ("task", "host")

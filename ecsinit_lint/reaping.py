@@ -15,7 +15,7 @@ BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[
 def without_init(task: TaskDef, c: Container) -> bool:
     """The container's PID 1 is its own main process: no initProcessEnabled, no init or supervisor
     in the argv, and a PID namespace of its own (pidMode `task` or `host` shares one)."""
-    if task.pid_mode in ("task", "host") or init_state(c) is not False:
+    if task.shares_pid_namespace or init_state(c) is not False:
         return False
     started = launch(c)
     return started is None or started.pid1 is None

@@ -33,7 +33,7 @@ pid1-facts §2 (the flag prepends docker-init; it breaks s6-overlay and systemd)
 and systemd must be PID 1); tests/test_init_kernel.py runs systemd and busybox init under tini.
 """
 
-from ecsinit_lint.checks import init_state, label, launch, linux_containers, replace_fix
+from ecsinit_lint.checks import docker_init_launches, label, replace_fix
 from ecsinit_lint.registry import Fix, Violation, rule
 
 MUST_BE_PID1 = {"s6-overlay", "systemd"}
@@ -41,14 +41,11 @@ MUST_BE_PID1 = {"s6-overlay", "systemd"}
 
 @rule("INIT002", "init-breaks-pid1-image", "error", fixable="always")
 def check(task):
-    if task.pid_mode in ("task", "host"):
-        return
-    for c in linux_containers(task):
-        started = launch(c)
-        if init_state(c) is not True or started is None or started.pid1 not in MUST_BE_PID1:
+    for c, started in docker_init_launches(task):
+        if started.pid1 not in MUST_BE_PID1:
             continue
         pointer = c.ptr("linuxParameters", "initProcessEnabled")
         message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but `{started.main[0]}` must itself "
                    f"be PID 1 and will not start under it")  # fmt: skip
-        fix = Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", replace_fix(c, pointer, True, False))
+        fix = Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", replace_fix(pointer, True, False))
         yield Violation(pointer, message, c.name, fix)

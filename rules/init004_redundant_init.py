@@ -40,7 +40,7 @@ tests/test_init_kernel.py: tini below a PID 1 that does not reap warns and leave
 a zombie, with `-s` none; below another tini, the outer one reaps.
 """
 
-from ecsinit_lint.checks import init_state, label, launch, linux_containers
+from ecsinit_lint.checks import docker_init_launches, label
 from ecsinit_lint.model import is_unknown
 from ecsinit_lint.registry import Fix, Violation, rule
 from ecsinit_lint.shell import FORWARDING_INITS, basename
@@ -48,11 +48,8 @@ from ecsinit_lint.shell import FORWARDING_INITS, basename
 
 @rule("INIT004", "redundant-init", "info", fixable="sometimes")
 def check(task):
-    if task.pid_mode in ("task", "host"):
-        return
-    for c in linux_containers(task):
-        started = launch(c)
-        if init_state(c) is not True or started is None or started.init is None:
+    for c, started in docker_init_launches(task):
+        if started.init is None:
             continue
         tool = started.init
         blind = tool == "tini" and not _subreaper(c, started.init_args)

@@ -61,7 +61,7 @@ def check(task):
                 pointer = script.source[0]
                 old = element(c, pointer)
                 new = script.exec_fix(old)
-                fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(c, pointer, old, new))
+                fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(pointer, old, new))
             yield Violation(where(c, started, script), message, c.name, fix)
 
 

@@ -54,7 +54,7 @@ def check(task):
         if platform == "fargate" and not low <= value <= high:
             clamped = min(max(value, low), high)
             message = f"stopTimeout {value} s of {label(c)} is outside the 2–120 s that Fargate accepts"
-            fix = Fix(f"Set stopTimeout to {clamped}", replace_fix(c, pointer, value, clamped))
+            fix = Fix(f"Set stopTimeout to {clamped}", replace_fix(pointer, value, clamped))
             yield Violation(pointer, message, c.name, fix)
         elif value < SHORT:
             yield Violation(pointer, f"{label(c)} gets only {value} s between SIGTERM and SIGKILL: likely too short "
