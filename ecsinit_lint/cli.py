@@ -233,10 +233,11 @@ def fix_command(
             errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
             continue
         changed += bool(done)
-        left = [f for f in lint(fixed, rules) if doc.read_from(f.task) not in run]  # not the file()'s own
+        left = _own(lint(fixed, rules), doc, run)
         remaining += len(left)
-        for f in left if write else lint(doc, rules):  # lines as in the file after the command
-            if f.fix is not None and f.fix.applicability == "manual" and doc.read_from(f.task) not in run:
+        # notes at the lines of the file as the command leaves it
+        for f in left if write or not done else _own(lint(doc, rules), doc, run):
+            if f.fix is not None and f.fix.applicability == "manual":
                 where = f"`{f.container}`" if f.container else "the container"
                 typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand (not literal here)", err=True)
         if show_diff:
@@ -321,6 +322,11 @@ def audit(
     if failed and not allow_partial:
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.at_least(settings.fail_on) for f in result.findings) else 0)
+
+
+def _own(findings, doc, run) -> list:
+    """The findings of a document but those of a file() it reads that this run lints itself."""
+    return [f for f in findings if doc.read_from(f.task) not in run]
 
 
 def _printable(doc) -> str:
