@@ -4,16 +4,14 @@ namespace, how each one's argv launches, and how a fix addresses an argv element
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
 
 from .model import Container, TaskDef, is_unknown
-from .shell import Launch, analyse
+from .shell import Launch, Script, analyse
 
 
-def linux_containers(task: TaskDef) -> Iterator[Container]:
+def linux_containers(task: TaskDef) -> list[Container]:
     """Containers that the Linux-only fields apply to: none of a Windows task."""
-    if not task.is_windows:
-        yield from task.containers
+    return [] if task.is_windows else task.containers
 
 
 def init_state(c: Container) -> bool | None:
@@ -52,15 +50,20 @@ def stop_timeout(c: Container) -> str:
     return f"{value} s" if isinstance(value, int) else "stopTimeout (30 s by default)"
 
 
-def docker_init_launches(task: TaskDef) -> Iterator[tuple[Container, Launch]]:
+def launches(task: TaskDef) -> list[tuple[Container, Launch]]:
+    """(container, launch) for each Linux container whose argv is known. Worked out once a task:
+    most rules start from it."""
+    if "launches" not in task.memo:
+        task.memo["launches"] = [(c, started) for c in linux_containers(task) if (started := launch(c)) is not None]
+    return task.memo["launches"]
+
+
+def docker_init_launches(task: TaskDef) -> list[tuple[Container, Launch]]:
     """(container, launch) for each container Docker starts behind its own init: the flag is
     true, the task has its own PID namespace and the argv is known."""
     if task.shares_pid_namespace:
-        return
-    for c in linux_containers(task):
-        started = launch(c)
-        if init_state(c) is True and started is not None:
-            yield c, started
+        return []
+    return [(c, started) for c, started in launches(task) if init_state(c) is True]
 
 
 def replace_fix(pointer: str, old, new) -> list[dict]:
@@ -72,11 +75,11 @@ def element(c: Container, pointer: str) -> str:
     return c.argv[c.argv_pointers().index(pointer)]
 
 
-def scripts(c: Container):
-    """(launch, script) for each `SHELL -c` layer of a Linux container's argv."""
-    started = launch(c)
-    for script in started.scripts if started else ():
-        yield started, script
+def scripts(task: TaskDef) -> list[tuple[Container, Launch, Script]]:
+    """(container, launch, script) for each `SHELL -c` layer of each Linux container's argv."""
+    if "scripts" not in task.memo:
+        task.memo["scripts"] = [(c, started, script) for c, started in launches(task) for script in started.scripts]
+    return task.memo["scripts"]
 
 
 def where(c: Container, started: Launch, script) -> str:

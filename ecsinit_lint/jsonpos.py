@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from json.decoder import scanstring
 
 _decoder = json.JSONDecoder()
 _ws = re.compile(r"[ \t\r\n]*")
+_colon = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
+_comma = re.compile(r"[ \t\r\n]*,?[ \t\r\n]*")
 
 
 def split_pointer(pointer: str) -> list[str]:
@@ -38,74 +41,94 @@ def _value_end(text: str, i: int) -> int:
     return _decoder.raw_decode(text, i)[1]
 
 
-def _members(text: str, i: int):
-    """Yield (key, key_start, value_start, value_end) for the object starting at text[i]."""
+def _entries(text: str, i: int):
+    """Yield (key, key_start, value_start) for each member of the object at text[i], or (None,
+    start, start) for each element of the array there. A value is skipped, by decoding it, only
+    when the walk goes on past it."""
+    close = "}" if text[i] == "{" else "]"
     i = _skip(text, i + 1)
-    while text[i] != "}":
-        key, after = scanstring(text, i + 1)
-        start = _skip(text, _skip(text, after) + 1)
-        end = _value_end(text, start)
-        yield key, i, start, end
-        i = _skip(text, end)
-        if text[i] == ",":
-            i = _skip(text, i + 1)
+    while text[i] != close:
+        key, start = None, i
+        if close == "}":
+            key, after = scanstring(text, i + 1)
+            start = _colon.match(text, after).end()
+        yield key, i, start
+        i = _comma.match(text, _value_end(text, start)).end()
 
 
-def _elements(text: str, i: int):
-    """Yield (value_start, value_end) for the array starting at text[i]."""
-    i = _skip(text, i + 1)
-    while text[i] != "]":
-        end = _value_end(text, i)
-        yield i, end
-        i = _skip(text, end)
-        if text[i] == ",":
-            i = _skip(text, i + 1)
-
-
-def _child(text: str, i: int, token: str) -> int | None:
-    if text[i] == "{":
-        found = None
-        for key, _, start, _ in _members(text, i):
-            if key == token:
-                found = start  # the last duplicate wins, as in json.loads
-        return found
-    if text[i] == "[" and token.isdigit():
-        for n, (start, _) in enumerate(_elements(text, i)):
-            if n == int(token):
-                return start
-    return None
+def _members(text: str, i: int) -> list[tuple[str, int, int, int]]:
+    """(key, key_start, value_start, value_end) for the object starting at text[i]."""
+    return [(key, k, start, _value_end(text, start)) for key, k, start in _entries(text, i)]
 
 
 def span(text: str, pointer: str) -> tuple[int, int] | None:
     """(start, end) offsets of the value at `pointer`, or None when it does not exist."""
-    i = _skip(text, 0)
-    for token in split_pointer(pointer):
-        i = _child(text, i, token)
-        if i is None:
-            return None
-    return i, _value_end(text, i)
+    start, found = Locator(text).nearest(pointer)
+    return (start, _value_end(text, start)) if found == pointer else None
+
+
+@lru_cache(maxsize=256)
+def _key(token: str) -> re.Pattern:
+    return re.compile(re.escape(json.dumps(token)) + r"[ \t\r\n]*:[ \t\r\n]*")
+
+
+def _member(text: str, i: int, token: str) -> int | None:
+    """Offset of the value of the key `token` in the object at text[i], in an object that repeats
+    no key: found by searching for the key, and taken when the text before it in the object is
+    whole members (one decode in C, not a walk in Python). None when it is not there, or not
+    written as json.dumps writes it (`\\u` escapes: the walk decides then)."""
+    for m in _key(token).finditer(text, i + 1):
+        before = text[i + 1 : m.start()].rstrip(" \t\r\n")
+        wrapped = "{" + before.removesuffix(",") + "}"
+        try:
+            end = _decoder.raw_decode(wrapped)[1]
+        except ValueError:
+            continue  # a key nested in an earlier member's value
+        return m.end() if end == len(wrapped) else None  # else: past the object's end
+    return None
 
 
 class Locator:
-    """`nearest` over one text, each object's or array's members walked once: the findings of
-    a document share the walk to their common ancestors."""
+    """`nearest` over one text. Each object's or array's members are walked once, and only as
+    far as a pointer needs: the findings of a document share the walk. With `unique` (the parse
+    found no repeated key) the first key that matches is the one; otherwise the last one is,
+    as in json.loads, and an object is walked to its end."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, unique: bool = False):
         self.text = text
-        self._children: dict[int, dict[str, int] | list[int]] = {}
+        self.unique = unique
+        self._children: dict[int, list] = {}  # offset -> [children seen so far, the rest of the walk]
+        self._found: dict[tuple[int, str], int | None] = {}  # (offset, key) -> what _member found
 
     def _child(self, i: int, token: str) -> int | None:
-        children = self._children.get(i)
-        if children is None:
-            text = self.text
-            if text[i] == "{":  # the last duplicate wins, as in json.loads
-                children = {key: start for key, _, start, _ in _members(text, i)}
-            else:
-                children = [start for start, _ in _elements(text, i)] if text[i] == "[" else []
-            self._children[i] = children
-        if isinstance(children, dict):
-            return children.get(token)
-        return children[int(token)] if token.isdigit() and int(token) < len(children) else None
+        if self.unique and self.text[i] == "{":
+            found = self._found.get((i, token))
+            if found is None:
+                found = self._found[i, token] = _member(self.text, i, token)
+            if found is not None:
+                return found
+        entry = self._children.get(i)
+        if entry is None:
+            opener = self.text[i]
+            walk = ((key, start) for key, _, start in _entries(self.text, i)) if opener in "{[" else iter(())
+            entry = self._children[i] = [{} if opener == "{" else [], walk]
+        seen, rest = entry
+        if isinstance(seen, dict):
+            if token in seen and self.unique:
+                return seen[token]
+            for key, start in rest:
+                seen[key] = start
+                if key == token and self.unique:
+                    return start
+            return seen.get(token)
+        if not token.isdigit():
+            return None
+        index = int(token)
+        for _, start in rest:
+            seen.append(start)
+            if len(seen) > index:
+                break
+        return seen[index] if index < len(seen) else None
 
     def nearest(self, pointer: str) -> tuple[int, str]:
         """Offset of the value at `pointer`, or of its nearest existing ancestor, and that pointer."""
@@ -170,7 +193,7 @@ def _replace(text: str, start: int, end: int, value) -> str:
 
 def _add_member(text: str, start: int, key: str, value) -> str:
     nl, unit = _newline(text), _indent_unit(text)
-    members = list(_members(text, start))
+    members = _members(text, start)
     if not members:
         end = _value_end(text, start)
         outer = _line_indent(text, start)
@@ -188,7 +211,7 @@ def _add_member(text: str, start: int, key: str, value) -> str:
 
 
 def _remove_member(text: str, start: int, key: str) -> str:
-    members = list(_members(text, start))
+    members = _members(text, start)
     for n, (name, key_start, _, value_end) in enumerate(members):
         if name != key:
             continue

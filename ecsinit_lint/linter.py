@@ -74,11 +74,11 @@ def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
     findings, seen = [], set()
     unused_rule = next((r for r in rules if r.code == UNUSED), None)
     for task in doc.tasks:
-        found = {rule.code: list(rule.run(task)) for rule in rules}
+        found = {rule.code: violations for rule in rules if (violations := list(rule.run(task)))}
         stamped = []
         for rule in rules:
-            merged = {v.container for v in found.get(rule.merged_into, ())}
-            for v in found[rule.code]:
+            merged = {v.container for v in found.get(rule.merged_into, ())} if rule.merged_into else ()
+            for v in found.get(rule.code, ()):
                 if v.container in merged or (rule.code, v.pointer, v.message) in seen:
                     continue  # said by the rule it merges into, or by the other branch of an `Fn::If`
                 seen.add((rule.code, v.pointer, v.message))

@@ -63,7 +63,7 @@ class Node:
         return name[0].upper() + name[1:] if self.style == "pascal" else name
 
     def get(self, name: str, default=None) -> Any:
-        return self.data.get(self.key(name), default)
+        return self.data.get(name if self.style == "camel" else self.key(name), default)
 
     def has(self, name: str) -> bool:
         return self.key(name) in self.data
@@ -139,6 +139,7 @@ class TaskDef(Node):
     # Pointers whose value this view shows otherwise than the document holds it (an `Fn::If`
     # resolved to one branch, a JSON string decoded): a fix may not touch or rely on them.
     opaque: tuple[str, ...] = ()
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what checks.py works out once
 
     def can_fix(self, patch: list[dict], document) -> bool:
         """Whether a patch computed on this view applies as it is to the document."""
@@ -166,8 +167,8 @@ class TaskDef(Node):
 
     @cached_property
     def is_windows(self) -> bool:
-        platform = self.child("runtimePlatform")
-        family = platform.get("operatingSystemFamily") if platform else None
+        platform = self.get("runtimePlatform")
+        family = platform.get(self.key("operatingSystemFamily")) if isinstance(platform, dict) else None
         if isinstance(family, str):
             return family.upper().startswith("WINDOWS")
         for c in self.containers:
@@ -179,10 +180,9 @@ class TaskDef(Node):
                 return True
         return False
 
-    @property
-    def pid_mode(self) -> str | None:
+    def __post_init__(self):
         mode = self.get("pidMode")
-        return mode if isinstance(mode, str) else None
+        self.pid_mode: str | None = mode if isinstance(mode, str) else None  # asked for every container
 
     @property
     def shares_pid_namespace(self) -> bool:

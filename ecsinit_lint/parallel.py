@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from typing import Iterable, Iterator
 
 from .config import Configs
@@ -16,10 +17,24 @@ Outcome = tuple[bool, list[Finding], Document | None]
 _worker: list = []  # a worker's copy of (configuration, keep, run)
 
 
-def lint_file(path: str, configs: Configs, keep: bool = False, run: frozenset = frozenset()) -> Outcome | InputError:
+class Run:
+    """The files linted together: what a document reads from one of them (a Terraform `file()`)
+    is that file's to report. Their real paths are looked up only when a document asks."""
+
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+
+    @cached_property
+    def real_paths(self) -> frozenset[str]:
+        return frozenset(os.path.realpath(p) for p in self.paths if p != "-")
+
+    def __contains__(self, path: str | None) -> bool:
+        return path is not None and path in self.real_paths
+
+
+def lint_file(path: str, configs: Configs, keep: bool = False, run: Run = Run([])) -> Outcome | InputError:
     """(whether the file holds a task definition, its findings, the document if `keep`), or
-    the error reading it. `run` holds the real paths of every file linted: what a document
-    reads from one of them (a Terraform `file()`) is that file's to report."""
+    the error reading it."""
     try:
         doc = load(path, read(path))
     except InputError as exc:
@@ -30,7 +45,7 @@ def lint_file(path: str, configs: Configs, keep: bool = False, run: frozenset = 
     return True, findings, doc if keep else None
 
 
-def _init(configs: Configs, keep: bool, run: frozenset) -> None:
+def _init(configs: Configs, keep: bool, run: Run) -> None:
     _worker[:] = [configs, keep, run]
 
 
@@ -48,7 +63,7 @@ def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False) -> It
     paths = list(paths)
     for path in paths:
         configs.for_path(path).rules(path)
-    run = frozenset(os.path.realpath(p) for p in paths if p != "-")
+    run = Run(paths)
     if len(paths) < POOL_MIN_FILES or workers() < 2:
         for path in paths:
             yield lint_file(path, configs, keep, run)

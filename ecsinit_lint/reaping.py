@@ -3,6 +3,8 @@ its health check's probes fork children that a timeout orphans (pid1-facts §1, 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .checks import init_state, launch
 from .model import Container, TaskDef, known_str_list
 from .shell import SHELLS, basename, parse
@@ -15,13 +17,15 @@ BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[
 def without_init(task: TaskDef, c: Container) -> bool:
     """The container's PID 1 is its own main process: no initProcessEnabled, no init or supervisor
     in the argv, and a PID namespace of its own (pidMode `task` or `host` shares one)."""
-    if task.shares_pid_namespace or init_state(c) is not False:
-        return False
-    started = launch(c)
-    return started is None or started.pid1 is None
+    if "without_init" not in c.memo:
+        started = launch(c)
+        c.memo["without_init"] = (not task.shares_pid_namespace and init_state(c) is False
+                                  and (started is None or started.pid1 is None))  # fmt: skip
+    return c.memo["without_init"]
 
 
-def programs(script: str) -> list[str] | None:
+@lru_cache(maxsize=256)  # the same health checks recur across files
+def programs(script: str) -> tuple[str, ...] | None:
     """The command names a script runs, in any position (conditions, pipelines, command
     substitutions); None when it does not parse."""
     try:
@@ -41,7 +45,7 @@ def programs(script: str) -> list[str] | None:
 
     for node in nodes:
         visit(node)
-    return names
+    return tuple(names)
 
 
 def health_probe(c: Container) -> str | None:

@@ -4,8 +4,8 @@ main process at the end of the chain (design.md "Shell analysis"; pid1-facts §3
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh"}
 # argv[0] -> kind of process that then runs as PID 1 (pid1-facts §7).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ class JsonDocument(Document):
 
     @cached_property  # the text does not change: an edit makes a new document
     def _locator(self) -> jsonpos.Locator:
-        return jsonpos.Locator(self.text)
+        return jsonpos.Locator(self.text, unique=not any(t.repeated_keys for t in self.tasks))
 
     def edited(self, ops: list[dict]) -> str:
         """The document's text with the ops applied, formatting kept."""
@@ -139,6 +140,20 @@ def decode(path: str, raw: bytes) -> tuple[str, bool]:
     return text, False
 
 
+class _Repeated(Exception):
+    """An object repeats a key: parse again, noting where."""
+
+
+def _unique_pairs(pairs: list) -> dict:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        raise _Repeated
+    return obj
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+
+
 def parse_json(path: str, text: str, repeated: list[str] | None = None):
     """The parsed JSON; the pointer of each key an object repeats is added to `repeated`."""
     found = []
@@ -152,9 +167,11 @@ def parse_json(path: str, text: str, repeated: list[str] | None = None):
     try:
         if repeated is None:
             return json.loads(text)
-        data = json.JSONDecoder(object_pairs_hook=pairs_hook).decode(text)
-        if found:
-            repeated += _pointers_of(data, found)
+        try:
+            return _decoder.decode(text)
+        except _Repeated:  # rare: parse again and find them
+            data = json.JSONDecoder(object_pairs_hook=pairs_hook).decode(text)
+        repeated += _pointers_of(data, found)
         return data
     except json.JSONDecodeError as exc:
         raise InputError(path, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
@@ -214,7 +231,10 @@ def read(path: str) -> bytes:
         if path == "-":
             return sys.stdin.buffer.read()
         with open(path, "rb") as f:
-            return f.read(MAX_BYTES + 1)
+            info = os.fstat(f.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_BYTES:
+                return f.read()  # read(n) would allocate all n bytes first: 3x the cost
+            return f.read(MAX_BYTES + 1)  # a pipe or device, or too large: read up to the cap
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
 

@@ -110,7 +110,8 @@ def attach_comments(doc, suppressions: list[Suppression]) -> None:
 
 def of(task) -> list[Suppression]:
     """Every suppression of a task definition: its own tags and what the loader found."""
-    return from_tags(task.get("tags"), task.ptr("tags"), task.style) + task.suppressions
+    tags = task.get("tags")
+    return (from_tags(tags, task.ptr("tags"), task.style) if tags else []) + task.suppressions
 
 
 def problem(s: Suppression, task) -> str | None:
@@ -127,6 +128,8 @@ def apply(task, findings: list, rules: list[Rule]) -> tuple[list, list[Suppressi
     """The findings no suppression covers, and the valid suppressions of a selected rule that
     covered none (reported as SUP001; an invalid one is reported by SUP001's own check)."""
     suppressions = of(task)
+    if not suppressions:
+        return findings, []
     by_code = {r.code: r for r in rules}
     used, kept = set(), []
     for f in findings:

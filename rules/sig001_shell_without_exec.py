@@ -36,33 +36,32 @@ pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init i
 non-exec shell kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.checks import element, init_in_front, label, linux_containers, replace_fix, scripts, stop_timeout, where
+from ecsinit_lint.checks import element, init_in_front, label, replace_fix, scripts, stop_timeout, where
 from ecsinit_lint.registry import Fix, Violation, rule
 
 
 @rule("SIG001", "shell-without-exec", "error", fixable="sometimes")
 def check(task):
-    for c in linux_containers(task):
-        for started, script in scripts(c):
-            if script.verdict != "simple" or script.shell_execs or _runs_idle_shell(started, script):
-                continue
-            app = script.main.words[0]
-            init = init_in_front(c, started)
-            if init and script is started.scripts[0]:
-                message = (f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
-                           f"so `{app}` is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
-            elif script is not started.scripts[0]:
-                message = f"the nested `{script.shell} -c` of {label(c)} runs `{app}` as its child and does not pass SIGTERM on to it"
-            else:
-                message = (f"`{script.shell} -c` runs `{app}` as its child and stays PID 1, dropping SIGTERM: "
-                           f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
-            fix = None
-            if script.source is not None:
-                pointer = script.source[0]
-                old = element(c, pointer)
-                new = script.exec_fix(old)
-                fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(pointer, old, new))
-            yield Violation(where(c, started, script), message, c.name, fix)
+    for c, started, script in scripts(task):
+        if script.verdict != "simple" or script.shell_execs or _runs_idle_shell(started, script):
+            continue
+        app = script.main.words[0]
+        init = init_in_front(c, started)
+        if init and script is started.scripts[0]:
+            message = (f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
+                       f"so `{app}` is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
+        elif script is not started.scripts[0]:
+            message = f"the nested `{script.shell} -c` of {label(c)} runs `{app}` as its child and does not pass SIGTERM on to it"
+        else:
+            message = (f"`{script.shell} -c` runs `{app}` as its child and stays PID 1, dropping SIGTERM: "
+                       f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
+        fix = None
+        if script.source is not None:
+            pointer = script.source[0]
+            old = element(c, pointer)
+            new = script.exec_fix(old)
+            fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(pointer, old, new))
+        yield Violation(where(c, started, script), message, c.name, fix)
 
 
 def _runs_idle_shell(started, script) -> bool:

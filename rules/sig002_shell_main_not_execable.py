@@ -37,7 +37,7 @@ were for, is the author's call. The message says what to change.
 pid1-facts §4 (the table rows for pipelines, trailing commands, `& wait`, traps, compounds).
 """
 
-from ecsinit_lint.checks import init_in_front, label, linux_containers, scripts, where
+from ecsinit_lint.checks import init_in_front, label, scripts, where
 from ecsinit_lint.registry import Violation, rule
 
 ADVICE = {
@@ -55,20 +55,19 @@ ADVICE = {
 
 @rule("SIG002", "shell-main-not-execable", "warning")
 def check(task):
-    for c in linux_containers(task):
-        for started, script in scripts(c):
-            verdict = script.verdict
-            if verdict not in ADVICE or (verdict == "background-wait" and (script.forwards_term or script.trap_kills_app)):
-                continue  # graceful (forwarding pattern), or SIG006's finding
-            if verdict == "compound" and script.shell in ("busybox", "ash"):
-                continue
-            app = script.main.words[0] if script.main else ""
-            advice = ADVICE[verdict].format(app=app)
-            pointer = where(c, started, script)
-            init = init_in_front(c, started)
-            if init and script is started.scripts[0]:
-                what = f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, not to the app"
-            else:
-                what = f"`{script.shell} -c` stays PID 1 of {label(c)} and drops SIGTERM"
-            message = f"{what}: {advice}"
-            yield Violation(pointer, message, c.name)
+    for c, started, script in scripts(task):
+        verdict = script.verdict
+        if verdict not in ADVICE or (verdict == "background-wait" and (script.forwards_term or script.trap_kills_app)):
+            continue  # graceful (forwarding pattern), or SIG006's finding
+        if verdict == "compound" and script.shell in ("busybox", "ash"):
+            continue
+        app = script.main.words[0] if script.main else ""
+        advice = ADVICE[verdict].format(app=app)
+        pointer = where(c, started, script)
+        init = init_in_front(c, started)
+        if init and script is started.scripts[0]:
+            what = f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, not to the app"
+        else:
+            what = f"`{script.shell} -c` stays PID 1 of {label(c)} and drops SIGTERM"
+        message = f"{what}: {advice}"
+        yield Violation(pointer, message, c.name)

@@ -31,16 +31,15 @@ is no longer set up, and `user` needs the user to exist in the image.
 pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 """
 
-from ecsinit_lint.checks import label, launch, linux_containers
+from ecsinit_lint.checks import label, launches
 from ecsinit_lint.registry import Fix, Violation, rule
 from ecsinit_lint.shell import basename, su_replacement
 
 
 @rule("SIG003", "su-wrapper", "error", fixable="sometimes")
 def check(task):
-    for c in linux_containers(task):
-        started = launch(c)
-        if started is None or started.su is None:
+    for c, started in launches(task):
+        if started.su is None:
             continue
         tool = basename(started.su[0])
         message = (f"`{tool}` stays PID 1 of {label(c)} and SIGKILLs the app 2 s after SIGTERM, "

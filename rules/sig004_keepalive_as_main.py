@@ -32,15 +32,14 @@ pid1-facts §4 (keep-alive row: HANG in every shell), §5 (init in front of a no
 kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.checks import label, linux_containers, scripts, where
+from ecsinit_lint.checks import label, scripts, where
 from ecsinit_lint.registry import Violation, rule
 
 
 @rule("SIG004", "keepalive-as-main", "warning")
 def check(task):
-    for c in linux_containers(task):
-        for started, script in scripts(c):
-            if script.verdict == "keepalive" and script.beside:
-                message = (f"the main process of {label(c)} is the keep-alive `{script.keepalive}`, so `{script.beside}` "
-                           f"never gets SIGTERM and is SIGKILLed when the task stops: run it in the foreground with `exec`")  # fmt: skip
-                yield Violation(where(c, started, script), message, c.name)
+    for c, started, script in scripts(task):
+        if script.verdict == "keepalive" and script.beside:
+            message = (f"the main process of {label(c)} is the keep-alive `{script.keepalive}`, so `{script.beside}` "
+                       f"never gets SIGTERM and is SIGKILLed when the task stops: run it in the foreground with `exec`")  # fmt: skip
+            yield Violation(where(c, started, script), message, c.name)

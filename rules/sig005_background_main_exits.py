@@ -28,16 +28,15 @@ author has to say which program is the main one.
 pid1-facts §1 (when init exits, the kernel SIGKILLs the namespace), §4 (the shell table).
 """
 
-from ecsinit_lint.checks import label, linux_containers, scripts, where
+from ecsinit_lint.checks import label, scripts, where
 from ecsinit_lint.registry import Violation, rule
 
 
 @rule("SIG005", "background-main-exits", "error")
 def check(task):
-    for c in linux_containers(task):
-        for started, script in scripts(c):
-            if script.verdict == "background":
-                app = script.main.words[0]
-                message = (f"the `{script.shell} -c` script of {label(c)} ends with `{app} &` and no `wait`: the shell "
-                           f"exits at once and the kernel kills `{app}` with it: run it in the foreground with `exec`")  # fmt: skip
-                yield Violation(where(c, started, script), message, c.name)
+    for c, started, script in scripts(task):
+        if script.verdict == "background":
+            app = script.main.words[0]
+            message = (f"the `{script.shell} -c` script of {label(c)} ends with `{app} &` and no `wait`: the shell "
+                       f"exits at once and the kernel kills `{app}` with it: run it in the foreground with `exec`")  # fmt: skip
+            yield Violation(where(c, started, script), message, c.name)

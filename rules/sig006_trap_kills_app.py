@@ -28,7 +28,7 @@ No automatic fix: the trap may do other cleanup that the author wants to keep.
 pid1-facts §4 (the `trap "exit 0" TERM; app & wait` and forwarding-pattern rows), §1.
 """
 
-from ecsinit_lint.checks import label, linux_containers, scripts, where
+from ecsinit_lint.checks import label, scripts, where
 from ecsinit_lint.registry import Violation, rule
 
 FORWARD = "trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid"
@@ -36,10 +36,9 @@ FORWARD = "trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid"
 
 @rule("SIG006", "trap-kills-app", "warning")
 def check(task):
-    for c in linux_containers(task):
-        for started, script in scripts(c):
-            if script.trap_kills_app:
-                app = script.main.words[0]
-                message = (f"the TERM trap of the `{script.shell} -c` script of {label(c)} exits without passing "
-                           f"SIGTERM to `{app}`, which the kernel then SIGKILLs: forward it with `{FORWARD}`")  # fmt: skip
-                yield Violation(where(c, started, script), message, c.name)
+    for c, started, script in scripts(task):
+        if script.trap_kills_app:
+            app = script.main.words[0]
+            message = (f"the TERM trap of the `{script.shell} -c` script of {label(c)} exits without passing "
+                       f"SIGTERM to `{app}`, which the kernel then SIGKILLs: forward it with `{FORWARD}`")  # fmt: skip
+            yield Violation(where(c, started, script), message, c.name)

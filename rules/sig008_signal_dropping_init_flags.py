@@ -32,7 +32,7 @@ another signal, and replacing runsvdir changes how the image starts.
 pid1-facts §7 (dumb-init `-r 15:0` drops SIGTERM; runsvdir exits at once on TERM), §1.
 """
 
-from ecsinit_lint.checks import init_in_front, label, launch, linux_containers
+from ecsinit_lint.checks import init_in_front, label, launches
 from ecsinit_lint.registry import Violation, rule
 from ecsinit_lint.shell import basename
 
@@ -57,10 +57,7 @@ def rewrites(args: list[str]):
 
 @rule("SIG008", "signal-dropping-init-flags", "warning")
 def check(task):
-    for c in linux_containers(task):
-        started = launch(c)
-        if started is None:
-            continue
+    for c, started in launches(task):
         pointer = c.argv_pointers()[0]
         if started.init == "dumb-init":
             for source, target in rewrites(started.init_args):

@@ -28,7 +28,7 @@ No automatic fix: the command the script runs lives in package.json, not in the 
 pid1-facts §4 ("npm start / yarn start run scripts through `sh -c`", [unverified]).
 """
 
-from ecsinit_lint.checks import label, launch, linux_containers
+from ecsinit_lint.checks import label, launches
 from ecsinit_lint.registry import Violation, rule
 from ecsinit_lint.shell import basename
 
@@ -46,9 +46,8 @@ def subcommand(words: list[str]) -> str | None:
 
 @rule("SIG009", "package-manager-wrapper", "warning")
 def check(task):
-    for c in linux_containers(task):
-        started = launch(c)
-        main = started.main if started else None
+    for c, started in launches(task):
+        main = started.main
         if not main:
             continue
         tool = basename(main[0])

@@ -23,16 +23,15 @@ No fix.
 pid1-facts §4 (what the other SIG rules would have checked).
 """
 
-from ecsinit_lint.checks import where, label, linux_containers, scripts
+from ecsinit_lint.checks import label, scripts, where
 from ecsinit_lint.registry import Violation, rule
 
 
 @rule("SIG010", "unparsable-script", "warning")
 def check(task):
-    for c in linux_containers(task):
-        for started, script in scripts(c):
-            if script.verdict == "error":
-                pointer = where(c, started, script)
-                message = (f"cannot tell whether the `{script.shell} -c` script of {label(c)} execs its main "
-                           f"process: it does not parse ({script.error})")  # fmt: skip
-                yield Violation(pointer, message, c.name)
+    for c, started, script in scripts(task):
+        if script.verdict == "error":
+            pointer = where(c, started, script)
+            message = (f"cannot tell whether the `{script.shell} -c` script of {label(c)} execs its main "
+                       f"process: it does not parse ({script.error})")  # fmt: skip
+            yield Violation(pointer, message, c.name)

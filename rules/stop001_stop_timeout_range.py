@@ -44,6 +44,8 @@ SHORT, LONG = 5, 600
 
 @rule("STOP001", "stop-timeout-range", "error", fixable="sometimes")
 def check(task):
+    if not any(c.has("stopTimeout") for c in task.containers):
+        return
     platform = launch_type(task)
     for c in task.containers:
         value = c.get("stopTimeout")

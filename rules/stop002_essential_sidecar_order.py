@@ -41,6 +41,8 @@ from ecsinit_lint.registry import Violation, rule
 
 @rule("STOP002", "essential-sidecar-order", "info")
 def check(task):
+    if all(c.get("essential") is not False for c in task.containers):
+        return  # no sidecar
     depended = _depended_on(task)
     if depended is None:
         return
