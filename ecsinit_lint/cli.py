@@ -132,6 +132,7 @@ def check(
         None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
     ),
     known_only: bool = KnownOnly,
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Read the findings of unchanged files from the cache"),
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
@@ -139,7 +140,7 @@ def check(
     findings, files, docs = [], 0, []
     keep = format.value in report.NEEDS_DOCUMENTS
     try:
-        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep):
+        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, cache):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue

@@ -1,17 +1,23 @@
-"""Lint many files on every core: a process pool above a file count, results in input order."""
+"""Lint many files on every core: a process pool when a batch has enough files to lint, results
+in input order, and with the cache, unchanged files read back from it instead of linted."""
 
 from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Iterable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .config import Configs
 from .linter import Finding, lint
 from .sources import Document, InputError, load, read
 
-POOL_MIN_FILES = 200  # below this, starting the workers costs more than it saves
+if TYPE_CHECKING:
+    from .cache import Cache
+
+POOL_MIN_FILES = 200  # files to lint in a batch before the workers are worth starting
 CHUNK = 64  # files a worker takes at a time: few round trips, little waiting at the end
+BATCH = 2048  # files read ahead: memory stays flat in the number of files
 
 Outcome = tuple[bool, list[Finding], Document | None]
 _worker: list = []  # a worker's copy of (configuration, keep, run)
@@ -32,43 +38,110 @@ class Run:
         return path is not None and path in self.real_paths
 
 
+class Job(NamedTuple):
+    """A file to lint: its bytes when the cache read them already, and its cache key if any."""
+
+    path: str
+    raw: bytes | None = None
+    key: tuple[bytes, bytes] | None = None
+
+
 def lint_file(path: str, configs: Configs, keep: bool = False, run: Run = Run([])) -> Outcome | InputError:
     """(whether the file holds a task definition, its findings, the document if `keep`), or
     the error reading it."""
+    return _lint(Job(path), configs, keep, run)[0]
+
+
+def _lint(job: Job, configs: Configs, keep: bool, run: Run) -> tuple[Outcome | InputError, tuple | None]:
+    """The job's outcome, and the cache row to write for it when it has a key."""
     try:
-        doc = load(path, read(path))
+        doc = load(job.path, read(job.path) if job.raw is None else job.raw)
     except InputError as exc:
-        return exc
+        return exc, None
     if doc is None:
-        return False, [], None
-    findings = [f for f in lint(doc, configs.for_path(path).rules(path)) if doc.read_from(f.task) not in run]
-    return True, findings, doc if keep else None
+        outcome = False, [], None
+    else:
+        findings = [f for f in lint(doc, configs.for_path(job.path).rules(job.path)) if doc.read_from(f.task) not in run]
+        outcome = True, findings, doc if keep else None
+    if job.key is None:
+        return outcome, None
+    from .cache import row
+
+    return outcome, row(job.key, outcome[0], outcome[1])
 
 
 def _init(configs: Configs, keep: bool, run: Run) -> None:
     _worker[:] = [configs, keep, run]
 
 
-def _lint_in_worker(path: str):
-    return lint_file(path, *_worker)
+def _lint_in_worker(job: Job):
+    return _lint(job, *_worker)
 
 
 def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False) -> Iterator[Outcome | InputError]:
-    """lint_file for each path, in order; in a process pool when there are enough files.
-    Each path's configuration is looked up here first, so a bad one fails before any work."""
+def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cached: bool = False) -> Iterator[Outcome | InputError]:
+    """lint_file for each path, in order. Each path's configuration is looked up here first,
+    so a bad one fails before any work. With `cached` (and not `keep`), a file whose findings
+    the cache holds is not linted, and the others' findings are written to it."""
     paths = list(paths)
     for path in paths:
         configs.for_path(path).rules(path)
     run = Run(paths)
-    if len(paths) < POOL_MIN_FILES or workers() < 2:
-        for path in paths:
-            yield lint_file(path, configs, keep, run)
-        return
-    from concurrent.futures import ProcessPoolExecutor  # not on the one-file path
+    cache = None
+    if cached and not keep:
+        from .cache import Cache, directory
 
-    with ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs, keep, run)) as pool:
-        yield from pool.map(_lint_in_worker, paths, chunksize=CHUNK)
+        cache = Cache(directory())
+    pool = None
+    try:
+        previous: tuple[list, Iterator] | None = None
+        for batch in _batches(paths, configs, cache):
+            jobs = [item for item in batch if isinstance(item, Job)]
+            if pool is None and len(jobs) >= POOL_MIN_FILES and workers() > 1:
+                from concurrent.futures import ProcessPoolExecutor  # not on the one-file path
+
+                pool = ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs, keep, run))
+            # submitted now, so the workers lint this batch while the previous one is reported
+            results = pool.map(_lint_in_worker, jobs, chunksize=CHUNK) if pool else (_lint(j, configs, keep, run) for j in jobs)
+            if previous is not None:
+                yield from _merged(*previous, cache)
+            previous = batch, iter(results)
+        if previous is not None:
+            yield from _merged(*previous, cache)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        if cache is not None:
+            cache.flush()
+
+
+def _batches(paths: list[str], configs: Configs, cache: Cache | None) -> Iterator[list]:
+    """The paths in batches, each file a Job or, read from the cache, its outcome."""
+    for start in range(0, len(paths), BATCH):
+        yield [_looked_up(path, configs, cache) for path in islice(paths, start, start + BATCH)]
+
+
+def _looked_up(path: str, configs: Configs, cache: Cache | None) -> Job | Outcome | InputError:
+    # A Terraform file is never cached: what it reads from other files decides its findings too.
+    if cache is None or path.lower().endswith(".tf"):
+        return Job(path)
+    try:
+        raw = read(path)
+    except InputError as exc:
+        return exc
+    key = cache.key(path, configs.for_path(path).rules(path), raw)
+    return cache.get(path, key) or Job(path, raw, key)
+
+
+def _merged(batch: list, results: Iterator, cache: Cache | None) -> Iterator[Outcome | InputError]:
+    for item in batch:
+        if not isinstance(item, Job):
+            yield item
+            continue
+        outcome, entry = next(results)
+        if entry is not None:
+            cache.add(entry)
+        yield outcome

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,15 @@ import pytest
 from . import pid1
 
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "real"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory) -> Path:
+    """The findings cache of every run in the tests, subprocesses too: a folder of the session's,
+    never the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["ECSINIT_LINT_CACHE_DIR"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

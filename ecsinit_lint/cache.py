@@ -1,0 +1,124 @@
+"""The findings of files linted before, kept by what decides them: the file's bytes and path,
+the rules run on it with their options, and ecsinit-lint's own code. A run over unchanged files
+reads them back instead of linting again, as `ruff` and `eslint --cache` do.
+
+One SQLite database in the user's cache directory, one row per file and configuration; rows
+written by other code are dropped when new ones are written. The process that runs `check`
+reads and writes it; its workers only lint the files the cache does not hold. The cache only ever saves time: any failure to open, read
+or write it is ignored, and the file is linted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+
+from . import __version__
+from .linter import Finding
+from .registry import Fix, Rule
+
+SCHEMA = "CREATE TABLE IF NOT EXISTS findings (id BLOB PRIMARY KEY, content BLOB, stamp TEXT, value TEXT)"
+Entry = tuple[bytes, bytes, str]  # (id, content hash, value): a row to write
+
+
+def directory() -> str:
+    from .shellparser import cache_dir
+
+    return os.environ.get("ECSINIT_LINT_CACHE_DIR") or str(cache_dir())
+
+
+def code_stamp() -> str:
+    """The version, and the size and time of each file of the package and its rules: an
+    editable install changes under the same version."""
+    from . import rules
+
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    here = os.path.dirname(__file__)
+    for folder in (here, os.path.join(here, "data"), *rules.__path__):
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.name.endswith((".py", ".json")):
+                info = entry.stat()
+                digest.update(f"{entry.path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def _encode(found: bool, findings: list[Finding]) -> str:
+    rows = [[f.code, f.name, f.severity, f.message, f.line, f.column, f.pointer, f.task, f.container,
+             f.fix and [f.fix.title, f.fix.patch, f.fix.applicability]] for f in findings]  # fmt: skip
+    return json.dumps([found, rows], ensure_ascii=False, separators=(",", ":"))
+
+
+def row(key: tuple[bytes, bytes], found: bool, findings: list[Finding]) -> Entry | None:
+    """The row that records a file's outcome (made in the worker that linted it)."""
+    try:
+        return key[0], key[1], _encode(found, findings)
+    except (TypeError, ValueError):  # a value JSON cannot hold (a YAML date in a patch)
+        return None
+
+
+def _decode(path: str, value: str) -> tuple[bool, list[Finding], None]:
+    found, rows = json.loads(value)
+    findings = [Finding(*r[:4], path, *r[4:9], Fix(*r[9]) if r[9] else None) for r in rows]
+    return found, findings, None
+
+
+class Cache:
+    def __init__(self, folder: str):
+        self.path = os.path.join(folder, "findings.sqlite3")
+        self.stamp = code_stamp()
+        self._db: sqlite3.Connection | None = None
+        self._broken = self._pruned = False
+        self._rules: dict[int, tuple[list[Rule], bytes]] = {}  # id(rules) -> (rules, their digest)
+        self._pending: list[Entry] = []
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is None and not self._broken:
+            try:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                self._db = sqlite3.connect(self.path, timeout=2)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute(SCHEMA)
+            except (OSError, sqlite3.Error):
+                self._broken = True
+        return self._db
+
+    def key(self, path: str, rules: list[Rule], raw: bytes) -> tuple[bytes, bytes]:
+        """(row id, content hash) of a file's findings under these rules."""
+        if id(rules) not in self._rules:
+            options = json.dumps([[r.code, r.values] for r in rules], sort_keys=True, default=str)
+            self._rules[id(rules)] = rules, hashlib.blake2b(options.encode(), digest_size=16).digest()
+        where = hashlib.blake2b(self.stamp.encode(), digest_size=16)
+        where.update(self._rules[id(rules)][1] + os.fsencode(path))
+        return where.digest(), hashlib.blake2b(raw, digest_size=16).digest()
+
+    def get(self, path: str, key: tuple[bytes, bytes]):
+        """The outcome recorded for the file, or None."""
+        db = self._connect()
+        try:
+            found = db and db.execute("SELECT content, value FROM findings WHERE id = ?", (key[0],)).fetchone()
+            return _decode(path, found[1]) if found and found[0] == key[1] else None
+        except (sqlite3.Error, ValueError, TypeError, IndexError):
+            return None
+
+    def add(self, entry: Entry) -> None:
+        self._pending.append(entry)
+        if len(self._pending) >= 1000:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending rows, and drop those of other code."""
+        pending, self._pending = self._pending, []
+        db = self._connect()
+        if not pending or db is None:
+            return
+        try:
+            with db:
+                if not self._pruned:
+                    db.execute("DELETE FROM findings WHERE stamp != ?", (self.stamp,))
+                    self._pruned = True
+                db.executemany("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)",
+                               [(i, c, self.stamp, v) for i, c, v in pending])  # fmt: skip
+        except sqlite3.Error:
+            self._broken = True
