@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +34,12 @@ def generate(directory: Path, count: int) -> list[str]:
         path.write_text(json.dumps(variant(n), indent=2) + "\n")
         paths.append(str(path))
     return paths
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory):
+    """A findings cache of the session's own, for the CLI runs too."""
+    os.environ["ECSINIT_LINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="session")

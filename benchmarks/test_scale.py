@@ -1,18 +1,22 @@
 """Throughput over 10,000 task definitions against the floor of only parsing them.
 
 `make bench` prints the table; each row's `extra_info` holds files/s. Targets: the whole lint
-within 3x the `json.loads` floor, memory flat in the number of files, both cores used.
+within 3x the `json.loads` floor, memory flat in the number of files, both cores used. The lint
+rows run without the findings cache, except `test_lint_warm_cache`: a re-run over files the
+cache holds. The CLI memory rows run with the cache (as `check` does by default).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
 import tracemalloc
 
 from ecsinit_lint import parallel
+from ecsinit_lint.cache import Cache
 from ecsinit_lint.config import Configs
 
 from .conftest import generate
@@ -24,8 +28,9 @@ def _floor(paths):
             json.loads(f.read())
 
 
-def _lint(paths):
-    return sum(len(r[1]) for r in parallel.lint_files(paths, Configs()) if not isinstance(r, Exception))
+def _lint(paths, cached=False):
+    store = Cache(os.environ["ECSINIT_LINT_CACHE_DIR"]) if cached else None
+    return sum(len(r[1]) for r in parallel.lint_files(paths, Configs(), cache=store) if not isinstance(r, Exception))
 
 
 def _rate(benchmark, paths):
@@ -53,12 +58,20 @@ def test_lint_pool(benchmark, corpus):
     _rate(benchmark, paths)
 
 
+def test_lint_warm_cache(benchmark, corpus):
+    """A run over files the cache holds (after a first run wrote it): read, hash, look up."""
+    _, paths = corpus
+    found = _lint(paths, cached=True)
+    assert benchmark.pedantic(_lint, (paths, True), rounds=3, warmup_rounds=1) == found
+    _rate(benchmark, paths)
+
+
 def _peak_traced(paths) -> int:
-    """Peak Python memory of linting `paths` one by one in this process, findings dropped."""
-    configs = Configs()
+    """Peak Python memory of this process (the workers' are alike) while it lints `paths` with
+    the cache, findings dropped: what `check` holds besides the findings it reports."""
     tracemalloc.start()
-    for path in paths:
-        parallel.lint_file(path, configs)
+    for _ in parallel.lint_files(paths, Configs(), cache=Cache(os.environ["ECSINIT_LINT_CACHE_DIR"])):
+        pass
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak

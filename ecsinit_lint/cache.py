@@ -23,10 +23,10 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS findings (id BLOB PRIMARY KEY, content BLOB
 Entry = tuple[bytes, bytes, str]  # (id, content hash, value): a row to write
 
 
-def directory() -> str:
+def default_dir() -> str:
     from .shellparser import cache_dir
 
-    return os.environ.get("ECSINIT_LINT_CACHE_DIR") or str(cache_dir())
+    return str(cache_dir())
 
 
 def code_stamp() -> str:

@@ -132,7 +132,10 @@ def check(
         None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
     ),
     known_only: bool = KnownOnly,
-    cache: bool = typer.Option(True, "--cache/--no-cache", help="Read the findings of unchanged files from the cache"),
+    cache_dir: Optional[str] = typer.Option(
+        None, "--cache-dir", envvar="ECSINIT_LINT_CACHE_DIR", help="Cache of findings [default: ~/.cache/ecsinit-lint]"
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Lint every file again, without reading or writing the cache"),
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
@@ -140,6 +143,11 @@ def check(
     findings, files, docs = [], 0, []
     keep = format.value in report.NEEDS_DOCUMENTS
     try:
+        cache = None
+        if not (no_cache or keep):
+            from .cache import Cache, default_dir
+
+            cache = Cache(cache_dir or default_dir())
         for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, cache):
             if isinstance(outcome, InputError):
                 errors.append(outcome)

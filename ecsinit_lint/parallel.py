@@ -82,19 +82,15 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cached: bool = False) -> Iterator[Outcome | InputError]:
+def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache: Cache | None = None) -> Iterator[Outcome | InputError]:
     """lint_file for each path, in order. Each path's configuration is looked up here first,
-    so a bad one fails before any work. With `cached` (and not `keep`), a file whose findings
-    the cache holds is not linted, and the others' findings are written to it."""
+    so a bad one fails before any work. With a cache, a file whose findings it holds is not
+    linted, and the others' findings are written to it (not with `keep`: they need documents)."""
     paths = list(paths)
     for path in paths:
         configs.for_path(path).rules(path)
     run = Run(paths)
-    cache = None
-    if cached and not keep:
-        from .cache import Cache, directory
-
-        cache = Cache(directory())
+    cache = None if keep else cache
     pool = None
     try:
         previous: tuple[list, Iterator] | None = None

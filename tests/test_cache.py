@@ -4,6 +4,7 @@ change that decides the findings makes the file linted again; a broken cache cos
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -42,7 +43,8 @@ def _lint(paths, **kwargs) -> list:
     def comparable(outcome):
         return (outcome.path, outcome.message) if isinstance(outcome, InputError) else outcome[:2]
 
-    return [comparable(o) for o in parallel.lint_files(paths, Configs(**kwargs), cached=True)]
+    store = cache.Cache(os.environ["ECSINIT_LINT_CACHE_DIR"])  # the test's own (`folder`)
+    return [comparable(o) for o in parallel.lint_files(paths, Configs(**kwargs), cache=store)]
 
 
 def _rows(folder: Path) -> int:
@@ -103,11 +105,16 @@ def test_terraform_files_are_not_cached(tmp_path, folder):
     assert not (folder / "findings.sqlite3").exists() or _rows(folder) == 0
 
 
-def test_cli_output_is_the_same_cold_warm_and_without_cache(folder):
+def test_cli_output_is_the_same_cold_warm_and_without_cache(folder, tmp_path):
     runs = [_check("examples", "--format", "json", *flag) for flag in ([], [], ["--no-cache"])]
     assert runs[0].returncode == 1
     assert len({(r.returncode, r.stdout, r.stderr) for r in runs}) == 1
-    assert _rows(folder) > 0
+    rows = _rows(folder)
+    assert rows > 0
+    assert _check("examples", "--cache-dir", str(tmp_path / "other")).returncode == 1
+    assert (_rows(tmp_path / "other"), _rows(folder)) == (rows, rows)
+    _check("examples", "--no-cache", "--cache-dir", str(tmp_path / "none"))
+    assert not (tmp_path / "none").exists()
 
 
 @pytest.mark.parametrize("damage", ["garbage", "folder-is-a-file"])
