@@ -3,8 +3,8 @@
 Exit status: 0 no findings at or above --fail-on, 1 findings, 2 an input or usage error.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer would evaluate every parameter's annotation
+# from its string on each run (half of building the commands, ~2 ms).
 import enum
 import json
 import os
