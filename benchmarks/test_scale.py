@@ -16,7 +16,6 @@ import sys
 import tracemalloc
 
 from ecsinit_lint import parallel
-from ecsinit_lint.cache import Cache
 from ecsinit_lint.config import Configs
 
 from .conftest import generate
@@ -29,8 +28,8 @@ def _floor(paths):
 
 
 def _lint(paths, cached=False):
-    store = Cache(os.environ["ECSINIT_LINT_CACHE_DIR"]) if cached else None
-    return sum(len(r[1]) for r in parallel.lint_files(paths, Configs(), cache=store) if not isinstance(r, Exception))
+    folder = os.environ["ECSINIT_LINT_CACHE_DIR"] if cached else None
+    return sum(len(r[1]) for r in parallel.lint_files(paths, Configs(), cache_dir=folder) if not isinstance(r, Exception))
 
 
 def _rate(benchmark, paths):
@@ -70,7 +69,7 @@ def _peak_traced(paths) -> int:
     """Peak Python memory of this process (the workers' are alike) while it lints `paths` with
     the cache, findings dropped: what `check` holds besides the findings it reports."""
     tracemalloc.start()
-    for _ in parallel.lint_files(paths, Configs(), cache=Cache(os.environ["ECSINIT_LINT_CACHE_DIR"])):
+    for _ in parallel.lint_files(paths, Configs(), cache_dir=os.environ["ECSINIT_LINT_CACHE_DIR"]):
         pass
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

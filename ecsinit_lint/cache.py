@@ -23,12 +23,6 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS findings (id BLOB PRIMARY KEY, content BLOB
 Entry = tuple[bytes, bytes, str]  # (id, content hash, value): a row to write
 
 
-def default_dir() -> str:
-    from .shellparser import cache_dir
-
-    return str(cache_dir())
-
-
 def code_stamp() -> str:
     """The version, and the size and time of each file of the package and its rules: an
     editable install changes under the same version."""

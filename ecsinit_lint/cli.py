@@ -143,12 +143,11 @@ def check(
     findings, files, docs = [], 0, []
     keep = format.value in report.NEEDS_DOCUMENTS
     try:
-        cache = None
-        if not (no_cache or keep):
-            from .cache import Cache, default_dir
+        if not (no_cache or cache_dir):
+            from .shellparser import cache_dir as default_cache_dir
 
-            cache = Cache(cache_dir or default_dir())
-        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, cache):
+            cache_dir = str(default_cache_dir())
+        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, None if no_cache else cache_dir):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue

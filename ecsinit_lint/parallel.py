@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 POOL_MIN_FILES = 200  # files to lint in a batch before the workers are worth starting
 CHUNK = 64  # files a worker takes at a time: few round trips, little waiting at the end
 BATCH = 2048  # files read ahead: memory stays flat in the number of files
+# Files in a run before the cache is worth its cost (~10 ms to import SQLite and hash, a write):
+# a pre-commit hook's few changed files are always linted.
+CACHE_MIN_FILES = 100
 
 Outcome = tuple[bool, list[Finding], Document | None]
 _worker: list = []  # a worker's copy of (configuration, keep, run)
@@ -82,15 +85,20 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache: Cache | None = None) -> Iterator[Outcome | InputError]:
+def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache_dir: str | None = None) -> Iterator[Outcome | InputError]:
     """lint_file for each path, in order. Each path's configuration is looked up here first,
-    so a bad one fails before any work. With a cache, a file whose findings it holds is not
-    linted, and the others' findings are written to it (not with `keep`: they need documents)."""
+    so a bad one fails before any work. With a cache folder and enough files, a file whose
+    findings the cache holds is not linted, and the others' findings are written to it (not
+    with `keep`: that needs the documents)."""
     paths = list(paths)
     for path in paths:
         configs.for_path(path).rules(path)
     run = Run(paths)
-    cache = None if keep else cache
+    cache = None
+    if cache_dir is not None and not keep and len(paths) >= CACHE_MIN_FILES:
+        from .cache import Cache
+
+        cache = Cache(cache_dir)
     pool = None
     try:
         previous: tuple[list, Iterator] | None = None

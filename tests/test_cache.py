@@ -19,13 +19,15 @@ from ecsinit_lint.sources import InputError
 from .strategies import BASES
 
 ROOT = Path(__file__).parents[1]
+ENOUGH = parallel.CACHE_MIN_FILES  # files a CLI run needs for the cache (100; 14 do not parse)
 
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch) -> Path:
-    """A cache of the test's own."""
+    """A cache of the test's own, used from one file on when linting in this process."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("ECSINIT_LINT_CACHE_DIR", str(folder))
+    monkeypatch.setattr(parallel, "CACHE_MIN_FILES", 1)
     return folder
 
 
@@ -43,8 +45,8 @@ def _lint(paths, **kwargs) -> list:
     def comparable(outcome):
         return (outcome.path, outcome.message) if isinstance(outcome, InputError) else outcome[:2]
 
-    store = cache.Cache(os.environ["ECSINIT_LINT_CACHE_DIR"])  # the test's own (`folder`)
-    return [comparable(o) for o in parallel.lint_files(paths, Configs(**kwargs), cache=store)]
+    folder = os.environ["ECSINIT_LINT_CACHE_DIR"]  # the test's own
+    return [comparable(o) for o in parallel.lint_files(paths, Configs(**kwargs), cache_dir=folder)]
 
 
 def _rows(folder: Path) -> int:
@@ -106,15 +108,22 @@ def test_terraform_files_are_not_cached(tmp_path, folder):
 
 
 def test_cli_output_is_the_same_cold_warm_and_without_cache(folder, tmp_path):
-    runs = [_check("examples", "--format", "json", *flag) for flag in ([], [], ["--no-cache"])]
-    assert runs[0].returncode == 1
+    files = tmp_path / "in"
+    _files(files, ENOUGH)
+    runs = [_check(str(files), "--format", "json", *flag) for flag in ([], [], ["--no-cache"])]
+    assert runs[0].returncode == 2  # some files do not parse
     assert len({(r.returncode, r.stdout, r.stderr) for r in runs}) == 1
     rows = _rows(folder)
-    assert rows > 0
-    assert _check("examples", "--cache-dir", str(tmp_path / "other")).returncode == 1
-    assert (_rows(tmp_path / "other"), _rows(folder)) == (rows, rows)
-    _check("examples", "--no-cache", "--cache-dir", str(tmp_path / "none"))
+    assert rows == 100 - 14
+    assert _check(str(files), "--cache-dir", str(tmp_path / "other")).returncode == 2
+    assert _rows(tmp_path / "other") == rows
+    _check(str(files), "--no-cache", "--cache-dir", str(tmp_path / "none"))
     assert not (tmp_path / "none").exists()
+
+
+def test_a_few_files_are_always_linted(folder):
+    assert _check("examples").returncode == 1
+    assert not folder.exists()
 
 
 @pytest.mark.parametrize("damage", ["garbage", "folder-is-a-file"])
@@ -126,19 +135,21 @@ def test_a_broken_cache_is_ignored(tmp_path, monkeypatch, damage):
     else:
         folder.write_text("")
     monkeypatch.setenv("ECSINIT_LINT_CACHE_DIR", str(folder))
-    run = _check("examples", "--format", "json")
-    assert (run.returncode, run.stderr) == (1, "")
-    assert run.stdout == _check("examples", "--format", "json", "--no-cache").stdout
+    files = tmp_path / "in"
+    _files(files, ENOUGH)
+    run = _check(str(files), "--format", "json")
+    assert (run.returncode, "Traceback" in run.stderr) == (2, False)
+    assert (run.stdout, run.stderr) == _outputs(_check(str(files), "--format", "json", "--no-cache"))
+
+
+def _outputs(run) -> tuple[str, str]:
+    return run.stdout, run.stderr
 
 
 def test_concurrent_runs_share_the_cache(tmp_path, folder):
-    paths = _files(tmp_path / "in", 30)
-    expected = _check("--no-cache", "--format", "json", *paths).stdout
+    paths = _files(tmp_path / "in", ENOUGH)
+    expected = _outputs(_check("--no-cache", "--format", "json", *paths))
     runs = [subprocess.Popen([sys.executable, "-m", "ecsinit_lint", "check", "--format", "json", *paths], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]  # fmt: skip
-    assert [r.communicate() for r in runs] == [(expected, _errors(paths))] * 4
-    assert _rows(folder) == 30 - 4  # t0003, t0010, t0017 and t0024 do not parse
-
-
-def _errors(paths) -> str:
-    return _check("--no-cache", "--format", "json", *paths).stderr
+    assert [r.communicate() for r in runs] == [expected] * 4
+    assert _rows(folder) == 100 - 14
