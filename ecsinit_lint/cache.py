@@ -38,6 +38,19 @@ def code_stamp() -> str:
     return digest.hexdigest()
 
 
+_digests: dict[int, tuple[list[Rule], bytes]] = {}  # id(rules) -> (rules, the digest of their options)
+
+
+def key(stamp: str, rules: list[Rule], path: str, raw: bytes) -> tuple[bytes, bytes]:
+    """(row id, content hash) of a file's findings under these rules, by this code."""
+    if id(rules) not in _digests:
+        options = json.dumps([[r.code, r.values] for r in rules], sort_keys=True, default=str)
+        _digests[id(rules)] = rules, hashlib.blake2b(options.encode(), digest_size=16).digest()
+    where = hashlib.blake2b(stamp.encode(), digest_size=16)
+    where.update(_digests[id(rules)][1] + os.fsencode(path))
+    return where.digest(), hashlib.blake2b(raw, digest_size=16).digest()
+
+
 def _encode(found: bool, findings: list[Finding]) -> str:
     rows = [[f.code, f.name, f.severity, f.message, f.line, f.column, f.pointer, f.task, f.container,
              f.fix and [f.fix.title, f.fix.patch, f.fix.applicability]] for f in findings]  # fmt: skip
@@ -64,7 +77,6 @@ class Cache:
         self.stamp = code_stamp()
         self._db: sqlite3.Connection | None = None
         self._broken = self._pruned = False
-        self._rules: dict[int, tuple[list[Rule], bytes]] = {}  # id(rules) -> (rules, their digest)
         self._pending: list[Entry] = []
 
     def _connect(self) -> sqlite3.Connection | None:
@@ -79,13 +91,15 @@ class Cache:
         return self._db
 
     def key(self, path: str, rules: list[Rule], raw: bytes) -> tuple[bytes, bytes]:
-        """(row id, content hash) of a file's findings under these rules."""
-        if id(rules) not in self._rules:
-            options = json.dumps([[r.code, r.values] for r in rules], sort_keys=True, default=str)
-            self._rules[id(rules)] = rules, hashlib.blake2b(options.encode(), digest_size=16).digest()
-        where = hashlib.blake2b(self.stamp.encode(), digest_size=16)
-        where.update(self._rules[id(rules)][1] + os.fsencode(path))
-        return where.digest(), hashlib.blake2b(raw, digest_size=16).digest()
+        return key(self.stamp, rules, path, raw)
+
+    def holds_any(self) -> bool:
+        """Whether it holds rows of this code: if not, nothing is worth looking up."""
+        db = self._connect()
+        try:
+            return db is not None and db.execute("SELECT 1 FROM findings WHERE stamp = ? LIMIT 1", (self.stamp,)).fetchone() is not None
+        except sqlite3.Error:
+            return False
 
     def get(self, path: str, key: tuple[bytes, bytes]):
         """The outcome recorded for the file, or None."""

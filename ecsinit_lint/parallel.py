@@ -42,11 +42,13 @@ class Run:
 
 
 class Job(NamedTuple):
-    """A file to lint: its bytes when the cache read them already, and its cache key if any."""
+    """A file to lint, and what the cache needs: its bytes and key when the cache looked it up
+    already, or the code stamp to make its key with (a cache that holds nothing to look up)."""
 
     path: str
     raw: bytes | None = None
     key: tuple[bytes, bytes] | None = None
+    stamp: str | None = None
 
 
 def lint_file(path: str, configs: Configs, keep: bool = False, run: Run = Run([])) -> Outcome | InputError:
@@ -57,20 +59,22 @@ def lint_file(path: str, configs: Configs, keep: bool = False, run: Run = Run([]
 
 def _lint(job: Job, configs: Configs, keep: bool, run: Run) -> tuple[Outcome | InputError, tuple | None]:
     """The job's outcome, and the cache row to write for it when it has a key."""
+    rules = configs.for_path(job.path).rules(job.path)
     try:
-        doc = load(job.path, read(job.path) if job.raw is None else job.raw)
+        raw = read(job.path) if job.raw is None else job.raw
+        doc = load(job.path, raw)
     except InputError as exc:
         return exc, None
     if doc is None:
         outcome = False, [], None
     else:
-        findings = [f for f in lint(doc, configs.for_path(job.path).rules(job.path)) if doc.read_from(f.task) not in run]
+        findings = [f for f in lint(doc, rules) if doc.read_from(f.task) not in run]
         outcome = True, findings, doc if keep else None
-    if job.key is None:
+    if job.key is None and job.stamp is None:
         return outcome, None
-    from .cache import row
+    from .cache import key, row
 
-    return outcome, row(job.key, outcome[0], outcome[1])
+    return outcome, row(job.key or key(job.stamp, rules, job.path, raw), outcome[0], outcome[1])
 
 
 def _init(configs: Configs, keep: bool, run: Run) -> None:
@@ -124,14 +128,17 @@ def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache
 
 def _batches(paths: list[str], configs: Configs, cache: Cache | None) -> Iterator[list]:
     """The paths in batches, each file a Job or, read from the cache, its outcome."""
+    look = cache is not None and cache.holds_any()
     for start in range(0, len(paths), BATCH):
-        yield [_looked_up(path, configs, cache) for path in islice(paths, start, start + BATCH)]
+        yield [_looked_up(path, configs, cache, look) for path in islice(paths, start, start + BATCH)]
 
 
-def _looked_up(path: str, configs: Configs, cache: Cache | None) -> Job | Outcome | InputError:
+def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> Job | Outcome | InputError:
     # A Terraform file is never cached: what it reads from other files decides its findings too.
     if cache is None or path.lower().endswith(".tf"):
         return Job(path)
+    if not look:  # the workers read the file and make its key
+        return Job(path, stamp=cache.stamp)
     try:
         raw = read(path)
     except InputError as exc:
