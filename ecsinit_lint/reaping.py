@@ -52,8 +52,8 @@ def health_probe(c: Container) -> str | None:
     """The health check's kind when its probe forks children that a timeout can orphan: a
     `CMD-SHELL` script that runs a program (not only builtins such as `echo`), or a `CMD` that
     runs a shell or a `.sh` script (`["CMD", "curl", …]` is the probe itself and forks none)."""
-    check = c.child("healthCheck")
-    command = known_str_list(check.get("command")) if check else None
+    check = c.get("healthCheck")
+    command = known_str_list(check.get(c.key("command"))) if isinstance(check, dict) else None
     if not command or len(command) < 2:
         return None
     if command[0] == "CMD-SHELL":
