@@ -58,7 +58,7 @@ def lint_file(path: str, configs: Configs, keep: bool = False, run: Run = Run([]
 
 
 def _lint(job: Job, configs: Configs, keep: bool, run: Run) -> tuple[Outcome | InputError, tuple | None]:
-    """The job's outcome, and the cache row to write for it when it has a key."""
+    """The job's outcome, and the cache row to write for it when the cache is in use."""
     rules = configs.for_path(job.path).rules(job.path)
     try:
         raw = read(job.path) if job.raw is None else job.raw
