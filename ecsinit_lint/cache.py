@@ -11,30 +11,35 @@ or write it is ignored, and the file is linted.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import sqlite3
+import sys
 
 from . import __version__
 from .linter import Finding
 from .registry import Fix, Rule
 
+PARSERS = ("bashlex", "ruamel.yaml")  # their versions' files stand for their versions
 SCHEMA = "CREATE TABLE IF NOT EXISTS findings (id BLOB PRIMARY KEY, content BLOB, stamp TEXT, value TEXT)"
 Entry = tuple[bytes, bytes, str]  # (id, content hash, value): a row to write
 
 
 def code_stamp() -> str:
-    """The version, and the size and time of each file of the package and its rules: an
-    editable install changes under the same version."""
+    """Python's version and ecsinit-lint's, and the size and time of each file of the package,
+    its rules and the parsers whose output the rules read: an editable install changes under the
+    same version, and so can a dependency."""
     from . import rules
 
-    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    digest = hashlib.blake2b(f"{sys.version}\0{__version__}".encode(), digest_size=16)
     here = os.path.dirname(__file__)
-    for folder in (here, os.path.join(here, "data"), *rules.__path__):
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.name.endswith((".py", ".json")):
-                info = entry.stat()
-                digest.update(f"{entry.path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    files = [e.path for folder in (here, os.path.join(here, "data"), *rules.__path__)
+             for e in os.scandir(folder) if e.name.endswith((".py", ".json"))]  # fmt: skip
+    files += [spec.origin for name in PARSERS if (spec := importlib.util.find_spec(name)) and spec.origin]
+    for path in sorted(files):
+        info = os.stat(path)
+        digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
