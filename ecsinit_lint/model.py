@@ -73,8 +73,9 @@ class Node:
         return ".".join(self.key(n) for n in names)
 
     def ptr(self, *names) -> str:
-        """Document pointer of a field below this node; strings are field names, ints indexes."""
-        return self.pointer + join_pointer([self.key(n) if isinstance(n, str) else n for n in names])
+        """Document pointer of a field below this node; strings are field names (ECS's own,
+        which need no escaping), ints indexes."""
+        return self.pointer + "".join(["/" + (self.key(n) if isinstance(n, str) else str(n)) for n in names])
 
     def child(self, name: str) -> Node | None:
         value = self.get(name)

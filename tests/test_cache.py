@@ -41,12 +41,13 @@ def _files(directory: Path, count: int) -> list[str]:
     return paths
 
 
-def _lint(paths, **kwargs) -> list:
-    def comparable(outcome):
-        return (outcome.path, outcome.message) if isinstance(outcome, InputError) else outcome[:2]
+def _comparable(outcome):
+    return (outcome.path, outcome.message) if isinstance(outcome, InputError) else outcome[:2]
 
+
+def _lint(paths, **kwargs) -> list:
     folder = os.environ["ECSINIT_LINT_CACHE_DIR"]  # the test's own
-    return [comparable(o) for o in parallel.lint_files(paths, Configs(**kwargs), cache_dir=folder)]
+    return [_comparable(o) for o in parallel.lint_files(paths, Configs(**kwargs), cache_dir=folder)]
 
 
 def _rows(folder: Path) -> int:
@@ -59,9 +60,8 @@ def _check(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
 
 
 def _plain(path: str):
-    """The comparable outcome of linting the file without the cache."""
-    outcome = parallel.lint_file(path, Configs())
-    return (outcome.path, outcome.message) if isinstance(outcome, InputError) else outcome[:2]
+    """The outcome of linting the file without the cache."""
+    return _comparable(parallel.lint_file(path, Configs()))
 
 
 def test_a_second_run_reads_the_cache_and_reports_the_same(tmp_path, folder, monkeypatch):
@@ -75,7 +75,7 @@ def test_a_second_run_reads_the_cache_and_reports_the_same(tmp_path, folder, mon
 
 def test_what_decides_the_findings_decides_the_row(tmp_path, folder, monkeypatch):
     path = Path(_files(tmp_path / "in", 1)[0])
-    (found, findings), = _lint([str(path)])
+    [(_, findings)] = _lint([str(path)])
     assert [f.code for f in findings] == ["INIT001"]
     assert _lint([str(path)], select=("SIG",)) == [(True, [])]  # other rules: another row
     data = json.loads(path.read_text())
