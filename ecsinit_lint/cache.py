@@ -3,9 +3,10 @@ the rules run on it with their options, and ecsinit-lint's own code. A run over 
 reads them back instead of linting again, as `ruff` and `eslint --cache` do.
 
 One SQLite database in the user's cache directory, one row per file and configuration; rows
-written by other code are dropped when new ones are written. The process that runs `check`
-reads and writes it; its workers only lint the files the cache does not hold. The cache only ever saves time: any failure to open, read
-or write it is ignored, and the file is linted.
+written by other code are dropped when new ones are written. Only the process that runs `check`
+opens it: it looks files up, and writes the rows its workers make for the files they lint. The
+cache only ever saves time: any failure to open, read or write it is ignored, and the files are
+linted.
 """
 
 from __future__ import annotations
@@ -62,10 +63,10 @@ def _encode(found: bool, findings: list[Finding]) -> str:
     return json.dumps([found, rows], ensure_ascii=False, separators=(",", ":"))
 
 
-def row(key: tuple[bytes, bytes], found: bool, findings: list[Finding]) -> Entry | None:
+def row(ids: tuple[bytes, bytes], found: bool, findings: list[Finding]) -> Entry | None:
     """The row that records a file's outcome (made in the worker that linted it)."""
     try:
-        return key[0], key[1], _encode(found, findings)
+        return ids[0], ids[1], _encode(found, findings)
     except (TypeError, ValueError):  # a value JSON cannot hold (a YAML date in a patch)
         return None
 
@@ -77,6 +78,8 @@ def _decode(path: str, value: str) -> tuple[bool, list[Finding], None]:
 
 
 class Cache:
+    """The database of one run: looked up file by file, written a thousand rows at a time."""
+
     def __init__(self, folder: str):
         self.path = os.path.join(folder, "findings.sqlite3")
         self.stamp = code_stamp()
@@ -90,6 +93,7 @@ class Cache:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
                 self._db = sqlite3.connect(self.path, timeout=2)
                 self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")  # no fsync a commit: a crash loses rows, not the file
                 self._db.execute(SCHEMA)
             except (OSError, sqlite3.Error):
                 self._broken = True
@@ -102,16 +106,17 @@ class Cache:
         """Whether it holds rows of this code: if not, nothing is worth looking up."""
         db = self._connect()
         try:
-            return db is not None and db.execute("SELECT 1 FROM findings WHERE stamp = ? LIMIT 1", (self.stamp,)).fetchone() is not None
+            query = "SELECT 1 FROM findings WHERE stamp = ? LIMIT 1"
+            return db is not None and db.execute(query, (self.stamp,)).fetchone() is not None
         except sqlite3.Error:
             return False
 
-    def get(self, path: str, key: tuple[bytes, bytes]):
+    def get(self, path: str, ids: tuple[bytes, bytes]):
         """The outcome recorded for the file, or None."""
         db = self._connect()
         try:
-            found = db and db.execute("SELECT content, value FROM findings WHERE id = ?", (key[0],)).fetchone()
-            return _decode(path, found[1]) if found and found[0] == key[1] else None
+            found = db and db.execute("SELECT content, value FROM findings WHERE id = ?", (ids[0],)).fetchone()
+            return _decode(path, found[1]) if found and found[0] == ids[1] else None
         except (sqlite3.Error, ValueError, TypeError, IndexError):
             return None
 
