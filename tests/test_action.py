@@ -15,7 +15,6 @@ from ruamel.yaml import YAML
 
 from .readme import blocks
 
-
 ROOT = Path(__file__).parents[1]
 ACTION_TEXT = (ROOT / "action.yml").read_text()
 ACTION = YAML(typ="safe").load(ACTION_TEXT)

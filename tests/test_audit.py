@@ -19,8 +19,9 @@ from moto.ecs.models import ecs_backends
 from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
-from .awsproxy import Proxy
 from ecsinit_lint.cli import app
+
+from .awsproxy import Proxy
 
 ACCOUNT = "123456789012"  # moto's account for the base credentials
 README = Path(__file__).parents[1] / "README.md"

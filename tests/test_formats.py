@@ -17,6 +17,7 @@ from ecsinit_lint.registry import Selection, load_rules
 from ecsinit_lint.report import Report
 from ecsinit_lint.sarif import sarif
 from ecsinit_lint.sources import load
+
 from .readme import blocks
 
 ROOT = Path(__file__).parents[1]

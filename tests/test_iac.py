@@ -44,7 +44,8 @@ def _only_insertions(before: str, after: str) -> list[str]:
 
 
 def _cfn_lint(text: str) -> set[tuple[str, str]]:
-    from cfnlint.api import ManualArgs, lint as cfn_lint
+    from cfnlint.api import ManualArgs
+    from cfnlint.api import lint as cfn_lint
 
     return {(m.rule.id, m.message) for m in cfn_lint(text, config=ManualArgs(regions=["us-east-1"]))}
 

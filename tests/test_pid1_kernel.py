@@ -14,11 +14,12 @@ from functools import cache
 
 import pytest
 
-from . import pid1
 from ecsinit_lint.fixer import fix
 from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
 from ecsinit_lint.sources import load
+
+from . import pid1
 
 pytestmark = pytest.mark.skipif(pid1.missing() is not None, reason=pid1.missing() or "")
 

@@ -14,7 +14,6 @@ import pytest
 
 from .readme import blocks
 
-
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "zabbix-server.json"
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
