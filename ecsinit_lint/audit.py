@@ -65,8 +65,9 @@ def _reason(exc: Exception) -> str:
 
 
 def default_cache_dir() -> str:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(root, "ecsinit-lint", "task-definitions")
+    from .shellparser import cache_dir
+
+    return str(cache_dir() / "task-definitions")
 
 
 class Cache:

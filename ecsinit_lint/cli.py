@@ -143,11 +143,13 @@ def check(
     findings, files, docs = [], 0, []
     keep = format.value in report.NEEDS_DOCUMENTS
     try:
-        if not (no_cache or cache_dir):
-            from .shellparser import cache_dir as default_cache_dir
+        if no_cache:
+            cache_dir = None
+        elif not cache_dir:
+            from .shellparser import cache_dir as user_cache_dir
 
-            cache_dir = str(default_cache_dir())
-        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, None if no_cache else cache_dir):
+            cache_dir = str(user_cache_dir())
+        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, cache_dir):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .config import Configs
 from .linter import Finding, lint
-from .sources import Document, InputError, load, read
+from .sources import Document, InputError, load, read, self_contained
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -134,8 +134,7 @@ def _batches(paths: list[str], configs: Configs, cache: Cache | None) -> Iterato
 
 
 def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> Job | Outcome | InputError:
-    # A Terraform file is never cached: what it reads from other files decides its findings too.
-    if cache is None or path.lower().endswith(".tf"):
+    if cache is None or not self_contained(path):
         return Job(path)
     if not look:  # the workers read the file and make its key
         return Job(path, stamp=cache.stamp)

@@ -156,20 +156,20 @@ _decoder = json.JSONDecoder(object_pairs_hook=_unique_pairs)
 
 def parse_json(path: str, text: str, repeated: list[str] | None = None):
     """The parsed JSON; the pointer of each key an object repeats is added to `repeated`."""
-    found = []
-
-    def pairs_hook(pairs):
-        obj = dict(pairs)
-        if len(obj) < len(pairs):
-            found.append((obj, sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)))
-        return obj
-
     try:
         if repeated is None:
             return json.loads(text)
         try:
             return _decoder.decode(text)
-        except _Repeated:  # rare: parse again and find them
+        except _Repeated:  # rare: parse again, noting the objects that repeat a key
+            found = []
+
+            def pairs_hook(pairs):
+                obj = dict(pairs)
+                if len(obj) < len(pairs):
+                    found.append((obj, sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)))
+                return obj
+
             data = json.JSONDecoder(object_pairs_hook=pairs_hook).decode(text)
         repeated += _pointers_of(data, found)
         return data
@@ -217,6 +217,11 @@ def load_tf(path: str, text: str, bom: bool) -> Document | None:
 
 # File suffix -> loader(path, text, bom) -> Document | None. Other suffixes are read as JSON.
 LOADERS = {".json": load_json, ".yaml": load_yaml, ".yml": load_yaml, ".template": load_yaml, ".tf": load_tf}
+
+
+def self_contained(path: str) -> bool:
+    """Whether the file alone decides its findings: a Terraform file also reads others (`file()`)."""
+    return os.path.splitext(path)[1].lower() != ".tf"
 
 
 def load(path: str, raw: bytes) -> Document | None:
