@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,10 @@ SHELLS = {  # shell -> (argv prefix of the real run, argv prefix as written in a
 # The app must run as any user (`su nobody`): a system interpreter, not one under /root.
 PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
 GRACE = 2.0  # seconds after the app's own shutdown time that PID 1 has to be gone
+# Runs go in threads. A child forked while another thread has an app file open for writing
+# holds that fd until it execs, and exec'ing that app then fails with ETXTBSY ("Text file
+# busy"): writing an app and forking a run take turns.
+_FORK = threading.Lock()
 
 APP = """#!{python} -S
 import os, signal, sys, time
@@ -103,7 +108,8 @@ class App:
         self.dir.chmod(0o777)  # an app run as `nobody` must leave its marks too
         self.shutdown = shutdown
         self.path = self.dir / "app"
-        self.path.write_text(APP.format(python=PYTHON, dir=str(self.dir), shutdown=shutdown, orphans=orphans))
+        with _FORK:
+            self.path.write_text(APP.format(python=PYTHON, dir=str(self.dir), shutdown=shutdown, orphans=orphans))
         self.path.chmod(0o755)
 
     def has(self, mark: str) -> bool:
@@ -141,8 +147,9 @@ def stop(argv: list[str], app: App, settle: float = 0.0) -> Run:
     for mark in ("ready", "term", "done"):
         (app.dir / mark).unlink(missing_ok=True)
     env = {"PATH": f"{app.dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-    proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *argv], env=env, cwd=app.dir,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    with _FORK:
+        proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", *argv], env=env, cwd=app.dir,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 10
         while not app.has("ready"):

@@ -42,12 +42,13 @@ NON_REAPING_PARENT = [sys.executable, "-c", "import subprocess, sys, time; subpr
 
 
 def _children(pid: int) -> list[int]:
-    """Child pids of a process; none once it is gone (it may exit while being read)."""
+    """Child pids of a process; none once it is gone. Every /proc read here may race with the
+    process exiting: ENOENT, or ESRCH when it goes between the open and the read."""
     found = []
     try:
         for task in Path(f"/proc/{pid}/task").iterdir():
             found += [int(c) for c in (task / "children").read_text().split()]
-    except (FileNotFoundError, ProcessLookupError):
+    except OSError:
         return []
     return found
 
@@ -55,7 +56,7 @@ def _children(pid: int) -> list[int]:
 def _state(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
+    except OSError:
         return "gone"
 
 
@@ -101,7 +102,7 @@ def _running(pid1: int, cmdline: str) -> bool:
         try:
             if _state(pid) != "Z" and Path(f"/proc/{pid}/cmdline").read_bytes() == cmdline.encode():
                 return True
-        except FileNotFoundError:
+        except OSError:  # it exited meanwhile
             pass
     return False
 
