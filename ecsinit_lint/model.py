@@ -85,7 +85,7 @@ class Node:
 @dataclass
 class Container(Node):
     task: TaskDef = field(default=None, repr=False)
-    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what checks.py works out once
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
 
     @property
     def name(self) -> str | None:
@@ -140,7 +140,7 @@ class TaskDef(Node):
     # Pointers whose value this view shows otherwise than the document holds it (an `Fn::If`
     # resolved to one branch, a JSON string decoded): a fix may not touch or rely on them.
     opaque: tuple[str, ...] = ()
-    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what checks.py works out once
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
 
     def can_fix(self, patch: list[dict], document) -> bool:
         """Whether a patch computed on this view applies as it is to the document."""

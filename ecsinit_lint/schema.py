@@ -150,15 +150,13 @@ def errors(instance, root: str) -> list[SchemaError]:
     return found
 
 
-_last: list = [None, []]  # the last task and its errors: TD001 and TD002 ask in turn
-
-
 def task_errors(task) -> list[tuple[str, SchemaError]]:
     """(document pointer, error) for a camelCase task definition: the task's own object, or
-    each container of a bare container list. CloudFormation's PascalCase has its own schema."""
-    if _last[0] is not task:
-        _last[:] = task, list(_task_errors(task))
-    return _last[1]
+    each container of a bare container list. CloudFormation's PascalCase has its own schema.
+    Worked out once per task: TD001 and TD002 both ask."""
+    if "schema_errors" not in task.memo:
+        task.memo["schema_errors"] = list(_task_errors(task))
+    return task.memo["schema_errors"]
 
 
 def _task_errors(task) -> Iterator[tuple[str, SchemaError]]:
