@@ -134,14 +134,18 @@ def _batches(paths: list[str], configs: Configs, cache: Cache | None) -> Iterato
 
 
 def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> Job | Outcome | InputError:
-    if cache is None or not self_contained(path):
-        return Job(path)
-    if not look:  # the workers read the file and make its key
-        return Job(path, stamp=cache.stamp)
+    """A worker reads its files (and makes their keys from the stamp), but not standard input:
+    a worker's is /dev/null. A file to look up in the cache is read here."""
+    cached = cache is not None and self_contained(path)
+    stamp = cache.stamp if cached else None
+    if path != "-" and not (cached and look):
+        return Job(path, stamp=stamp)
     try:
         raw = read(path)
     except InputError as exc:
         return exc
+    if not (cached and look):
+        return Job(path, raw, stamp=stamp)
     key = cache.key(path, configs.for_path(path).rules(path), raw)
     return cache.get(path, key) or Job(path, raw, key)
 
