@@ -134,17 +134,17 @@ def _batches(paths: list[str], configs: Configs, cache: Cache | None) -> Iterato
 
 
 def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> Job | Outcome | InputError:
-    """A worker reads its files (and makes their keys from the stamp), but not standard input:
-    a worker's is /dev/null. A file to look up in the cache is read here."""
+    """A worker reads its files and makes their keys from the stamp. A file to look up in the
+    cache is read here, and so is standard input: a worker's is /dev/null."""
     cached = cache is not None and self_contained(path)
-    stamp = cache.stamp if cached else None
-    if path != "-" and not (cached and look):
+    stamp, lookup = (cache.stamp, look) if cached else (None, False)
+    if path != "-" and not lookup:
         return Job(path, stamp=stamp)
     try:
         raw = read(path)
     except InputError as exc:
         return exc
-    if not (cached and look):
+    if not lookup:
         return Job(path, raw, stamp=stamp)
     key = cache.key(path, configs.for_path(path).rules(path), raw)
     return cache.get(path, key) or Job(path, raw, key)
