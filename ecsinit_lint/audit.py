@@ -40,7 +40,6 @@ CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_conne
 WINDOW = 32  # revisions in flight per account-region
 ACCOUNTS_IN_PARALLEL = 4
 REGIONS_IN_PARALLEL = 4
-SCOPES = ("in-use", "latest", "all")
 
 
 class AuditError(InputError):

@@ -51,12 +51,6 @@ class Job(NamedTuple):
     stamp: str | None = None
 
 
-def lint_file(path: str, configs: Configs, keep: bool = False, run: Run = Run([])) -> Outcome | InputError:
-    """(whether the file holds a task definition, its findings, the document if `keep`), or
-    the error reading it."""
-    return _lint(Job(path), configs, keep, run)[0]
-
-
 def _lint(job: Job, configs: Configs, keep: bool, run: Run) -> tuple[Outcome | InputError, tuple | None]:
     """The job's outcome, and the cache row to write for it when the cache is in use."""
     rules = configs.for_path(job.path).rules(job.path)
@@ -90,10 +84,11 @@ def workers() -> int:
 
 
 def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache_dir: str | None = None) -> Iterator[Outcome | InputError]:
-    """lint_file for each path, in order. Each path's configuration is looked up here first,
-    so a bad one fails before any work. With a cache folder and enough files, a file whose
-    findings the cache holds is not linted, and the others' findings are written to it (not
-    with `keep`: that needs the documents)."""
+    """For each path, in order: (whether the file holds a task definition, its findings, the
+    document if `keep`), or the error reading it. Each path's configuration is looked up here
+    first, so a bad one fails before any work. With a cache folder and enough files, a file
+    whose findings the cache holds is not linted, and the others' findings are written to it
+    (not with `keep`: that needs the documents)."""
     paths = list(paths)
     for path in paths:
         configs.for_path(path).rules(path)

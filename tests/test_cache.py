@@ -61,7 +61,8 @@ def _check(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
 
 def _plain(path: str):
     """The outcome of linting the file without the cache."""
-    return _comparable(parallel.lint_file(path, Configs()))
+    (outcome,) = parallel.lint_files([path], Configs())
+    return _comparable(outcome)
 
 
 def test_a_second_run_reads_the_cache_and_reports_the_same(tmp_path, folder, monkeypatch):
