@@ -28,6 +28,22 @@ TRIVIAL = {"echo", "printf", "true", "false", ":", "exit", "return", "wait", "se
            "cat", "touch", "mkdir", "cp", "mv", "rm", "ln", "ls", "chmod", "chown", "chgrp", "id",
            "whoami", "date", "hostname", "uname", "pwd", "printenv", "pidof", "grep", "sed",
            "head", "tail", "wc", "sort", "tee", "mount", "umount", "sysctl", "envsubst"}  # fmt: skip
+# Words that name no program: reserved words, POSIX special builtins, and the builtins of dash,
+# bash and busybox ash that have no executable behind them (echo, printf, test, [, true, false,
+# kill, pwd and time have one). `exec NAME` fails with "NAME: not found" (exit 127) and Docker
+# cannot start one as argv[0].
+NOT_PROGRAMS = {
+    "!", "{", "}", "[[", "]]", "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for",
+    "function", "if", "in", "select", "then", "until", "while",
+    ":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set",
+    "shift", "times", "trap", "unset",
+    "alias", "bg", "cd", "chdir", "command", "fc", "fg", "getopts", "hash", "jobs", "read", "type",
+    "ulimit", "umask", "unalias", "wait", "local",
+    "bind", "builtin", "caller", "compgen", "complete", "compopt", "declare", "dirs", "disown",
+    "enable", "help", "history", "let", "logout", "mapfile", "popd", "pushd", "readarray", "shopt",
+    "source", "suspend", "typeset",
+}  # fmt: skip
+TERM_SIGNALS = {"TERM", "SIGTERM", "15"}
 
 
 def basename(word: str) -> str:
@@ -42,6 +58,7 @@ class Main:
     sources: list  # per word: (pointer of its argv element, offset in it), or None if not clean
     exec_offset: int  # offset in the script where `exec ` goes
     execd: bool
+    kind: str = "program"  # or "function" (defined in the script), or "builtin" (NOT_PROGRAMS)
 
 
 @dataclass
@@ -50,7 +67,9 @@ class Script:
 
     shell: str  # the shell's name ("busybox" for `busybox sh`)
     text: str
-    source: tuple[str, int] | None  # where the text sits in the task definition, if cleanly
+    # where the text sits in the task definition, if cleanly: (pointer of the argv element, offset
+    # in it, whether a space put in it stays in the script: not in an unquoted word of a script)
+    source: tuple[str, int, bool] | None
     verdict: str = "none"  # see `_judge`
     main: Main | None = None
     plain: bool = False  # the main command has no redirections and no job runs in the background
@@ -58,6 +77,8 @@ class Script:
     error: str | None = None  # why the script could not be parsed
     keepalive: str | None = None  # the keep-alive command that is the main process, if any
     beside: str | None = None  # the program that runs before or beside that keep-alive, if any
+    traps: list[str] = field(default_factory=list)  # conditions of every trap set with an action
+    after: str | None = None  # the command that follows the main one ("followed")
 
     @property
     def forwards_term(self) -> bool:
@@ -76,19 +97,21 @@ class Script:
         ends the wait, the shell exits, and the kernel SIGKILLs the app (pid1-facts §4)."""
         return self.verdict == "background-wait" and bool(self.trap) and not self.forwards_term
 
-    def exec_fix(self, element: str) -> str | None:
-        """The argv element with `exec ` inserted before the main command, if it maps cleanly."""
-        if self.source is None or self.main is None:
+    @property
+    def exec_at(self) -> int | None:
+        """Where `exec ` goes in the argv element holding the script: before the main command,
+        when it is a program (`exec` of a function or builtin is "not found") and maps cleanly."""
+        if self.source is None or not self.source[2] or self.main is None or self.main.kind != "program":
             return None
-        at = self.source[1] + self.main.exec_offset
-        return element[:at] + "exec " + element[at:]
+        return self.source[1] + self.main.exec_offset
 
     @property
     def shell_execs(self) -> bool:
         """Whether the shell replaces itself with the final simple command (pid1-facts §4): bash
         (>= 5.1) when it has no redirections and no background job was started before it,
-        busybox ash always."""
-        if self.verdict != "simple":
+        busybox ash always; never a function or `eval` (they run in the shell), nor with a trap
+        set (the shell stays to run it)."""
+        if self.verdict != "simple" or self.traps or (self.main.kind != "program" and self.main.words[0] != "command"):
             return False
         return (self.shell == "bash" and self.plain) or self.shell in ("busybox", "ash")
 
@@ -164,7 +187,7 @@ def _skip_wrapper(argv: list[str], i: int) -> int:
 def analyse(argv: list[str], pointers: list[str] | None = None) -> Launch:
     """Follow the argv (with the document pointer of each element) down to its main process."""
     launch = Launch(argv)
-    sources = [(p, 0) for p in pointers] if pointers else [None] * len(argv)
+    sources = [(p, 0, True) for p in pointers] if pointers else [None] * len(argv)
     _follow(launch, argv, sources, pid1=True, in_script=False)
     return launch
 
@@ -241,9 +264,36 @@ def _commands(node) -> list:
     return found
 
 
+def _walk(nodes):
+    """Every node of the tree that runs in the shell itself: not inside a subshell `( … )` or a
+    command substitution."""
+    for node in nodes:
+        if node.kind == "compound" and node.list and node.list[0].kind == "reservedword" and node.list[0].word == "(":
+            continue
+        yield node
+        yield from _walk(getattr(node, "parts", None) or getattr(node, "list", None) or [])
+
+
+def _traps(nodes) -> list[str]:
+    """The conditions of every trap the shell sets with an action: the shell forks its last
+    command to stay and run it, and `exec` would drop it. `trap '' SIG` (ignore, which exec
+    keeps) and `trap - SIG` (reset) are not counted."""
+    found = []
+    for node in _walk(nodes):
+        words = [w.word for w in _words(node)] if node.kind == "command" else []
+        if words[:1] != ["trap"]:
+            continue
+        args = words[2:] if words[1:2] == ["--"] else words[1:]
+        if len(args) >= 2 and args[0] and not args[0].startswith("-") and not args[0].isdigit():
+            found += args[1:]
+    return found
+
+
 def _is_trivial(node) -> bool:
     """A node that runs no long-lived program: builtins and short-lived utilities only
-    (`tail -f` is the keep-alive exception)."""
+    (`tail -f` is the keep-alive exception), or a function definition."""
+    if node.kind == "function":
+        return True
     for cmd in _commands(node):
         words = [w.word for w in _words(cmd)]
         if not words:
@@ -323,22 +373,28 @@ def _judge(script: Script) -> None:
     """Find the main command of the script and classify how it runs.
 
     Verdicts: "exec" (the main command is exec'd), "simple" (a simple command run as a child),
+    "negated" (`! app`), "sourced" (the script ends in `. FILE`),
     "keepalive" (the main command is a keep-alive such as `tail -f /dev/null`), "loop" (a
     while/until/for loop around a program), "idle-loop" (one of builtins, sleep and pipelines), "check" (`main && exit 0 || exit 1`: a one-shot check),
     "pipeline", "background" (`app &` at the end, no wait), "background-wait" (`app & … wait`),
     "compound" (if/while/subshell/...), "followed" (commands follow the main one), "trap" (a trap
-    makes the shell fork), "none" (no main command: only builtins), "error" (unparsable).
+    makes the shell fork), "none" (no main command: only builtins), "unknown" (valid shell that
+    the parser lacks, such as `case` or `time`: nothing is claimed), "error" (unparsable).
     """
     try:
         nodes = parse(script.text)
+    except NotImplementedError:  # bashlex parsed the script up to a construct it lacks
+        script.verdict = "unknown"
+        return
     except Exception as exc:  # bashlex raises many kinds; each means "cannot tell"
-        script.verdict, script.error = "error", (str(exc).splitlines() or [type(exc).__name__])[0]
+        script.verdict, script.error = "error", _parse_error(exc)
         return
     items = _flatten(nodes)
     traps = [a for a in (_trap_action(n) for n, _ in items) if a is not None]
     script.trap = traps[-1] if traps else None
+    script.traps = _traps(nodes)
     end = len(items)
-    while end and _is_trivial(items[end - 1][0]):
+    while end and _is_trivial(items[end - 1][0]) and not _sources(items[end - 1][0]):
         end -= 1
     if not end:
         script.verdict = "none"
@@ -353,6 +409,10 @@ def _judge(script: Script) -> None:
     if op in ("&&", "||") and trailing and set(trailing) == {"exit"}:
         script.verdict = "check"
         return
+    negated = node.kind == "pipeline" and node.parts[0].kind == "reservedword" and len(node.parts) == 2
+    if negated and node.parts[1].kind == "command":  # `! app`: the shell waits to invert the status
+        script.main, script.verdict = _main_of(script, node.parts[1], nodes), "negated"
+        return
     if node.kind != "command":
         loop = node.kind == "compound" and node.list and node.list[0].kind in ("while", "until", "for")
         if loop:
@@ -360,13 +420,18 @@ def _judge(script: Script) -> None:
         else:
             script.verdict = "pipeline" if node.kind == "pipeline" else "compound"
         return
-    script.main = _main_of(script, node)
-    if op == "&":
+    script.main = _main_of(script, node, nodes)
+    if _sources(node):
+        script.verdict = "sourced" if op != "&" else "background"
+    elif op == "&":
         script.verdict = "background-wait" if "wait" in trailing else "background"
     elif end < len(items):
         script.verdict = "followed"
+        script.after = script.text[slice(*items[end][0].pos)]
     elif script.main.execd:
         script.verdict = "exec"
+    elif _execs_inside(script, nodes):
+        script.verdict = "unknown"
     elif script.trap is not None:
         script.verdict = "trap"
     else:
@@ -374,23 +439,56 @@ def _judge(script: Script) -> None:
         script.plain = not any(p.kind == "redirect" for p in node.parts) and all(o != "&" for _, o in items[:end])
 
 
-def _main_of(script: Script, node) -> Main:
+def _sources(node) -> bool:
+    """`. FILE` or `source FILE`: the file's commands run in this shell, unseen here."""
+    return node.kind == "command" and [w.word for w in _words(node)][:1] in (["."], ["source"])
+
+
+def _main_of(script: Script, node, nodes) -> Main:
     words = _words(node)
     texts = [w.word for w in words]
-    return Main(texts, [_word_source(script, w) for w in words], words[0].pos[0], texts[0] == "exec")
+    execd = texts[0] == "exec"
+    name = texts[1] if execd and len(texts) > 1 else texts[0]
+    kind = "function" if name in _functions(nodes) else "builtin" if name in NOT_PROGRAMS else "program"
+    return Main(texts, [_word_source(script, w) for w in words], words[0].pos[0], execd, kind)
+
+
+def _functions(nodes) -> dict:
+    """The functions the script defines: name -> definition node."""
+    return {n.parts[0].word: n for n in _walk(nodes) if n.kind == "function"}
+
+
+def _execs_inside(script: Script, nodes) -> bool:
+    """The main command is a function of the script or an `eval` whose text holds an `exec`:
+    whether the shell is replaced depends on what runs first, which is not worked out here."""
+    main = script.main
+    if main.kind == "function":
+        body = _functions(nodes)[main.words[main.execd]].parts[-1:]
+        return any(c.kind == "command" and _words(c)[:1] and _words(c)[0].word == "exec" for c in _walk(body))
+    return main.words[0] == "eval" and "exec" in " ".join(main.words[1:]).split()
+
+
+def _parse_error(exc: Exception) -> str:
+    """What went wrong, in the parser's words when it says where ("unexpected token ';;'
+    (position 3)"), never its internals."""
+    text = (str(exc).splitlines() or [""])[0]
+    if type(exc).__module__.startswith("bashlex") and "position" in text:
+        return text
+    return "the parser gave up on it"
 
 
 def _word_source(script: Script, word):
     """Where a word's text sits in the task definition: only when it is written plainly or in
-    one pair of quotes, so that an offset inside the word is an offset inside the element."""
+    one pair of quotes, so that an offset inside the word is an offset inside the element. A
+    space put in a plain word would split it (`sh -c exec ./app` runs `exec` alone)."""
     if script.source is None:
         return None
     start, end = word.pos
     raw = script.text[start:end]
     if raw == word.word:
-        return script.source[0], script.source[1] + start
+        return script.source[0], script.source[1] + start, False
     if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" and raw[1:-1] == word.word:
-        return script.source[0], script.source[1] + start + 1
+        return script.source[0], script.source[1] + start + 1, script.source[2]
     return None
 
 
@@ -429,7 +527,15 @@ def su_replacement(words: list[str]) -> tuple[str, list[str]] | None:
             i += 1
     if user is None or not command or not command.strip():
         return None
-    split = command.split()
-    if not META.search(command) and "=" not in split[0]:
-        return user, split
+    words = split_exec(command.split())
+    if not META.search(command) and "=" not in words[0] and words[0] not in NOT_PROGRAMS:
+        return user, words
     return user, [shell or "/bin/sh", "-c", command]
+
+
+def split_exec(words: list[str]) -> list[str]:
+    """The words of a command line as an argv: a leading `exec` dropped (an argv is exec'd
+    anyway), unless options follow it (bash's `exec -a NAME`)."""
+    if words[:1] == ["exec"] and len(words) > 1 and not words[1].startswith("-"):
+        return words[1:]
+    return words

@@ -5,7 +5,9 @@ Flags a shell (`sh`, `bash`, `dash`, `ash`, `zsh`, `ksh`, `busybox sh`, with or 
 started with an option cluster containing `c` whose script ends in a simple command that is
 not `exec`'d. Under an explicit `bash` (5.1 and later) a final simple command without
 redirections and with no background job before it, and under busybox's ash any final simple
-command, is not flagged: those shells exec it themselves. Also raised behind an init
+command, is not flagged: those shells exec it themselves, unless a trap is set or the command
+is a shell function or `eval`. A function whose body, or an `eval` whose text, holds an
+`exec` is not flagged: whether it replaces the shell is not worked out. Also raised behind an init
 (`tini -- sh -c …`, or `initProcessEnabled: true`). A keep-alive such as `tail -f /dev/null` as the final command is SIG004's
 finding, not this one: exec'ing it would not help; nor is a nested shell that only idles
 (a ticker loop, a lone `sleep`), whose missing init INIT001 reports.
@@ -28,8 +30,13 @@ Use instead:
 ## Fix and its safety
 Safe: inserts `exec ` before the final command and leaves the rest of the script byte for
 byte as it was. The command then replaces the shell, the same program with the same arguments,
-environment and redirections. No fix when the script is itself a quoted word with escapes
-inside another script.
+environment and redirections. Unsafe when the shell sets a trap with an action (`trap cleanup
+EXIT`, or on any other signal): after `exec` the trap never runs. No fix when the final
+command names no program: a function defined in the script, `eval`, `command`, `.` or another
+builtin (`exec NAME` fails with "not found", exit 127); nor when the script is an unquoted word
+of another script (`sh -c ./app`: the space would split it) or a quoted word with escapes.
+When nested layers of one argv element all lack `exec`, each finding's patch fixes its layer
+on top of the ones reported before it, so the patches apply in sequence.
 
 ## Sources
 pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init in front of a
@@ -39,29 +46,52 @@ non-exec shell kills the app ungracefully), §1 (the kernel rule).
 from ecsinit_lint.checks import element, init_in_front, label, replace_fix, scripts, stop_timeout, where
 from ecsinit_lint.registry import Fix, Violation, rule
 
+TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "builtin": "what `{}` runs"}
+
 
 @rule("SIG001", "shell-without-exec", "error", fixable="sometimes")
 def check(task):
+    flagged = []
     for c, started, script in scripts(task):
         if script.verdict != "simple" or script.shell_execs or _runs_idle_shell(started, script):
             continue
-        app = script.main.words[0]
+        target = TARGET[script.main.kind].format(script.main.words[0])
         init = init_in_front(c, started)
         if init and script is started.scripts[0]:
             message = (f"{init} forwards SIGTERM only to the `{script.shell} -c` shell of {label(c)}, "
-                       f"so `{app}` is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
+                       f"so {target} is SIGKILLed without SIGTERM when the shell dies")  # fmt: skip
         elif script is not started.scripts[0]:
-            message = f"the nested `{script.shell} -c` of {label(c)} runs `{app}` as its child and does not pass SIGTERM on to it"
+            message = f"the nested `{script.shell} -c` of {label(c)} runs {target} as its child and does not pass SIGTERM on to it"
+        elif script.traps:  # bash then exits on SIGTERM to run an EXIT trap, and the app is SIGKILLed
+            message = (f"`{script.shell} -c` runs {target} as its child to keep its trap on {', '.join(script.traps)}, "
+                       f"and does not pass SIGTERM on to it: {label(c)} never stops gracefully")  # fmt: skip
         else:
-            message = (f"`{script.shell} -c` runs `{app}` as its child and stays PID 1, dropping SIGTERM: "
+            message = (f"`{script.shell} -c` runs {target} as its child and stays PID 1, dropping SIGTERM: "
                        f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
-        fix = None
-        if script.source is not None:
+        flagged.append((c, started, script, message))
+    # Unsafe fixes last, so that a safe fix of one value never waits for an unsafe one.
+    flagged.sort(key=lambda f: bool(f[2].traps))
+    fixed: dict[tuple, list[int]] = {}  # (container, pointer) -> where earlier fixes put `exec `
+    for c, started, script, message in flagged:
+        fix, at = None, script.exec_at
+        if at is not None:
             pointer = script.source[0]
-            old = element(c, pointer)
-            new = script.exec_fix(old)
-            fix = Fix(f"Exec `{app}` in place of the shell", replace_fix(pointer, old, new))
+            done = fixed.setdefault((id(c), pointer), [])
+            original = element(c, pointer)
+            old, new = _with_exec(original, done), _with_exec(original, [*done, at])
+            done.append(at)
+            title = f"Exec `{script.main.words[0]}` in place of the shell"
+            if script.traps:
+                title += f" (its trap on {', '.join(script.traps)} then never runs)"
+            fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps else "safe")
         yield Violation(where(c, started, script), message, c.name, fix)
+
+
+def _with_exec(text: str, offsets: list[int]) -> str:
+    """The text with `exec ` inserted at each offset (offsets in the original text)."""
+    for at in sorted(offsets, reverse=True):
+        text = text[:at] + "exec " + text[at:]
+    return text
 
 
 def _runs_idle_shell(started, script) -> bool:

@@ -4,8 +4,10 @@
 Flags a shell `-c` script whose main process is not the script's final simple command: the
 script ends in a pipeline, a background job followed by `wait`, a compound command (`if`, a
 subshell or `{ …; }`), a loop that restarts a program (`while true; do ./server; done`), the main command is followed by other commands (`app; echo
-done`: a final builtin such as `echo`, `true`, `:`, `exit` or `wait` is never the main
-process), or a TERM trap is set. The forwarding pattern
+done`: a final builtin such as `echo`, `true`, `:`, `cd`, `exit` or `wait` is never the main
+process), the main command is negated (`! app`: the shell waits to invert its status), the
+script ends by sourcing a file (`. ./start.sh`, whose commands are not read here), or a TERM
+trap is set. The forwarding pattern
 `trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid` is graceful and not flagged;
 a TERM trap that ends `app & wait` without passing the signal on is SIG006's finding, and a
 keep-alive as the main command is SIG004's (or, alone, harmless behind an init). Not flagged
@@ -48,7 +50,11 @@ ADVICE = {
     "end it with `exec` of the main program instead",
     "loop": "the script ends in a loop around its program, which no shell execs; run the program once with `exec` "
     "and let ECS restart the container",
-    "followed": "commands follow the main program `{app}`; make it the last command and exec it",
+    "followed": "`{after}` follows the last program `{app}`; if `{app}` is the main program, make it the last command "
+    "and exec it",
+    "negated": "`!` makes the shell wait for `{app}` to invert its exit status; drop the `!` and exec `{app}`",
+    "sourced": "the script ends by sourcing `{file}`, whose commands run in this shell; unless that file ends in `exec` "
+    "of the main program (not checked here), the shell stays in front of it",
     "trap": "a TERM trap makes the shell run `{app}` as a child; drop the trap and exec `{app}`, or forward the signal",
 }
 
@@ -62,7 +68,8 @@ def check(task):
         if verdict == "compound" and script.shell in ("busybox", "ash"):
             continue
         app = script.main.words[0] if script.main else ""
-        advice = ADVICE[verdict].format(app=app)
+        file = script.main.words[1] if script.main and len(script.main.words) > 1 else ""
+        advice = ADVICE[verdict].format(app=app, after=script.after, file=file)
         pointer = where(c, started, script)
         init = init_in_front(c, started)
         if init and script is started.scripts[0]:

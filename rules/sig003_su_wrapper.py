@@ -7,7 +7,8 @@ argv or as the final command of a shell script, `exec`'d or not.
 ## Why is this bad?
 `su` and `runuser` do not exec the command: they stay in front of it as PID 1, forward SIGTERM,
 and then SIGKILL the child 2 seconds later whatever its shutdown progress (util-linux
-`su-common.c`: `sleep(2); kill(child, SIGKILL)`). They do not reap orphans either. A database
+`su-common.c`: `sleep(2); kill(child, SIGKILL)`). As PID 1 they do not reap orphans either
+(with `initProcessEnabled`, Docker's init is PID 1 and reaps, but the 2 s cut stays). A database
 or a queue worker that needs more than 2 s to shut down loses its writes on every deploy.
 
 ## Example
@@ -23,15 +24,15 @@ When root-only setup must run first: `setup && exec gosu zabbix /usr/sbin/zabbix
 ## Fix and its safety
 Unsafe (applied with `--unsafe-fixes`), and only when the whole argv is
 `su [-s SHELL] USER -c CMD` or `runuser -u USER CMD…`: sets `user` to USER and makes CMD the
-argv (split into words when it has no shell syntax, else run by `SHELL -c`, where SIG001 then
-adds the `exec`). Unsafe because su's login environment (HOME, PATH, a login shell's profile)
+argv (split into words, a leading `exec` dropped, when it has no shell syntax and starts with a
+program, else run by `SHELL -c`, where SIG001 then adds the `exec`). Unsafe because su's login environment (HOME, PATH, a login shell's profile)
 is no longer set up, and `user` needs the user to exist in the image.
 
 ## Sources
 pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 """
 
-from ecsinit_lint.checks import label, launches
+from ecsinit_lint.checks import init_in_front, label, launches
 from ecsinit_lint.registry import Fix, Violation, rule
 from ecsinit_lint.shell import basename, su_replacement
 
@@ -42,8 +43,12 @@ def check(task):
         if started.su is None:
             continue
         tool = basename(started.su[0])
-        message = (f"`{tool}` stays PID 1 of {label(c)} and SIGKILLs the app 2 s after SIGTERM, "
-                   f"and never reaps orphans: set the container's `user` and exec the command")  # fmt: skip
+        if init_in_front(c, started):  # the init is PID 1 and reaps; su still cuts the shutdown short
+            message = (f"`{tool}` stays in front of the app of {label(c)} and SIGKILLs it 2 s after SIGTERM: "
+                       f"set the container's `user` and exec the command")  # fmt: skip
+        else:
+            message = (f"`{tool}` stays PID 1 of {label(c)} and SIGKILLs the app 2 s after SIGTERM, "
+                       f"and never reaps orphans: set the container's `user` and exec the command")  # fmt: skip
         pointers = c.argv_pointers()
         fix = None
         if started.su_direct and basename(started.argv[0]) == tool and (swap := su_replacement(started.argv)):

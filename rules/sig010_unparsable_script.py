@@ -2,8 +2,11 @@
 
 ## What it does
 Flags a shell `-c` script that the shell parser (bashlex) rejects, so that none of the other
-SIG rules could check how its main process runs. Some valid shell, such as `case` statements,
-is beyond bashlex; the script may well be fine.
+SIG rules could check how its main process runs: an unbalanced quote, a stray `;;` or `fi`,
+or bash syntax that bashlex's grammar does not take (`[[ … ]]`, arrays, `for ((…))`), which
+may well be fine. Valid shell that bashlex stops at because it lacks the construct (`case`,
+`time`, `select`, `coproc`, `$((…))`) is not flagged: nothing is claimed about such a script,
+and the other SIG rules say nothing about it either.
 
 ## Why is this bad?
 Nothing is known about the script: whether its main command is `exec`'d, piped, backgrounded
@@ -11,10 +14,11 @@ or wrapped in `su`. A silent pass would claim more than was checked.
 
 ## Example
 ```json
-{"command": ["sh", "-c", "case $MODE in web) exec ./web;; *) exec ./worker;; esac"]}
+{"command": ["sh", "-c", "echo 'starting; exec ./server"]}
 ```
-Check by hand that every branch ends in `exec` of the main program; if it does, ignore this
-finding for the container, or move the script into the image as an entrypoint file.
+Close the quote (`echo 'starting'; exec ./server`). If the script is valid shell that bashlex
+rejects, check by hand that it ends in `exec` of the main program, then ignore this finding for
+the container, or move the script into the image as an entrypoint file.
 
 ## Fix and its safety
 No fix.

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ecsinit_lint.fixer import fix
 from ecsinit_lint.linter import lint
@@ -35,7 +37,9 @@ SCRIPTS = [
     "app & tail -f /dev/null", "app & sleep infinity", "app & while true; do sleep 3600; done",
     "app & exec tail -f /dev/null", "app & sleep 30", "app &", "app & echo started",
     "while true; do app; done",
-    "sh -c 'app'", "exec sh -c 'echo hi; exec app'",
+    "sh -c 'app'", "exec sh -c 'echo hi; exec app'", "sh -c app",
+    "f() { app; }; f", "f() { exec app; }; f", "eval app", "command app", ". ./start.sh", "! app",
+    "trap 'echo bye' EXIT; app", "trap 'echo bye' HUP; app", "trap '' INT; app", "(trap 'echo bye' EXIT; true); app",
 ]  # fmt: skip
 INITS = [  # (task definition argv, argv run): an init in front
     (["tini", "--", "sh", "-c", "app"], ["tini", "--", "dash", "-c", "app"]),
@@ -48,7 +52,8 @@ INITS = [  # (task definition argv, argv run): an init in front
     (["dumb-init", "--rewrite", "15:9", "app"], ["dumb-init", "--rewrite", "15:9", "app"]),
 ]
 # Scripts again with `initProcessEnabled: true`, run behind tini as Docker's --init does.
-WITH_INIT_FLAG = ["app", "app; echo done", "app & tail -f /dev/null", "trap 'exit 0' TERM; app & wait", "exec app"]
+WITH_INIT_FLAG = ["app", "app; echo done", "app & tail -f /dev/null", "trap 'exit 0' TERM; app & wait", "exec app",
+                  "f() { app; }; f", "trap 'echo bye' EXIT; app"]  # fmt: skip
 CASES = (
     [([*task, "-c", s], [*run, "-c", s], False) for s in SCRIPTS for run, task in pid1.SHELLS.values()]
     + [(task, run, False) for task, run in INITS]
@@ -67,7 +72,12 @@ CLAIMS = {
     "SIG007": ({"early"}, {"early"}),
     "SIG008": ({"hang"}, {"hang", "ungraceful"}),  # dumb-init: 15:0 ignores, 15:9 kills
 }
+# A shell kept by a trap: dash and busybox stay PID 1 (hang), bash exits on SIGTERM to run an
+# EXIT trap and the app is SIGKILLed (ungraceful); the message says only that SIGTERM is lost.
+TRAP_CLAIM = {"hang", "ungraceful"}
 INIT_NAMES = {"tini", "dumb-init"}
+# Files the scripts source, in the app's directory (the working directory of a run).
+SOURCED = {"start.sh": "app\n", "env.sh": "FOO=2\n"}
 
 
 def document(argv: list[str], init: bool = False):
@@ -77,12 +87,22 @@ def document(argv: list[str], init: bool = False):
     return load("taskdef.json", json.dumps({"family": "t", "containerDefinitions": [container]}).encode())
 
 
+def findings(argv: list[str], init: bool = False):
+    return lint(document(argv, init), Selection(("SIG",)).rules())
+
+
 def codes(argv: list[str], init: bool = False) -> list[str]:
-    return sorted({f.code for f in lint(document(argv, init), Selection(("SIG",)).rules())})
+    return sorted({f.code for f in findings(argv, init)})
 
 
-def fixed_argv(argv: list[str], init: bool = False) -> list[str]:
-    fixed, done = fix(document(argv, init), Selection(("SIG",)).rules())
+def exec_fixable(argv: list[str], init: bool = False) -> bool:
+    """SIG001 flags the argv and has a fix for every layer it flags."""
+    fixes = [f.fix for f in findings(argv, init) if f.code == "SIG001"]
+    return bool(fixes) and all(fixes)
+
+
+def fixed_argv(argv: list[str], init: bool = False, unsafe: bool = True) -> list[str]:
+    fixed, done = fix(document(argv, init), Selection(("SIG",)).rules(), unsafe=unsafe)
     assert done, f"no fix for {argv}"
     return fixed.data["containerDefinitions"][0]["command"]
 
@@ -92,6 +112,9 @@ def _run(argv: list[str]) -> str:
     that it fails its own test, not the whole module."""
     app = pid1.App()
     try:
+        with pid1._FORK:
+            for name, text in SOURCED.items():
+                (app.dir / name).write_text(text)
         return pid1.stop(argv, app).outcome
     except (OSError, TimeoutError) as exc:
         return f"error: {exc}"
@@ -103,7 +126,7 @@ def _run(argv: list[str]) -> str:
 def outcomes() -> dict[tuple[str, ...], str]:
     """Every run of this module at once, in threads: each takes up to pid1.GRACE seconds."""
     runs = {tuple(run) for _, run, _ in CASES}
-    runs |= {tuple(swap(task, run, fixed_argv(task, init))) for task, run, init in CASES if "SIG001" in codes(task, init)}
+    runs |= {tuple(swap(task, run, fixed_argv(task, init))) for task, run, init in CASES if exec_fixable(task, init)}
     with ThreadPoolExecutor(max_workers=24) as pool:
         return dict(zip(runs, pool.map(lambda argv: _run(list(argv)), runs)))
 
@@ -122,17 +145,17 @@ def _id(case) -> str:
 
 @pytest.mark.parametrize(("task", "run", "init"), CASES, ids=map(_id, CASES))
 def test_verdict_matches_the_kernel(task, run, init):
-    found = set(codes(task, init)) & set(CLAIMS)
+    found = {f.code: f.message for f in findings(task, init) if f.code in CLAIMS}
     observed = outcomes()[tuple(run)]
     if not found:
         assert observed == "graceful", f"no SIG rule flags {task}, but the stop was {observed}"
     behind_init = init or task[0] in INIT_NAMES
-    for code in found:
-        claim = CLAIMS[code][behind_init]
+    for code, message in found.items():
+        claim = TRAP_CLAIM if "to keep its trap" in message else CLAIMS[code][behind_init]
         assert observed in claim, f"{code} flags {task}, claiming {sorted(claim)}, but the stop was {observed}"
 
 
-FIXABLE = [c for c in CASES if "SIG001" in codes(c[0], c[2])]
+FIXABLE = [c for c in CASES if exec_fixable(c[0], c[2])]
 
 
 @pytest.mark.parametrize(("task", "run", "init"), FIXABLE, ids=map(_id, FIXABLE))
@@ -173,3 +196,71 @@ def test_su_sigkills_a_slow_app_and_its_fix_does_not(shell):
         assert run.outcome == "graceful", run
     finally:
         app.cleanup()
+
+
+# Each shape of fix, run for real: the fixed argv still starts the app, and an exec'd app gets
+# SIGTERM. (script, the fix expected) for SIG001; the fix runs under dash, bash and busybox.
+EXEC_FIXES = [
+    ("cd /tmp && FOO=1 app > /dev/null 2>&1", "cd /tmp && FOO=1 exec app > /dev/null 2>&1"),
+    ("trap '' INT; umask 022; app", "trap '' INT; umask 022; exec app"),
+    ("(trap 'echo bye' EXIT; true); app", "(trap 'echo bye' EXIT; true); exec app"),
+    ("trap 'echo bye' EXIT; app", "trap 'echo bye' EXIT; exec app"),  # unsafe: the trap is dropped
+    ("f() { :; }; f; . ./env.sh; app", "f() { :; }; f; . ./env.sh; exec app"),
+    ("sh -c 'app'", "exec sh -c 'exec app'"),
+]
+
+
+@pytest.mark.parametrize("shell", list(pid1.SHELLS))
+@pytest.mark.parametrize(("script", "expected"), EXEC_FIXES, ids=[s for s, _ in EXEC_FIXES])
+def test_an_exec_fix_still_starts_the_app_and_it_gets_sigterm(script, expected, shell):
+    """The fix is made for `sh` (dash, which needs it); the fixed script runs in every shell."""
+    fixed = fixed_argv(["sh", "-c", script])
+    assert fixed == ["sh", "-c", expected]
+    assert _run([*pid1.SHELLS[shell][0], "-c", expected]) == "graceful"
+
+
+@pytest.mark.parametrize(("entry", "expected"), [(["exec app --port 80"], ["app", "--port", "80"]),
+                                                 (["exec", "app"], ["app"])])  # fmt: skip
+def test_a_split_or_dropped_exec_still_starts_the_app(entry, expected):
+    """SIG007: argv[0] `exec …` cannot start; the fix drops the `exec` (and splits the string)."""
+    container = {"name": "app", "image": "debian", "entryPoint": entry}
+    doc = load("taskdef.json", json.dumps({"family": "t", "containerDefinitions": [container]}).encode())
+    assert _run(entry) == "early"
+    fixed, done = fix(doc, Selection(("SIG",)).rules())
+    argv = fixed.data["containerDefinitions"][0]["entryPoint"]
+    assert done and argv == expected
+    assert _run(argv) == "graceful"
+
+
+def test_su_with_exec_becomes_the_bare_command():
+    """SIG003: `su USER -c "exec app"` becomes `user` and `[app]`, not `["exec", "app"]`."""
+    app = pid1.App()
+    try:
+        argv = ["su", "nobody", "-s", "/bin/sh", "-c", f"exec {app.path}"]
+        fixed, done = fix(document(argv), Selection(("SIG003",)).rules(), unsafe=True)
+        container = fixed.data["containerDefinitions"][0]
+        assert container["command"] == [str(app.path)] and container["user"] == "nobody"
+        run = pid1.stop(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *container["command"]], app)
+        assert run.outcome == "graceful", run
+    finally:
+        app.cleanup()
+
+
+# Scripts composed from pieces: whatever the SAFE fix does, the app still starts under dash,
+# and a script the SIG rules then pass stops gracefully.
+PIECES = ["cd /tmp", "export FOO=1", ":", "set -e", "umask 022", "FOO=1", "g() { :; }", "g() { :; }; g", "trap 'echo bye' EXIT",
+          "trap '' INT", "trap - HUP", "echo hi > /dev/null", ". ./env.sh", "true"]  # fmt: skip
+FINALS = ["app", "FOO=1 app", "app > /dev/null 2>&1", "f() { app; }; f", "eval app", "command app", "env FOO=1 app",
+          "sh -c 'app'", "sh -c app", ". ./start.sh", "{ app; }", "exec app", "app 2>/dev/null"]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), max_size=3), st.sampled_from(FINALS), st.sampled_from(["; ", " && ", "\n"]))
+def test_a_safe_fix_of_a_composed_script_still_starts_the_app(pieces, final, sep):
+    script = sep.join([*pieces, final])
+    fixed, _ = fix(document(["sh", "-c", script]), Selection(("SIG",)).rules())
+    fixed_script = fixed.data["containerDefinitions"][0]["command"][2]
+    outcome = _run(["dash", "-c", fixed_script])
+    assert outcome != "early" and not outcome.startswith("error"), f"{fixed_script!r}: {outcome}"
+    if not codes(["sh", "-c", fixed_script]):
+        assert outcome == "graceful", f"{fixed_script!r} passes the SIG rules, but the stop was {outcome}"
