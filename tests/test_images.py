@@ -13,6 +13,8 @@ import stat
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto.server import ThreadedMotoServer
 
 from ecsinit_lint.images import argv
@@ -552,3 +554,74 @@ def test_oci_layout_directory(tmp_path):
     (path / "blobs" / "sha256" / it.digest(arm.config)[7:]).write_bytes(b"{}")
     assert "does not match its digest" in image_error(lambda: from_layout(path, platform="linux/arm64"))
     assert "not an OCI image layout" in image_error(lambda: from_layout(tmp_path))
+
+
+# -- the merged view of layers, against a model of overlay's rules
+
+FILES = ["a/x", "a/y", "b/x", "b/y", "z"]
+CHANGE = st.one_of(
+    st.tuples(st.just("file"), st.sampled_from(FILES), st.binary(min_size=1, max_size=4)),
+    st.tuples(st.just("whiteout"), st.sampled_from([*FILES, "a", "b"])),
+    st.tuples(st.just("opaque"), st.sampled_from(["a", "b"])),
+    st.tuples(st.just("link"), st.sampled_from(["a/l", "z"]), st.sampled_from(["x", "../b/x", "/z", "/a/x"])),
+)
+
+
+def _merge(layers) -> dict[str, object]:
+    """Bottom first: each layer's whiteouts and opaque markers hide what is below it, then its
+    own entries land (a file beside its own whiteout stays)."""
+    tree: dict[str, object] = {}
+    for changes in layers:
+        for change in changes:
+            if change[0] in ("whiteout", "opaque"):
+                gone = change[1]
+                for path in list(tree):
+                    if path.startswith(gone + "/") or (change[0] == "whiteout" and path == gone):
+                        del tree[path]
+        for change in changes:
+            if change[0] == "file":
+                tree[change[1]] = change[2]
+            elif change[0] == "link":
+                tree[change[1]] = ("symlink", change[2])
+    return tree
+
+
+def _resolve(tree, path, hops=0):
+    value = tree.get(path)
+    if isinstance(value, tuple):
+        if hops > 40:
+            return "loop"
+        target = value[1]
+        joined = os.path.normpath(target if target.startswith("/") else os.path.join("/" + os.path.dirname(path), target))
+        return _resolve(tree, joined.lstrip("/"), hops + 1)
+    return value
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(layers=st.lists(st.lists(CHANGE, max_size=5), min_size=1, max_size=4))
+def test_reading_a_file_agrees_with_merging_the_layers(layers, tmp_path_factory):
+    tars = []
+    for changes in layers:
+        files: dict = {}
+        for change in changes:
+            if change[0] == "whiteout":
+                head, _, base = change[1].rpartition("/")
+                files[f"{head}/.wh.{base}".lstrip("/")] = b""
+            elif change[0] == "opaque":
+                files[f"{change[1]}/.wh..wh..opq"] = b""
+            elif change[0] == "file":
+                files[change[1]] = change[2]
+            else:
+                files[change[1]] = ("symlink", change[2])
+        tars.append(files)
+    path = it.oci_layout(tmp_path_factory.mktemp("layout") / "l", [it.Built(tars, {}, oci=True)])
+    tree = _merge(layers)
+    with from_layout(path) as image:
+        for name in (*FILES, "a/l"):
+            expected = _resolve(tree, name)
+            if expected == "loop":
+                with pytest.raises(ImageError, match="more than 40 symlinks"):
+                    image.read_file("/" + name)
+                continue
+            found = image.read_file("/" + name)
+            assert (found.data if found else None) == expected, (name, tree)
