@@ -625,3 +625,15 @@ def test_reading_a_file_agrees_with_merging_the_layers(layers, tmp_path_factory)
                 continue
             found = image.read_file("/" + name)
             assert (found.data if found else None) == expected, (name, tree)
+
+
+def test_an_index_of_one_image_without_a_platform(tmp_path):
+    image = it.Built([{"entry.sh": ENTRY}], {"Entrypoint": ["/entry.sh"]}, oci=True)
+    path = it.oci_layout(tmp_path / "l", [image])
+    index_path = path / "blobs" / "sha256" / json.loads((path / "index.json").read_text())["manifests"][0]["digest"][7:]
+    index = json.loads(index_path.read_bytes())
+    del index["manifests"][0]["platform"]
+    data = json.dumps(index).encode()
+    (path / "blobs" / "sha256" / it.digest(data)[7:]).write_bytes(data)
+    (path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": it.OCI_INDEX, "size": len(data), "digest": it.digest(data)}]}))
+    assert from_layout(path).read_file("/entry.sh").data == ENTRY

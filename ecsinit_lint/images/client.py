@@ -49,7 +49,7 @@ def sha256(data: bytes) -> str:
 class Client:
     """One run's connections, tokens and notes. `insecure`: hosts other than loopback ones to
     talk to over plain HTTP; `endpoints`: host -> `scheme://host:port` actually serving it (a
-    mirror, a tunnel, a test registry)."""
+    mirror, a tunnel, a test registry). One per thread: connections are not shared."""
 
     def __init__(self, credentials: Credentials | None = None, insecure=(), endpoints=None, sleep=time.sleep):
         self.credentials = credentials or Credentials()
@@ -163,7 +163,7 @@ class Client:
             query["service"] = params["service"]
         realm = urllib.parse.urlsplit(params["realm"] + ("&" if "?" in params["realm"] else "?") + urllib.parse.urlencode(query))
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if creds:
+        if creds and (realm.scheme == "https" or is_loopback(realm.netloc)):  # never a password in clear text
             headers["Authorization"] = "Basic " + base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
         resp = self._send(ref, "GET", realm, headers, budget)
         if resp.status != 200:

@@ -183,14 +183,18 @@ def select(image: object, index: dict, platform: str) -> dict:
     """The manifest descriptor of an index for `os/arch[/variant]`."""
     system, _, arch = platform.partition("/")
     arch, _, variant = arch.partition("/")
-    offered = []
+    offered, unmarked = [], []
     for m in index.get("manifests") or []:
-        p = m.get("platform") or {}
+        p = m.get("platform") if isinstance(m, dict) else None
+        if p is None and isinstance(m, dict):
+            unmarked.append(m)
         if not isinstance(p, dict) or p.get("os") == "unknown":
             continue  # attestations
         offered.append("/".join(x for x in (p.get("os"), p.get("architecture"), p.get("variant")) if x))
         if p.get("os") == system and p.get("architecture") == arch and (not variant or p.get("variant") == variant):
             return m
+    if not offered and len(unmarked) == 1:
+        return unmarked[0]  # an index of one image that names no platform
     raise ImageError(image, f"no {platform} image in the index (it has {', '.join(offered) or 'none'})")
 
 
