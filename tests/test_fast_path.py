@@ -16,7 +16,7 @@ from pathlib import Path
 HEAVY = ("jsonschema", "pydantic", "boto3", "botocore", "concurrent.futures.process", "bashlex", "jsonpatch",
          "ecsinit_lint.fixer", "ecsinit_lint.baseline", "ecsinit_lint.audit", "ecsinit_lint.sarif", "ecsinit_lint.junit",
          "ecsinit_lint.cfn", "ecsinit_lint.terraform", "ruamel", "hcl2", "lark", "tomllib", "tomli", "rich", "csv",
-         "sqlite3", "xml")  # fmt: skip
+         "sqlite3", "xml", "ecsinit_lint.images")  # fmt: skip
 # what the bashlex table cache (shellparser) would import but for writing it
 CACHE_WRITE = ("pickle", "hashlib", "tempfile")
 

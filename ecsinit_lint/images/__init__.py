@@ -1,0 +1,1 @@
+"""Reading container images (docs/images.md): loaded only with --images, never by a plain lint."""
