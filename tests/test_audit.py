@@ -623,3 +623,29 @@ def test_progress_only_on_a_terminal(capsys, tty):
     progress.close()
     err = capsys.readouterr().err
     assert ("\r1 regions, 0 families, 3 revisions" in err) == tty and bool(err) == tty
+
+
+THREADED_FIRST_PARSE = """
+import threading
+from ecsinit_lint import shell
+start, verdicts = threading.Barrier(16), []
+def judge():
+    start.wait()
+    try:
+        verdicts.append(type(shell.parse("./migrate && exec node server.js")).__name__)
+    except Exception as exc:
+        verdicts.append(repr(exc))
+threads = [threading.Thread(target=judge) for _ in range(16)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(sorted(set(verdicts)))
+"""
+
+
+def test_first_shell_parse_in_threads(tmp_path):
+    """An audit lints revisions in threads: the first parses of a process all wait for bashlex
+    to be set up (they read a half-imported package, and a false SIG010, before)."""
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", THREADED_FIRST_PARSE], capture_output=True, text=True, check=True,
+                              env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
+        assert done.stdout.strip() == "['list']"
