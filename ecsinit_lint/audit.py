@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from http import HTTPStatus
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -40,13 +42,14 @@ CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_conne
 WINDOW = 32  # revisions in flight per account-region
 ACCOUNTS_IN_PARALLEL = 4
 REGIONS_IN_PARALLEL = 4
+ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::(\d{12}):role/.+")
 
 
 class AuditError(InputError):
-    """Something the audit could not read, with the account and region it belongs to."""
+    """Something the audit could not read, with the account and region ("-" when none) it belongs to."""
 
     def __init__(self, account: str, region: str, message: str):
-        super().__init__(f"{account}/{region}", message)
+        super().__init__(account if region == "-" else f"{account}/{region}", message)
         self.account, self.region = account, region
 
     def __str__(self) -> str:
@@ -56,21 +59,25 @@ class AuditError(InputError):
         return {"account": self.account, "region": self.region, "message": self.message}
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        return f"{exc.operation_name}: {err.get('Code', 'Error')}: {err.get('Message', '')}".rstrip(": ")
-    return str(exc)
-
-
-def default_cache_dir() -> str:
-    from .shellparser import cache_dir
-
-    return str(cache_dir() / "task-definitions")
+def reason(exc: Exception) -> str:
+    """The call, the error code and a short message, on one line: never an HTTP body (an endpoint
+    without the call may answer with an HTML page)."""
+    if not isinstance(exc, ClientError):
+        return " ".join(str(exc).split())
+    err, status = exc.response.get("Error", {}), exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    message = " ".join(str(err.get("Message", "")).split())
+    if message.startswith("<"):  # a web page
+        try:
+            message = HTTPStatus(status).phrase
+        except ValueError:
+            message = ""
+    message = message if len(message) <= 200 else message[:199] + "…"
+    return f"{exc.operation_name}: {err.get('Code', 'Error')}: {message}".rstrip(": ")
 
 
 class Cache:
-    """Described revisions by ARN: a revision never changes once registered."""
+    """Described daemon task definitions by ARN: a revision never changes once registered, and
+    its describe carries no tags (which do change)."""
 
     def __init__(self, root: str):
         self.root = Path(root)
@@ -85,11 +92,15 @@ class Cache:
             return None
 
     def put(self, arn: str, data: dict) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, self._path(arn))
+        """Kept when the folder is writable; the cache only saves time."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f)
+            os.replace(tmp, self._path(arn))
+        except OSError:
+            pass
 
 
 @dataclass
@@ -127,6 +138,7 @@ class Options:
     fix_out: str | None = None
     keep_fixed: bool = False  # keep the fixed revisions for `register`
     cache: Cache | None = None
+    outlines: bool = False  # keep an outline of each revision for the JUnit testcases
     limiter: Limiter = field(default_factory=Limiter)
 
 
@@ -148,19 +160,43 @@ class Progress:
             sys.stderr.write("\r\x1b[K")
 
 
+class Outline(NamedTuple):
+    """What a JUnit report needs of a revision (see junit.py), without its definition."""
+
+    path: str  # the ARN
+    tasks: list
+
+
+class _Task(NamedTuple):
+    label: str | None
+    containers: list
+
+
+class _Container(NamedTuple):
+    name: str | None
+    pointer: str
+
+
 @dataclass
 class Result:
     findings: FindingStore = field(default_factory=FindingStore)  # in the report's order
     errors: list[AuditError] = field(default_factory=list)
     revisions: int = 0
+    written: int = 0  # revisions written to --fix-out
     fixed: list[Fixed] = field(default_factory=list)  # kept only for `register`
+    # The --cluster names found, or that may be where clusters could not be listed.
+    clusters: set[str] = field(default_factory=set)
+    outlines: list[Outline] = field(default_factory=list)  # kept only for JUnit
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, errors=(), revisions=0, fixed=()) -> None:
+    def add(self, errors=(), revisions=0, written=0, fixed=(), clusters=(), outlines=()) -> None:
         with self.lock:
             self.errors += errors
             self.revisions += revisions
+            self.written += written
             self.fixed += fixed
+            self.clusters.update(clusters)
+            self.outlines += outlines
 
 
 def plain(data):
@@ -177,6 +213,12 @@ def arn_of(data: dict) -> str:
 
 def family_of(arn: str) -> str:
     return arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def _order(arn: str) -> tuple:
+    """A revision's place in the report: account, region, family, revision (as `auditstore`)."""
+    parts, (family, revision) = arn.split(":"), arn.rsplit("/", 1)[-1].rsplit(":", 1)
+    return parts[4], parts[3], family, int(revision)
 
 
 def _bounded(pool: ThreadPoolExecutor, fn: Callable, items: Iterable) -> Iterator:
@@ -204,23 +246,42 @@ class RegionAudit:
     def error(self, message: str) -> AuditError:
         return AuditError(self.account, self.region, message)
 
+    def _guarded(self, what: str, items: Iterator) -> Iterator:
+        """items until a call fails, then one error saying what was not audited, and the call
+        and reason: the other listings and the describes already under way go on."""
+        n = 0
+        try:
+            for n, item in enumerate(items, 1):
+                yield item
+        except (ClientError, BotoCoreError) as exc:
+            self.result.add(errors=[self.error(f"{what} not {'all ' * bool(n)}audited: {reason(exc)}")])
+
     def in_use(self) -> Iterator[Ref]:
         """Each revision that a service or daemon references (services: current and every
         deployment; daemons: every current revision), as soon as it is seen, so describes overlap
         the service reads; `users` and `daemons` collect who runs each one."""
         wanted, prefix = set(self.opts.clusters), self.opts.family_prefix or ""
-        for page in self.ecs.get_paginator("list_clusters").paginate():
-            for cluster in page["clusterArns"]:
-                if wanted and not {cluster, cluster.rsplit("/", 1)[-1]} & wanted:
+        try:
+            pages = self.ecs.get_paginator("list_clusters").paginate()
+            clusters = [arn for page in pages for arn in page["clusterArns"]]
+        except (ClientError, BotoCoreError) as exc:
+            # The --cluster names may be in this region: not reported missing.
+            self.result.add(errors=[self.error(f"services and daemons not audited: {reason(exc)}")], clusters=wanted)
+            return
+        for cluster in clusters:
+            name = cluster.rsplit("/", 1)[-1]
+            if wanted:
+                if not {cluster, name} & wanted:
                     continue
-                for arn, service in self._referenced(cluster):
-                    if arn not in self.users and family_of(arn).startswith(prefix):
-                        yield Ref(arn)
-                    self.users.setdefault(arn, []).append(service)
-                for arn, daemon in self._daemon_referenced(cluster):
-                    if arn not in self.daemons and family_of(arn).startswith(prefix):
-                        yield Ref(arn, daemon=True)
-                    self.daemons.setdefault(arn, []).append(daemon)
+                self.result.add(clusters={cluster, name} & wanted)
+            for arn, service in self._guarded(f"services of cluster {name}", self._referenced(cluster)):
+                if arn not in self.users and family_of(arn).startswith(prefix):
+                    yield Ref(arn)
+                self.users.setdefault(arn, []).append(service)
+            for arn, daemon in self._guarded(f"daemons of cluster {name}", self._daemon_referenced(cluster)):
+                if arn not in self.daemons and family_of(arn).startswith(prefix):
+                    yield Ref(arn, daemon=True)
+                self.daemons.setdefault(arn, []).append(daemon)
 
     def _pages(self, method: str, key: str, **kwargs) -> Iterator:
         """The items of every page of a daemon List call (botocore has no paginator for them)."""
@@ -239,7 +300,7 @@ class RegionAudit:
             for i in range(0, len(revisions), 20):  # DescribeDaemonRevisions takes up to 20
                 resp = self.ecs.describe_daemon_revisions(daemonRevisionArns=revisions[i : i + 20])
                 if resp.get("failures"):
-                    self.result.add(errors=[self.error(f"{f.get('arn')}: DescribeDaemonRevisions: {f.get('reason')}")
+                    self.result.add(errors=[self.error(f"{f.get('arn')}: not audited: DescribeDaemonRevisions: {f.get('reason')}")
                                             for f in resp["failures"]])  # fmt: skip
                 for revision in resp["daemonRevisions"]:
                     yield revision["daemonTaskDefinitionArn"], daemon["daemonArn"]
@@ -258,43 +319,50 @@ class RegionAudit:
 
     def _daemon_definitions(self, **kwargs) -> Iterator[Ref]:
         prefix = {"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {}
-        for summary in self._pages("list_daemon_task_definitions", "daemonTaskDefinitions", status="ACTIVE", **prefix, **kwargs):
+        pages = self._pages("list_daemon_task_definitions", "daemonTaskDefinitions", status="ACTIVE", **prefix, **kwargs)
+        for summary in self._guarded("daemon task definitions", pages):
             yield Ref(summary["arn"], daemon=True)
+
+    def _families(self) -> Iterator[str]:
+        kwargs = {"status": "ACTIVE", **({"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {})}
+        for page in self.ecs.get_paginator("list_task_definition_families").paginate(**kwargs):
+            self.progress.add("families", len(page["families"]))
+            yield from page["families"]
 
     def latest(self) -> Iterator[Ref]:
         """Each ACTIVE family, described by name: ECS resolves its latest ACTIVE revision; then
         the last registered revision of each ACTIVE daemon task definition family."""
-        kwargs = {"status": "ACTIVE", **({"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {})}
-        for page in self.ecs.get_paginator("list_task_definition_families").paginate(**kwargs):
-            self.progress.add("families", len(page["families"]))
-            for family in page["families"]:
-                yield Ref(family)
+        for family in self._guarded("task definition families", self._families()):
+            yield Ref(family)
         for ref in self._daemon_definitions(revision="LAST_REGISTERED"):
             self.progress.add("families")
             yield ref
+
+    def _revisions(self) -> Iterator[str]:
+        for page in self.ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
+            yield from page["taskDefinitionArns"]
 
     def every(self) -> Iterator[Ref]:
         """Each ACTIVE revision, then each ACTIVE daemon task definition revision.
         ListTaskDefinitions takes a whole family name, not a prefix."""
         prefix = self.opts.family_prefix or ""
-        for page in self.ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
-            for arn in page["taskDefinitionArns"]:
-                if family_of(arn).startswith(prefix):
-                    yield Ref(arn)
+        for arn in self._guarded("task definitions", self._revisions()):
+            if family_of(arn).startswith(prefix):
+                yield Ref(arn)
         yield from self._daemon_definitions()
 
     def describe(self, ref: Ref) -> dict:
-        """The describe response for an ARN (from the cache when there) or a family name.
-        DescribeDaemonTaskDefinition returns no tags."""
+        """The describe response for an ARN or a family name. A task definition is described
+        each time, with its tags, which change (TagResource); a daemon task definition's describe
+        has no tags, so one named by ARN comes from the cache when there."""
+        if not ref.daemon:
+            resp = self.ecs.describe_task_definition(taskDefinition=ref.name, include=["TAGS"])
+            return plain({"taskDefinition": resp["taskDefinition"], "tags": resp.get("tags", [])})
         cache = self.opts.cache
         data = cache.get(ref.name) if cache and ref.name.startswith("arn:") else None
         if data is None:
-            if ref.daemon:
-                resp = self.ecs.describe_daemon_task_definition(daemonTaskDefinition=ref.name)
-                data = plain({"daemonTaskDefinition": resp["daemonTaskDefinition"]})
-            else:
-                resp = self.ecs.describe_task_definition(taskDefinition=ref.name, include=["TAGS"])
-                data = plain({"taskDefinition": resp["taskDefinition"], "tags": resp.get("tags", [])})
+            resp = self.ecs.describe_daemon_task_definition(daemonTaskDefinition=ref.name)
+            data = plain({"daemonTaskDefinition": resp["daemonTaskDefinition"]})
             if cache:
                 cache.put(arn_of(data), data)
         return data
@@ -303,7 +371,7 @@ class RegionAudit:
         try:
             data = self.describe(ref)
         except (ClientError, BotoCoreError) as exc:
-            self.result.add(errors=[self.error(f"{ref.name}: {_reason(exc)}")])
+            self.result.add(errors=[self.error(f"{ref.name}: not audited: {reason(exc)}")])
             return [], []
         td = data.get("taskDefinition") or data["daemonTaskDefinition"]
         if self.opts.scope == "latest" and td.get("status") == "INACTIVE":
@@ -312,7 +380,7 @@ class RegionAudit:
         kind, tasks = find_tasks(data)
         doc = ApiDocument(origin.arn, json.dumps(data, indent=2), data, kind, tasks)
         findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules)]
-        fixed, errors = [], []
+        fixed, errors, written = [], [], 0
         if any(applicable(f, self.opts.unsafe) for f in findings) and (self.opts.fix_out or self.opts.keep_fixed):
             try:
                 new, _ = fix(doc, self.opts.rules, self.opts.unsafe)
@@ -321,24 +389,24 @@ class RegionAudit:
                     kind = "daemon_" if ref.daemon else ""
                     name = f"{self.account}_{self.region}_{kind}{td['family']}_{td['revision']}.json"
                     Path(self.opts.fix_out, name).write_text(json.dumps(revision, indent=2) + "\n")
+                    written = 1
                 if self.opts.keep_fixed:
                     fixed.append(Fixed(origin, revision, self.session, ref.daemon))
             except (FixError, OSError) as exc:
                 errors.append(self.error(f"{origin.arn}: fix not written: {exc}"))
-        self.result.add(errors=errors, revisions=1)
+        outlines = [Outline(origin.arn, [_Task(t.label, [_Container(c.name, c.pointer) for c in t.containers])
+                                         for t in tasks])] if self.opts.outlines else []  # fmt: skip
+        self.result.add(errors=errors, revisions=1, written=written, outlines=outlines)
         self.progress.add("revisions")
         return findings, fixed
 
     def run(self) -> None:
         source = {"in-use": self.in_use, "latest": self.latest, "all": self.every}[self.opts.scope]
         fixed = []
-        try:
-            with ThreadPoolExecutor(WINDOW) as pool:
-                for found, done in _bounded(pool, self.check, source()):
-                    self.result.findings.add(found)
-                    fixed += done
-        except (ClientError, BotoCoreError) as exc:
-            self.result.add(errors=[self.error(_reason(exc))])
+        with ThreadPoolExecutor(WINDOW) as pool:  # the listings and describes report their own errors
+            for found, done in _bounded(pool, self.check, source()):
+                self.result.findings.add(found)
+                fixed += done
         # Every service and daemon is known only now.
         users = {arn: (tuple(self.users.get(arn, ())), tuple(self.daemons.get(arn, ())))
                  for arn in self.users.keys() | self.daemons.keys()}  # fmt: skip
@@ -379,14 +447,20 @@ def _assumed(base, role_arn: str):
     return boto3.Session(botocore_session=session, region_name=base.region_name)
 
 
-def accounts(base, role_arns: list[str], org_role: str | None) -> Iterator[tuple[str, Callable]]:
+def identity(base) -> dict:
+    """GetCallerIdentity of the base credentials: ClientError or BotoCoreError (no credentials)
+    when they cannot be used, and nothing can be audited."""
+    return base.client("sts", region_name=base.region_name or "us-east-1", config=CONFIG).get_caller_identity()
+
+
+def accounts(base, me: dict, role_arns: list[str], org_role: str | None) -> Iterator[tuple[str, Callable]]:
     """(account id, session factory) for each account to audit; the base credentials' own account
-    when no role is given. With --org-role the caller's own account uses the base credentials."""
-    me = base.client("sts", region_name=base.region_name or "us-east-1", config=CONFIG).get_caller_identity()
+    when no role is given. With --org-role the caller's own account uses the base credentials.
+    The role ARNs match ROLE_ARN."""
     if not role_arns and not org_role:
         yield me["Account"], lambda: base
     for arn in role_arns:
-        yield arn.split(":")[4], lambda arn=arn: _assumed(base, arn)
+        yield ROLE_ARN.fullmatch(arn).group(1), lambda arn=arn: _assumed(base, arn)
     if org_role:
         partition = me["Arn"].split(":")[1]
         org = base.client("organizations", region_name=base.region_name or "us-east-1", config=CONFIG)
@@ -408,9 +482,10 @@ def enabled_regions(session) -> list[str]:
     return sorted(enabled & set(session.get_available_regions("ecs")))
 
 
-def run(base, opts: Options, regions: list[str], all_regions: bool, role_arns=(), org_role=None,
+def run(base, me: dict, opts: Options, regions: list[str], all_regions: bool, role_arns=(), org_role=None,
         progress: Progress | None = None) -> Result:  # fmt: skip
-    """Audit every account and region; everything that could not be read lands in `errors`."""
+    """Audit every account and region (`me`: the base credentials' `identity`); everything that
+    could not be read lands in `errors`."""
     result, progress = Result(), progress or Progress(False)
 
     def account(item):
@@ -419,16 +494,18 @@ def run(base, opts: Options, regions: list[str], all_regions: bool, role_arns=()
             session = session_for()
             names = enabled_regions(session) if all_regions else regions
         except (ClientError, BotoCoreError) as exc:
-            result.add(errors=[AuditError(account_id, "-", _reason(exc))])
+            result.add(errors=[AuditError(account_id, "-", f"account not audited: {reason(exc)}")], clusters=opts.clusters)
             return
         with ThreadPoolExecutor(REGIONS_IN_PARALLEL) as pool:
             list(pool.map(lambda r: RegionAudit(account_id, r, session, opts, result, progress).run(), names))
 
     try:
         with ThreadPoolExecutor(ACCOUNTS_IN_PARALLEL) as pool:
-            list(pool.map(account, accounts(base, list(role_arns), org_role)))
-    except (ClientError, BotoCoreError) as exc:
-        result.add(errors=[AuditError("-", "-", _reason(exc))])
+            list(pool.map(account, accounts(base, me, list(role_arns), org_role)))
+    except (ClientError, BotoCoreError) as exc:  # listing the organization's accounts
+        result.add(errors=[AuditError(me["Account"], "-", f"organization accounts not all audited: {reason(exc)}")],
+                   clusters=opts.clusters)  # fmt: skip
+    result.outlines.sort(key=lambda o: _order(o.path))
     progress.close()
     return result
 
@@ -445,7 +522,7 @@ def register(fixed: list[Fixed], limiter: Limiter) -> Iterator[tuple[Fixed, str 
             else:
                 yield item, ecs.register_task_definition(**item.revision)["taskDefinition"]["taskDefinitionArn"]
         except (ClientError, BotoCoreError) as exc:
-            yield item, AuditError(o.account, o.region, f"{o.arn}: not registered: {_reason(exc)}")
+            yield item, AuditError(o.account, o.region, f"{o.arn}: not registered: {reason(exc)}")
 
 
 def deploy_commands(item: Fixed, new_arn: str) -> list[str]:

@@ -35,6 +35,15 @@ def csv_rows(report: Report) -> Iterator[str]:
         yield row(e.account, e.region, "", "", "", "ERROR", "", "", "", e.message, "", "")
 
 
+def audit_text_lines(report: Report) -> Iterator[str]:
+    """The text report, and a last line when something could not be read: a summary such as
+    "No findings" must not stand alone for an audit that did not read everything."""
+    yield from text_lines(report)
+    if report.errors:
+        n = len(report.errors)
+        yield f"Incomplete: {n} error{'s' * (n != 1)}, listed on stderr\n"
+
+
 def as_csv(report: Report) -> str:
     return "".join(csv_rows(report))
 
@@ -81,4 +90,4 @@ def as_markdown(report: Report) -> str:
 
 AUDIT_FORMATS = {**FORMATS, "csv": as_csv, "markdown": as_markdown}
 # The formats written a piece at a time, so that an audit's output never sits whole in memory.
-STREAMED: dict[str, Callable[[Report], Iterator[str]]] = {"text": text_lines, "json": json_chunks, "csv": csv_rows}
+STREAMED: dict[str, Callable[[Report], Iterator[str]]] = {"text": audit_text_lines, "json": json_chunks, "csv": csv_rows}

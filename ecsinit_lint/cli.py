@@ -274,6 +274,9 @@ def audit(
     role_arn: Optional[List[str]] = typer.Option(None, "--role-arn", help="Assume this role and audit its account (repeatable)"),
     org_role: Optional[str] = typer.Option(None, "--org-role", help="Assume this role name in every ACTIVE account of the organization"),
     format: AuditFormat = typer.Option("text", "--format", help="Output format"),
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
+    ),
     select: Optional[List[str]] = Select,
     ignore: Optional[List[str]] = Ignore,
     fail_on: Optional[Level] = FailOn,
@@ -282,8 +285,12 @@ def audit(
     fix_out: Optional[str] = typer.Option(None, "--fix-out", help="Write a fixed, registerable revision per flagged revision here"),
     register: bool = typer.Option(False, "--register", help="Register the fixed revisions (services are not touched)"),
     yes: bool = typer.Option(False, "--yes", help="Register without asking"),
-    cache_dir: Optional[str] = typer.Option(None, "--cache-dir", help="Cache of described revisions [default: ~/.cache/ecsinit-lint]"),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Describe every revision again"),
+    cache_dir: Optional[str] = typer.Option(
+        None, "--cache-dir", envvar="ECSINIT_LINT_CACHE_DIR",
+        help="Cache folder, shared with `check`: described daemon task definitions go in its task-definitions/ "
+        "[default: ~/.cache/ecsinit-lint]",
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Describe the daemon task definitions again too"),
     allow_partial: bool = typer.Option(False, "--allow-partial", help="Exit 0/1 even when some account or region could not be read"),
 ):
     """Lint the task definitions of live AWS accounts (read-only unless --register).
@@ -294,6 +301,12 @@ def audit(
 
     if register and not yes and not sys.stdin.isatty():
         _fail("--register needs a terminal to confirm, or --yes")
+    if cluster and scope.value != "in-use":
+        _fail("--cluster applies only to --scope in-use (services and daemons run in clusters), "
+              f"not to --scope {scope.value}")
+    for arn in role_arn or ():
+        if not api.ROLE_ARN.fullmatch(arn):
+            _fail(f"not a role ARN: {arn!r}")
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
     settings = configs.for_path(None)  # the configuration found from the working directory
     rules, unsafe_fixes = settings.rules("-"), settings.unsafe_fixes
@@ -304,20 +317,45 @@ def audit(
     regions = region or ([base.region_name] if base.region_name else [])
     if not regions and not all_regions:
         _fail("no region: pass --region, --all-regions, or configure one for the profile")
+    try:
+        me = api.identity(base)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+        _fail(api.reason(exc))  # no account can be read with these credentials
     if fix_out:
-        os.makedirs(fix_out, exist_ok=True)
-    cache = None if no_cache else api.Cache(cache_dir or api.default_cache_dir())
-    opts = api.Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache)
+        try:
+            os.makedirs(fix_out, exist_ok=True)
+        except OSError as exc:
+            _fail(f"{fix_out}: {exc.strerror or exc}")
+    if no_cache:
+        cache = None
+    else:
+        from .shellparser import cache_dir as user_cache_dir  # the folder `check` uses too
+
+        cache = api.Cache(os.path.join(cache_dir or user_cache_dir(), "task-definitions"))
+    opts = api.Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache,
+                       outlines=format.value == "junit")  # fmt: skip
     progress = api.Progress(sys.stderr.isatty())
-    result = api.run(base, opts, regions, all_regions, role_arn or (), org_role, progress)
+    result = api.run(base, me, opts, regions, all_regions, role_arn or (), org_role, progress)
+    missing = [c for c in cluster or () if c not in result.clusters]
+    if missing:
+        _fail(f"cluster not found in the audited regions: {', '.join(missing)}")
     fixable = lambda f: applicable(f, unsafe_fixes)  # noqa: E731
-    rendered = report.Report(result.findings, result.errors, result.revisions, fixable, sys.stdout.isatty(), "revision")
-    if format.value == "text":
+    rendered = report.Report(result.findings, result.errors, result.revisions, fixable, sys.stdout.isatty(), "revision",
+                             documents=result.outlines, fix_hint=_audit_hint(fix_out, register))  # fmt: skip
+    if output is not None:
+        try:
+            with open(output, "w", encoding="utf-8") as f:
+                f.writelines(_audit_report(format.value, rendered))
+        except OSError as exc:
+            _fail(f"{output}: {exc.strerror or exc}")
+    if format.value == "text" or output is not None:
         for exc in result.errors:
             typer.echo(f"{exc.path}: error: {exc.message}", err=True)
-    for chunk in STREAMED[format.value](rendered) if format.value in STREAMED else [AUDIT_FORMATS[format.value](rendered)]:
+    for chunk in _audit_report("text" if output is not None else format.value, rendered):
         typer.echo(chunk, nl=False)
-    failed, to_stderr = bool(result.errors), format.value != "text"
+    if fix_out:
+        typer.echo(f"wrote {_count(result.written, 'revision')} to {fix_out}", err=True)
+    failed, to_stderr = bool(result.errors), format.value != "text" and output is None
     if register and result.fixed:
         if not yes and not typer.confirm(f"Register {len(result.fixed)} fixed revisions?", err=True):
             raise typer.Exit(2)
@@ -332,6 +370,20 @@ def audit(
     if failed and not allow_partial:
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.at_least(settings.fail_on) for f in result.findings) else 0)
+
+
+def _audit_report(format: str, rendered):
+    """The audit's report in pieces: the streamed formats a finding at a time."""
+    return STREAMED[format](rendered) if format in STREAMED else [AUDIT_FORMATS[format](rendered)]
+
+
+def _audit_hint(fix_out, register) -> str:
+    """What the text report's footer suggests for the fixable findings: what was not asked for."""
+    if register:
+        return ""
+    if fix_out:
+        return ": register the fixed revisions with `--register`"
+    return ": write the fixed revisions with `--fix-out DIR`, register them with `--register`"
 
 
 def _own(findings, doc, run) -> list:

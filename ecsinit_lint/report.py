@@ -30,6 +30,7 @@ class Report:
     colour: bool = False
     unit: str = "file"
     documents: list[Document] = field(default_factory=list)  # the linted ones, for fixes and testcases
+    fix_hint: str = " with `ecsinit-lint fix --write`"  # the footer's advice after "N fixable"
 
     @property
     def summary(self) -> dict:
@@ -59,10 +60,8 @@ def text_lines(report: Report) -> Iterator[str]:
         return
     counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
     yield f"Found {found} finding{'s' * (found != 1)} ({counts}) in {inputs}\n"
-    if stats["fixable"] and report.unit == "revision":  # an audit: the fixes become new revisions
-        yield f"[*] {stats['fixable']} fixable: write the fixed revisions with `--fix-out DIR`, register them with `--register`\n"
-    elif stats["fixable"]:
-        yield f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`\n"
+    if stats["fixable"]:
+        yield f"[*] {stats['fixable']} fixable{report.fix_hint}\n"
 
 
 def text(report: Report) -> str:

@@ -14,6 +14,7 @@ import importlib.util
 import marshal
 import os
 import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -56,21 +57,26 @@ def _cached_table(table_class):
     return CachedLRTable
 
 
+_LOADING = threading.Lock()  # the package is in sys.modules before it is set up
+
+
 def load():
     """bashlex.parse, importing bashlex with the cached tables.
 
     bashlex's `__init__` builds the parser, so the package is set up without running it, its
-    `yacc` module is imported and given the caching table class, and then `__init__` runs."""
-    if "bashlex" not in sys.modules:
-        spec = importlib.util.find_spec("bashlex")
-        package = importlib.util.module_from_spec(spec)
-        sys.modules["bashlex"] = package
-        try:
-            yacc = importlib.import_module("bashlex.yacc")
-            yacc.LRTable = _cached_table(yacc.LRTable)
-            spec.loader.exec_module(package)
-        except BaseException:
-            for name in [m for m in sys.modules if m.split(".")[0] == "bashlex"]:
-                del sys.modules[name]
-            raise
+    `yacc` module is imported and given the caching table class, and then `__init__` runs.
+    Under a lock: an audit lints revisions in threads."""
+    with _LOADING:
+        if "bashlex" not in sys.modules:
+            spec = importlib.util.find_spec("bashlex")
+            package = importlib.util.module_from_spec(spec)
+            sys.modules["bashlex"] = package
+            try:
+                yacc = importlib.import_module("bashlex.yacc")
+                yacc.LRTable = _cached_table(yacc.LRTable)
+                spec.loader.exec_module(package)
+            except BaseException:
+                for name in [m for m in sys.modules if m.split(".")[0] == "bashlex"]:
+                    del sys.modules[name]
+                raise
     return sys.modules["bashlex"].parse

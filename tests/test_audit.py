@@ -64,6 +64,7 @@ def env(proxy, tmp_path, monkeypatch):
         "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-credentials"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "ECSINIT_LINT_CACHE_DIR": str(tmp_path / "cache" / "ecsinit-lint"),
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
@@ -155,13 +156,61 @@ def flagged(report: dict) -> set[str]:
 
 @pytest.mark.parametrize(
     "args, unset, message",
-    [(["--profile", "nope"], (), "profile (nope) could not be found"), ([], ("AWS_DEFAULT_REGION",), "no region")],
+    [
+        (["--profile", "nope"], (), "The config profile (nope) could not be found"),
+        ([], ("AWS_DEFAULT_REGION",), "no region: pass --region, --all-regions, or configure one for the profile"),
+        (["--role-arn", "not-an-arn"], (), "not a role ARN: 'not-an-arn'"),
+        (["--role-arn", "arn:aws:iam::123:role/short-account"], (), "not a role ARN: 'arn:aws:iam::123:role/short-account'"),
+        (["--cluster", "prod", "--scope", "all"], (), "--cluster applies only to --scope in-use (services and daemons "
+                                                      "run in clusters), not to --scope all"),  # fmt: skip
+        (["--cluster", "prod", "--scope", "latest"], (), "--cluster applies only to --scope in-use (services and daemons "
+                                                         "run in clusters), not to --scope latest"),  # fmt: skip
+        (["--cluster", "nope", "--cluster", "prod"], (), "cluster not found in the audited regions: nope"),
+        ([], ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "Unable to locate credentials"),
+        (["--fix-out", "/dev/null/x"], (), "/dev/null/x: Not a directory"),
+    ],
 )
-def test_usage_errors(env, monkeypatch, args, unset, message):
+def test_usage_errors(fleet, env, monkeypatch, args, unset, message):
+    """One line, exit 2, nothing on stdout."""
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no credentials: do not wait for an instance's
     for name in unset:
         monkeypatch.delenv(name)
-    done = audit(*args)
-    assert done.exit_code == 2 and message in done.stderr
+    done = audit(*REGIONS, *args) if "AWS_DEFAULT_REGION" not in unset else audit(*args)
+    assert (done.exit_code, done.stderr, done.stdout) == (2, f"ecsinit-lint: error: {message}\n", "")
+
+
+def test_help_names_the_cache_folder_of_check():
+    text = " ".join(CliRunner().invoke(app, ["audit", "--help"], env={"COLUMNS": "300"}).stdout.split())
+    assert "[env var: ECSINIT_LINT_CACHE_DIR]" in text and "[default: ~/.cache/ecsinit-lint]" in text
+
+
+def test_output_file(fleet, env, tmp_path):
+    """As for `check`: the report in --format to FILE, the text report on the console."""
+    out = tmp_path / "audit.json"
+    done = audit(*REGIONS, "--format", "json", "--output", str(out))
+    assert done.exit_code == 1 and flagged(json.loads(out.read_text())) == IN_USE
+    assert done.stdout == audit(*REGIONS).stdout
+    failed = audit(*REGIONS, "--format", "json", "--output", str(tmp_path))
+    assert (failed.exit_code, failed.stderr) == (2, f"ecsinit-lint: error: {tmp_path}: Is a directory\n")
+
+
+def test_junit_has_a_testcase_per_revision_and_container(fleet, env):
+    """Clean revisions too, as for `check`: a suite per revision, failures for the flagged."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(audit(*REGIONS, "--scope", "all", "--format", "junit").stdout)
+    suites = {s.get("name"): s for s in root}
+    clean = {arn("us-east-1", "web:3"), arn("us-west-2", "api:2"), daemon_arn("us-east-1", "agent:3")}
+    assert suites.keys() == ALL | clean
+    assert list(suites) == sorted(suites, key=lambda a: (a.split(":")[3], a.split("/")[-1].split(":")[0], a))
+    for name, suite in suites.items():
+        family = name.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+        cases = {c.get("name"): c.find("failure") for c in suite}
+        assert cases.keys() == {f"{family} task definition", f"{family} container app"}
+        assert (cases[f"{family} container app"] is not None) == (name in ALL)
+    assert (root.get("tests"), root.get("failures")) == (str(2 * len(suites)), str(len(ALL)))
+
+
 
 
 def test_check_never_imports_boto3():
@@ -259,27 +308,123 @@ def _has_org(org) -> bool:
         return False
 
 
-def test_second_audit_describes_nothing(fleet, env, proxy, tmp_path):
-    cache = ["--cache-dir", str(tmp_path / "revisions")]
-    first = audit_json(*REGIONS, "--scope", "all", *cache)
+def test_cache_holds_daemon_definitions_only(fleet, env, proxy, tmp_path, monkeypatch):
+    """A second audit describes no daemon task definition again (their describe has no tags), and
+    every task definition again, with its tags, which TagResource changes. ECSINIT_LINT_CACHE_DIR
+    is the cache folder, as for `check`."""
+    monkeypatch.setenv("ECSINIT_LINT_CACHE_DIR", str(tmp_path / "shared"))
+    first = audit_json(*REGIONS, "--scope", "all")
     ops = proxy.operations()
     assert ops["DescribeTaskDefinition"] == len(ALL - DAEMON_ALL) + 2  # the clean ones too
     assert ops["DescribeDaemonTaskDefinition"] == len(DAEMON_ALL) + 1
+    assert len(list((tmp_path / "shared" / "task-definitions").glob("*.json"))) == len(DAEMON_ALL) + 1
     proxy.reset()
-    assert audit_json(*REGIONS, "--scope", "all", *cache) == first
-    assert proxy.operations()["DescribeTaskDefinition"] == proxy.operations()["DescribeDaemonTaskDefinition"] == 0
+    assert audit_json(*REGIONS, "--scope", "all") == first
+    assert proxy.operations()["DescribeTaskDefinition"] == ops["DescribeTaskDefinition"]
+    assert proxy.operations()["DescribeDaemonTaskDefinition"] == 0
+
+
+def test_tags_are_read_on_each_audit(moto_port, env, proxy, tmp_path):
+    """A suppression tag added after a cached audit is honoured by the next one, and --fix-out
+    writes the revision's tags as they are now."""
+    region, ecs = "ap-northeast-1", direct(moto_port, "ecs", "ap-northeast-1")
+    old = register(ecs, "tagged", BAD, tags=[{"key": "team", "value": "old"}])
+    ecs.create_cluster(clusterName="tags")
+    ecs.create_service(cluster="tags", serviceName="tagged", taskDefinition=old, desiredCount=1)
+    cache, out = ["--cache-dir", str(tmp_path / "cache")], tmp_path / "fixed"
+    status, report = audit_json("--region", region, *cache)
+    assert (status, flagged(report)) == (1, {old})
+    ecs.untag_resource(resourceArn=old, tagKeys=["team"])
+    ecs.tag_resource(resourceArn=old, tags=[{"key": "team", "value": "new"}])
+    assert audit("--region", region, "--fix-out", str(out), *cache).exit_code == 1
+    assert json.loads((out / f"{ACCOUNT}_{region}_tagged_1.json").read_text())["tags"] == [{"key": "team", "value": "new"}]
+    ecs.tag_resource(resourceArn=old, tags=[{"key": "ecsinit-lint:ignore", "value": "INIT001"}])
+    status, report = audit_json("--region", region, *cache)
+    assert (status, report["findings"], report["summary"]["revisions"]) == (0, [], 1)
 
 
 def test_errors_are_reported_and_the_rest_goes_on(fleet, env, proxy):
     proxy.deny |= {("ListClusters", "us-west-2"), ("DescribeTaskDefinition", "web:1")}
     done = audit(*REGIONS)
     assert done.exit_code == 2
-    assert f"{ACCOUNT}/us-west-2: error: ListClusters: AccessDeniedException: not authorized" in done.stderr
-    assert f"{ACCOUNT}/us-east-1: error: {arn('us-east-1', 'web:1')}: DescribeTaskDefinition: AccessDenied" in done.stderr
+    assert (f"{ACCOUNT}/us-west-2: error: services and daemons not audited: ListClusters: AccessDeniedException: "
+            "not authorized") in done.stderr.splitlines()  # fmt: skip
+    assert (f"{ACCOUNT}/us-east-1: error: {arn('us-east-1', 'web:1')}: not audited: DescribeTaskDefinition: "
+            "AccessDeniedException: not authorized") in done.stderr.splitlines()  # fmt: skip
+    assert done.stdout.endswith("Incomplete: 2 errors, listed on stderr\n")
     assert arn("us-east-1", "web:2") in done.stdout and "api:1" not in done.stdout
     status, report = audit_json(*REGIONS, "--allow-partial")
     assert status == 1
     assert {(e["account"], e["region"]) for e in report["errors"]} == {(ACCOUNT, "us-west-2"), (ACCOUNT, "us-east-1")}
+
+
+# A listing call -> the scope it serves, the revisions that only it leads to, and how many parts
+# (clusters, or regions) it fails for in the fleet.
+LISTINGS = {
+    "ListClusters": ("in-use", IN_USE, 2),
+    "ListServices": ("in-use", IN_USE - DAEMON_IN_USE, 2),
+    "DescribeServices": ("in-use", IN_USE - DAEMON_IN_USE, 2),
+    "ListDaemons": ("in-use", DAEMON_IN_USE, 2),
+    "DescribeDaemon": ("in-use", DAEMON_IN_USE, 1),  # only prod has a daemon
+    "DescribeDaemonRevisions": ("in-use", DAEMON_IN_USE, 1),
+    "ListTaskDefinitions": ("all", ALL - DAEMON_ALL, 2),
+    "ListDaemonTaskDefinitions": ("all", DAEMON_ALL, 2),
+    "ListTaskDefinitionFamilies": ("latest", LATEST - DAEMON_ALL, 2),
+}
+
+
+@pytest.mark.parametrize("call", LISTINGS)
+def test_a_failed_listing_loses_only_what_it_lists(fleet, env, proxy, call):
+    """Each listing call denied in turn: every revision another listing leads to is still
+    reported, and each part not audited is one error line naming the call and the reason."""
+    scope, lost, parts = LISTINGS[call]
+    expected = {"in-use": IN_USE, "all": ALL, "latest": LATEST}[scope] - lost
+    proxy.deny.add((call, ""))
+    status, report = audit_json(*REGIONS, "--scope", scope, "--no-cache")
+    assert (status, flagged(report)) == (2, expected)
+    assert len(report["errors"]) == report["summary"]["errors"] == parts
+    assert all(re.search(rf"not (all )?audited: {call}: AccessDeniedException: not authorized$", e["message"])
+               for e in report["errors"])  # fmt: skip
+    text = audit(*REGIONS, "--scope", scope, "--no-cache")
+    lines = [line for line in text.stderr.splitlines() if f": error: " in line]
+    assert len(lines) == parts and all(line.startswith(f"{ACCOUNT}/us-") and call in line for line in lines)
+    assert text.stdout.endswith(f"Incomplete: {parts} error{'s' * (parts != 1)}, listed on stderr\n")
+    assert audit_json(*REGIONS, "--scope", scope, "--no-cache", "--allow-partial")[0] == (1 if expected else 0)
+
+
+def test_daemons_denied_names_the_cluster(fleet, env, proxy):
+    """A read-only policy written before daemons existed: the services' findings stay."""
+    proxy.deny.add(("ListDaemons", ""))
+    done = audit(*REGIONS, "--no-cache")
+    assert done.exit_code == 2
+    assert (f"{ACCOUNT}/us-east-1: error: daemons of cluster prod not audited: ListDaemons: AccessDeniedException: "
+            "not authorized") in done.stderr.splitlines()  # fmt: skip
+    assert f"in {len(IN_USE - DAEMON_IN_USE)} revisions" in done.stdout
+
+
+def test_plain_moto_without_the_daemon_api(moto_port, env, monkeypatch):
+    """Stock moto has no daemon calls (it answers them with a 500 and an HTML page): the findings
+    of the task definitions are reported, and the daemon listing is one line, without the page.
+    moto's 500 is retried as any 500 is, ten times with backoff (half a minute): here twice."""
+    from botocore.config import Config
+
+    from ecsinit_lint import audit as api
+
+    monkeypatch.setattr(api, "CONFIG", Config(retries={"mode": "adaptive", "max_attempts": 2}, max_pool_connections=32))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{moto_port}")
+    region, ecs = "eu-south-1", direct(moto_port, "ecs", "eu-south-1")
+    used, unused = register(ecs, "plain", BAD), register(ecs, "spare", BAD)
+    ecs.create_cluster(clusterName="stock")
+    ecs.create_service(cluster="stock", serviceName="plain", taskDefinition=used, desiredCount=1)
+    for scope, expected, what in (("in-use", {used}, "daemons of cluster stock not audited: ListDaemons"),
+                                  ("all", {used, unused}, "daemon task definitions not audited: ListDaemonTaskDefinitions")):  # fmt: skip
+        done = audit("--region", region, "--scope", scope, "--no-cache")
+        assert done.exit_code == 2
+        assert done.stderr.splitlines() == [f"{ACCOUNT}/{region}: error: {what}: 500: Internal Server Error"]
+        assert {line.split(": ")[0] for line in done.stdout.splitlines() if line.startswith("arn:")} == expected
+        assert f"in {len(expected)} revision" in done.stdout
+        status, report = audit_json("--region", region, "--scope", scope, "--no-cache", "--allow-partial")
+        assert (status, flagged(report), len(report["errors"])) == (1, expected, 1)
 
 
 def test_fix_out_and_register(moto_port, env, proxy, tmp_path):
@@ -290,7 +435,10 @@ def test_fix_out_and_register(moto_port, env, proxy, tmp_path):
     ecs.create_service(cluster="main", serviceName="shop", taskDefinition=old, desiredCount=2)
     out = tmp_path / "fixed"
 
-    assert audit("--region", "eu-north-1", "--fix-out", str(out)).exit_code == 1
+    done = audit("--region", "eu-north-1", "--fix-out", str(out))
+    assert done.exit_code == 1
+    assert f"wrote 1 revision to {out}" in done.stderr.splitlines()
+    assert done.stdout.endswith("[*] 1 fixable: register the fixed revisions with `--register`\n")
     revision = json.loads((out / f"{ACCOUNT}_eu-north-1_shop_1.json").read_text())
     assert revision["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": True}
     assert revision["tags"] == tags and revision["family"] == "shop"
@@ -352,7 +500,9 @@ def test_organization_roles(moto_port, env, proxy):
     status, report = audit_json("--org-role", "Audit", "--region", "ap-south-1")
     assert status == 2
     assert flagged(report) == {arn("ap-south-1", "svc:1", a) for a in ids[:2]}
-    assert report["errors"] == [{"account": ids[2], "region": "-", "message": "AssumeRole: AccessDenied: not authorized"}]
+    assert report["errors"] == [{"account": ids[2], "region": "-", "message": "account not audited: AssumeRole: AccessDenied: not authorized"}]
+    done = audit("--org-role", "Audit", "--region", "ap-south-1")
+    assert f"{ids[2]}: error: account not audited: AssumeRole: AccessDenied: not authorized" in done.stderr.splitlines()
     status, report = audit_json("--role-arn", f"arn:aws:iam::{ids[1]}:role/Audit", "--region", "ap-south-1")
     assert (status, flagged(report)) == (1, {arn("ap-south-1", "svc:1", ids[1])})
 
@@ -412,7 +562,8 @@ scale, region, prefix = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 limiter = ratelimit.Limiter({g: (b * scale, r * scale) for g, (b, r) in ratelimit.RATES.items()})
 opts = audit.Options(Selection(("ALL",), ()).rules(), family_prefix=prefix, limiter=limiter)
 start = time.monotonic()
-result = audit.run(boto3.Session(), opts, [region], False)
+base = boto3.Session()
+result = audit.run(base, audit.identity(base), opts, [region], False)
 print(json.dumps({"seconds": time.monotonic() - start, "revisions": result.revisions,
                   "arns": [f.origin.arn for f in result.findings], "errors": [str(e) for e in result.errors]}))
 """
@@ -472,3 +623,29 @@ def test_progress_only_on_a_terminal(capsys, tty):
     progress.close()
     err = capsys.readouterr().err
     assert ("\r1 regions, 0 families, 3 revisions" in err) == tty and bool(err) == tty
+
+
+THREADED_FIRST_PARSE = """
+import threading
+from ecsinit_lint import shell
+start, verdicts = threading.Barrier(16), []
+def judge():
+    start.wait()
+    try:
+        verdicts.append(type(shell.parse("./migrate && exec node server.js")).__name__)
+    except Exception as exc:
+        verdicts.append(repr(exc))
+threads = [threading.Thread(target=judge) for _ in range(16)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(sorted(set(verdicts)))
+"""
+
+
+def test_first_shell_parse_in_threads(tmp_path):
+    """An audit lints revisions in threads: the first parses of a process all wait for bashlex
+    to be set up (they read a half-imported package, and a false SIG010, before)."""
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", THREADED_FIRST_PARSE], capture_output=True, text=True, check=True,
+                              env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
+        assert done.stdout.strip() == "['list']"
