@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import os
+import stat
 import tempfile
 
 import jsonpatch
@@ -56,23 +58,84 @@ def diff(before: Document, after: Document) -> str:
 
 
 def write_atomic(path: str, original: bytes, text: str) -> None:
-    """Replace the file with `text` unless it changed since it was read or is read-only: same
-    directory temp file, fsync, rename; the mode is kept and a failure leaves the original
-    untouched and no temp file behind."""
-    with open(path, "rb") as f:
-        if f.read() != original:
-            raise FixError("changed while it was being fixed; not written")
-        mode = os.fstat(f.fileno()).st_mode
-    if not mode & 0o222:  # checked by mode, not access(): root may write anything
+    """Write `text` to the file unless it changed since it was read or is read-only. A symlink is
+    written through: its target changes, the link stays. The text goes to a temp file beside the
+    target, with the target's owner, group and mode, fsynced and renamed over it. A file with other
+    hard links, or one that cannot be renamed over (a file bind-mounted on its own: EBUSY; a
+    directory we may not create in, or an owner we may not give), is rewritten in place instead,
+    keeping its inode. A failure leaves the original untouched and no temp file behind."""
+    path = os.path.realpath(path)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise FixError("not a regular file; not written")
+    if not info.st_mode & 0o222:  # checked by mode, not access(): root may write anything
         raise FixError("the file is read-only; not written")
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".ecsinit-lint-")
+    new = text.encode("utf-8")
+    if info.st_nlink == 1:
+        try:
+            return _replace(path, original, new, info)
+        except OSError as exc:
+            if exc.errno not in IN_PLACE:
+                raise
+    _write_in_place(path, original, new)
+
+
+IN_PLACE = {errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES}  # no rename over it: write in place
+
+
+def _replace(path: str, original: bytes, new: bytes, info: os.stat_result) -> None:
+    _check_unchanged(path, original)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".ecsinit-lint-")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
+            f.write(new)
             f.flush()
+            os.fchown(f.fileno(), info.st_uid, info.st_gid)  # EPERM unless root or the owner's group
+            os.fchmod(f.fileno(), info.st_mode & 0o7777)  # after chown, which clears set-id bits
             os.fsync(f.fileno())
-        os.chmod(tmp, mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _write_in_place(path: str, original: bytes, new: bytes) -> None:
+    """Rewrite the file through its inode: first the part past the old end (the only one that
+    needs more space: on a full disk, truncated back), then the rest over the old bytes."""
+    fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+    try:
+        if _read_all(fd) != original:
+            raise FixError("changed while it was being fixed; not written")
+        size = len(original)
+        try:
+            _write_at(fd, new[size:], size)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
+        _write_at(fd, new[:size], 0)
+        os.ftruncate(fd, len(new))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_unchanged(path: str, original: bytes) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if _read_all(fd) != original:
+            raise FixError("changed while it was being fixed; not written")
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    while data:
+        n = os.pwrite(fd, data, offset)
+        data, offset = data[n:], offset + n
