@@ -278,3 +278,9 @@ def test_walked_paths_have_no_leading_dot_slash(tmp_path):
         result = cli_process("check", spelling, cwd=tmp_path)
         assert result.stdout.startswith("deploy/web.json:4:5: INIT001"), (spelling, result.stdout)
 
+
+def test_a_refused_write_counts_the_findings_left(tmp_path):
+    path = write(tmp_path, TEXT.encode())
+    path.chmod(0o444)
+    result = run("fix", "--write", path)
+    assert result.exit_code == 2 and result.stderr.splitlines()[-1] == "fixed 0 files; 1 finding left"
