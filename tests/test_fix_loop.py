@@ -59,6 +59,20 @@ def test_init001_and_init002_on_one_value_under_fn_if(tmp_path):
         assert path.read_text() == FLIP
 
 
+def test_explicit_false_is_an_unsafe_fix(tmp_path):
+    data = {"family": "s6", "containerDefinitions": [
+        {"name": "a", "image": "x", "command": ["node", "s.js"], "linuxParameters": {"initProcessEnabled": False}}]}  # fmt: skip
+    path = tmp_path / "td.json"
+    path.write_text(json.dumps(data))
+    result = run("check", "--format", "json", path)
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "INIT001" and finding["fix"]["applicability"] == "unsafe"
+    assert "explicit false is the usual opt-out" in finding["message"]
+    assert run("fix", "--write", path).exit_code == 0 and json.loads(path.read_text()) == data
+    assert run("fix", "--write", "--unsafe-fixes", path).exit_code == 0
+    assert json.loads(path.read_text())["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": True}
+
+
 # ---- the mechanism, with rules made to fight: the next pair of real rules that does is caught too ----
 
 
