@@ -220,7 +220,7 @@ def fix_command(
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
-    from .fixer import FixError, diff, fix, write_atomic  # jsonpatch: not on the `check` path
+    from .fixer import FixError, diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
 
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
@@ -229,27 +229,25 @@ def fix_command(
     changed = remaining = 0
     for raw, doc, settings, run in _documents(paths, errors, configs, known_only):
         rules = settings.rules(doc.path)
+        conflicts: dict = {}  # the findings whose fixes undo each other, to fix by hand
         try:
-            fixed, done = fix(doc, rules, settings.unsafe_fixes)
+            fixed, done = fix(doc, rules, settings.unsafe_fixes, conflicts)
             if write and done:
                 write_atomic(doc.path, raw, fixed.edited([]))
-        except FixError as exc:
-            errors.append(InputError(doc.path, str(exc)))
-            continue
-        except RecursionError:  # parsable, but too deep for the copies a JSON Patch makes
-            errors.append(InputError(doc.path, "JSON nested too deeply to fix; file left as it was"))
-            continue
-        except OSError as exc:
-            errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
+        except (FixError, RecursionError, OSError) as exc:
+            errors.append(InputError(doc.path, _not_fixed(exc)))
+            remaining += len(_own(lint(doc, rules), doc, run))  # the file is left as it was
             continue
         changed += bool(done)
         left = _own(lint(fixed, rules), doc, run)
         remaining += len(left)
         # notes at the lines of the file as the command leaves it
         for f in left if write or not done else _own(lint(doc, rules), doc, run):
-            if f.fix is not None and f.fix.applicability == "manual":
+            manual = f.fix is not None and f.fix.applicability == "manual"
+            why = conflicts.get(key(f)) or (manual and "not literal here")
+            if why:
                 where = f"`{f.container}`" if f.container else "the container"
-                typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand (not literal here)", err=True)
+                typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand ({why})", err=True)
         if show_diff:
             typer.echo(diff(doc, fixed), nl=False)
         elif not write:
@@ -384,6 +382,14 @@ def _audit_hint(fix_out, register) -> str:
     if fix_out:
         return ": register the fixed revisions with `--register`"
     return ": write the fixed revisions with `--fix-out DIR`, register them with `--register`"
+
+
+def _not_fixed(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):  # parsable, but too deep for the copies a JSON Patch makes
+        return "JSON nested too deeply to fix; file left as it was"
+    if isinstance(exc, OSError):
+        return f"not written: {exc.strerror or exc}"
+    return str(exc)
 
 
 def _own(findings, doc, run) -> list:

@@ -232,27 +232,66 @@ def load(path: str, raw: bytes) -> Document | None:
 
 
 def read(path: str) -> bytes:
+    """The file's bytes. A FIFO or a device is refused before it is opened (reading one could block
+    forever), and the open does not block should the file become one in between."""
     try:
         if path == "-":
             return sys.stdin.buffer.read()
-        with open(path, "rb") as f:
-            info = os.fstat(f.fileno())
-            if stat.S_ISREG(info.st_mode) and info.st_size <= MAX_BYTES:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, "not a regular file")
+        with open(path, "rb", opener=_nonblocking) as f:
+            if info.st_size <= MAX_BYTES:
                 return f.read()  # read(n) would allocate all n bytes first: 3x the cost
-            return f.read(MAX_BYTES + 1)  # a pipe or device, or too large: read up to the cap
+            return f.read(MAX_BYTES + 1)  # too large: read up to the cap
     except OSError as exc:
         raise InputError(path, exc.strerror or str(exc)) from None
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def expand(paths: list[str], skip: Callable[[str], bool] = lambda path: False) -> Iterator[str]:
-    """Files to lint: given files as they are, directories walked for the suffixes in LOADERS,
-    leaving out the files and directories `skip` names (the configuration's `exclude`)."""
+    """Files to lint, each once (named twice or through a link, one file keeps its first name) and
+    without a leading `./`: given files as they are, directories walked for the suffixes in
+    LOADERS, leaving out what is not a regular file (a FIFO) and the files and directories `skip`
+    names (the configuration's `exclude`). Symlinked files are linted, symlinked directories not
+    walked."""
+    seen: set = set()
     for path in paths:
-        if path == "-" or not os.path.isdir(path):
-            yield path
+        info = None if path == "-" else _stat(path)
+        if info is None or not stat.S_ISDIR(info.st_mode):
+            yield from _once(_clean(path), info, seen)
             continue
         for root, dirs, files in os.walk(path):
+            root = _clean(root)
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not skip(os.path.join(root, d)))
             for name in sorted(files):
-                if os.path.splitext(name)[1].lower() in LOADERS and not skip(os.path.join(root, name)):
-                    yield os.path.join(root, name)
+                file = os.path.join(root, name) if root != "." else name
+                if os.path.splitext(name)[1].lower() in LOADERS and not skip(file):
+                    info = _stat(file)  # None for a dangling link or a loop: reading it says so
+                    if info is None or stat.S_ISREG(info.st_mode):
+                        yield from _once(file, info, seen)
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _once(path: str, info: os.stat_result | None, seen: set) -> Iterator[str]:
+    """The path unless its file (by device and inode: links and bind mounts too) was seen."""
+    key = (info.st_dev, info.st_ino) if info is not None else path
+    if key not in seen:
+        seen.add(key)
+        yield path
+
+
+def _clean(path: str) -> str:
+    """The path without a leading `./`, as other linters print it."""
+    while path.startswith("./"):
+        path = path[2:].lstrip("/")
+    return path or "."

@@ -36,6 +36,9 @@ Name only programs that forward SIGTERM and reap orphans while they run as PID 1
 ## Fix and its safety
 Safe: sets `linuxParameters.initProcessEnabled` to `true`, creating `linuxParameters` if needed
 and keeping its other keys. Docker then runs tini as PID 1, which forwards signals and reaps.
+Unsafe where the container sets `initProcessEnabled` to `false` explicitly: that is the usual
+opt-out for an image whose ENTRYPOINT must itself be PID 1 (s6-overlay's `/init`, which the
+task definition does not show), and such an image does not start under Docker's init (INIT002).
 
 ## Sources
 pid1-facts §1 (kernel rule, Zabbix report), §2 (the flag, pidMode, Windows), §5 (reaping, health
@@ -64,6 +67,7 @@ def check(task, options):
         if not without_init(task, c) or _own_init(c.argv, options["extra-inits"]):
             continue
         params = c.get("linuxParameters")
+        opted_out = isinstance(params, dict) and params.get(c.key("initProcessEnabled")) is False
         if isinstance(params, dict):
             pointer = c.ptr("linuxParameters")
             patch = [{"op": "test", "path": pointer, "value": params},
@@ -74,10 +78,10 @@ def check(task, options):
         zombies = "leaves orphaned children as zombies"
         if probes_leak(task, c):  # INIT005's finding, said here once
             zombies += f", among them the children of any `{health_probe(c)}` health-check probe that times out"
-        yield Violation(
-            pointer,
-            f"{label(c)} runs without an init: its main process is PID 1, which ignores SIGTERM unless it installs a handler "
-            f"and {zombies}",
-            c.name,
-            Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true", patch),
-        )
+        message = (f"{label(c)} runs without an init: its main process is PID 1, which ignores SIGTERM unless it "
+                   f"installs a handler and {zombies}")  # fmt: skip
+        if opted_out:
+            message += ("; the fix is unsafe: an explicit false is the usual opt-out for an image whose ENTRYPOINT "
+                        "must be PID 1 (s6-overlay)")  # fmt: skip
+        title = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true"
+        yield Violation(pointer, message, c.name, Fix(title, patch, "unsafe" if opted_out else "safe"))

@@ -64,7 +64,7 @@ def test_nearest_config_wins_and_pyproject_without_table_is_passed_over(tmp_path
     write(tmp_path / "loud" / ".ecsinit-lint.toml", "")  # empty: the defaults, nearer than the root's
     write(tmp_path / "loud" / "td.json", NO_INIT)
     result = check(".", cwd=tmp_path, monkeypatch=monkeypatch)
-    assert files(result) == ["./loud/td.json"]
+    assert files(result) == ["loud/td.json"]
 
 
 def test_dot_file_wins_over_pyproject_in_one_directory(tmp_path):
@@ -116,7 +116,7 @@ def test_exclude_skips_directories_and_files_in_walks_only(tmp_path, monkeypatch
     write(tmp_path / "fixtures" / "one-bad.json", NO_INIT)
     write(tmp_path / "fixtures" / "good.json", NO_INIT)
     result = check(".", cwd=tmp_path, monkeypatch=monkeypatch)
-    assert files(result) == ["./fixtures/good.json"]
+    assert files(result) == ["fixtures/good.json"]
     result = check("cdk.out/td.json", cwd=tmp_path, monkeypatch=monkeypatch)  # named: linted
     assert codes(result) == ["INIT001"]
 

@@ -162,3 +162,125 @@ def test_no_traceback_from_the_installed_command(tmp_path):
     path = write(tmp_path, b"\xff\xfe{")
     result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", path], capture_output=True, text=True)
     assert result.returncode == 2 and result.stderr.strip() == f"{path}:1:1: error: not UTF-8 text (byte 0xff)"
+
+
+# ---- `fix --write` loses nothing: links, owner, inode; non-regular files; one file named twice ----
+
+
+def fixed(path: Path) -> bool:
+    return json.loads(path.read_text())["containerDefinitions"][0].get("linuxParameters") == {"initProcessEnabled": True}
+
+
+@pytest.mark.parametrize("how", ["named", "walked"])
+def test_symlink_is_written_through(tmp_path, how):
+    target = write(tmp_path / "real", TEXT.encode()) if (tmp_path / "real").mkdir() is None else None
+    (tmp_path / "d").mkdir()
+    link = tmp_path / "d" / "link.json"
+    link.symlink_to("../real/taskdef.json")
+    result = run("fix", "--write", link if how == "named" else tmp_path / "d")
+    assert result.exit_code == 0 and "fixed 1 file; 0 findings left" in result.stderr
+    assert link.is_symlink() and os.readlink(link) == "../real/taskdef.json" and fixed(target)
+    assert sorted(os.listdir(tmp_path / "real")) == ["taskdef.json"]
+
+
+def test_owner_group_and_mode_are_kept(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another owner needs root")
+    path = write(tmp_path, TEXT.encode())
+    os.chown(path, 65534, 65534)
+    path.chmod(0o664)
+    assert run("fix", "--write", path).exit_code == 0 and fixed(path)
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (65534, 65534, 0o664)
+
+
+def test_hard_link_keeps_its_inode(tmp_path):
+    path = write(tmp_path, TEXT.encode())
+    other = tmp_path / "other.json"
+    os.link(path, other)
+    inode = path.stat().st_ino
+    assert run("fix", "--write", path).exit_code == 0
+    assert path.stat().st_ino == other.stat().st_ino == inode and fixed(other)
+    assert sorted(os.listdir(tmp_path)) == ["other.json", "taskdef.json"]
+
+
+def test_file_bind_mounted_on_its_own_is_written_in_place(tmp_path):
+    """`docker run -v $PWD/td.json:/w/td.json`: renaming over a mount point is EBUSY."""
+    source = write(tmp_path, TEXT.encode(), "source.json")
+    mounted = write(tmp_path, b"", "mounted.json")
+    if os.geteuid() != 0 or subprocess.run(["mount", "--bind", source, mounted]).returncode:
+        pytest.skip("a bind mount needs root")
+    try:
+        result = run("fix", "--write", mounted)
+        assert result.exit_code == 0, result.stderr
+        assert fixed(mounted) and fixed(source)
+    finally:
+        subprocess.run(["umount", mounted], check=True)
+    assert sorted(os.listdir(tmp_path)) == ["mounted.json", "source.json"]
+
+
+def test_in_place_write_on_a_full_disk_leaves_the_file(tmpfs):
+    """Written in place (a hard link), the part that needs more space is written first."""
+    text = TEXT + " " * (4096 - len(TEXT))  # a whole page: the fix needs another
+    path = write(tmpfs, text.encode())
+    os.link(path, tmpfs / "other.json")
+    with open(tmpfs / "filler", "wb", buffering=0) as f:
+        with pytest.raises(OSError):
+            while True:
+                f.write(b"\0" * 4096)
+    assert_input_error(run("fix", "--write", path), path, "No space left on device")
+    assert path.read_text() == text and sorted(os.listdir(tmpfs)) == ["filler", "other.json", path.name]
+
+
+def cli_process(*args, cwd=None):
+    """The command in its own process, with a timeout: a FIFO opened for reading blocks forever."""
+    return subprocess.run([sys.executable, "-m", "ecsinit_lint", *map(str, args)], capture_output=True, text=True,
+                          timeout=60, cwd=cwd)  # fmt: skip
+
+
+def test_walks_skip_what_is_not_a_regular_file(tmp_path):
+    write(tmp_path, TEXT.encode())
+    os.mkfifo(tmp_path / "stray.json")
+    os.symlink("/dev/null", tmp_path / "device.json")
+    for command in (["check"], ["fix", "--write"]):
+        result = cli_process(*command, tmp_path)
+        assert "error" not in result.stderr and "stray" not in result.stdout + result.stderr, result.stderr
+    assert fixed(tmp_path / "taskdef.json")
+
+
+@pytest.mark.parametrize("command", [["check"], ["fix"], ["fix", "--write"]])
+def test_a_named_file_that_is_not_regular_is_refused(tmp_path, command):
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/null", tmp_path / "dev.json"):
+        if path == tmp_path / "dev.json":
+            os.symlink("/dev/zero", path)
+        result = cli_process(*command, path)
+        assert result.returncode == 2 and result.stderr.splitlines()[0] == f"{path}:1:1: error: not a regular file"
+    result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", "-"], input=TEXT, capture_output=True, text=True)
+    assert result.returncode == 1 and "INIT001" in result.stdout  # `-` is still standard input
+
+
+def test_a_file_named_twice_is_linted_once(tmp_path):
+    path = write(tmp_path, TEXT.encode())
+    (tmp_path / "link.json").symlink_to(path.name)
+    names = [path.name, f"./{path.name}", ".//taskdef.json", "link.json", "."]
+    result = cli_process("check", "--format", "json", *names, cwd=tmp_path)
+    report = json.loads(result.stdout)
+    assert [f["file"] for f in report["findings"]] == ["taskdef.json"] and report["summary"]["files"] == 1
+    result = cli_process("fix", "--write", *names, cwd=tmp_path)
+    assert result.stderr == "fixed 1 file; 0 findings left\n" and fixed(path)
+
+
+def test_walked_paths_have_no_leading_dot_slash(tmp_path):
+    write(tmp_path / "deploy", TEXT.encode(), "web.json") if (tmp_path / "deploy").mkdir() is None else None
+    for spelling in (".", "./", "./deploy", "deploy/"):
+        result = cli_process("check", spelling, cwd=tmp_path)
+        assert result.stdout.startswith("deploy/web.json:4:5: INIT001"), (spelling, result.stdout)
+
+
+def test_a_refused_write_counts_the_findings_left(tmp_path):
+    path = write(tmp_path, TEXT.encode())
+    path.chmod(0o444)
+    result = run("fix", "--write", path)
+    assert result.exit_code == 2 and result.stderr.splitlines()[-1] == "fixed 0 files; 1 finding left"

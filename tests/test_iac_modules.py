@@ -149,7 +149,7 @@ def test_file_json_reached_by_a_walk_reports_once(tmp_path):
     alone = _cli("check", "main.tf", cwd=tmp_path)
     assert _batch(alone.stdout) == ["main.tf:30:27"]  # the .tf is all there is
     walked = _cli("check", ".", cwd=tmp_path)
-    assert _batch(walked.stdout) == ["./containers.json:2:3"]  # the JSON owns its findings
+    assert _batch(walked.stdout) == ["containers.json:2:3"]  # the JSON owns its findings
     named = _cli("check", "main.tf", "containers.json", cwd=tmp_path)
     assert _batch(named.stdout) == ["containers.json:2:3"]
     fixed = _cli("fix", "--diff", ".", cwd=tmp_path)

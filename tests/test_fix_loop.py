@@ -1,0 +1,177 @@
+"""The fix loop: fixes that undo each other are found and left to do by hand, every fix reported
+changed the text, and fixing again changes nothing (trust report F5); INIT001's fix of an explicit
+`initProcessEnabled: false` is unsafe (F6)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from ecsinit_lint import cli
+from ecsinit_lint.fixer import FixError, fix, key
+from ecsinit_lint.registry import Fix, Rule, Selection, Violation
+from ecsinit_lint.sources import load
+
+RULES = Selection().rules()
+
+FLIP = """\
+Parameters:
+  Mode: {Type: String}
+Conditions:
+  UseS6: !Equals [!Ref Mode, s6]
+Resources:
+  T:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - Name: app
+          Image: x
+          EntryPoint: !If [UseS6, ["/init"], ["node", "server.js"]]
+          LinuxParameters:
+            InitProcessEnabled: true
+"""
+NOTE = (":14:33: note: Set LinuxParameters.InitProcessEnabled to false in `app` by hand "
+        "(the fixes of INIT001 and INIT002 conflict)")  # fmt: skip
+
+
+def run(*args):
+    result = CliRunner().invoke(cli.app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def test_init001_and_init002_on_one_value_under_fn_if(tmp_path):
+    """INIT002 sets the value false for the `/init` branch, INIT001 true for the other: a conflict."""
+    path = tmp_path / "flip.yaml"
+    path.write_text(FLIP)
+    assert "[*]" in run("check", path).stdout  # the fix alone is sound; the loop finds the conflict
+    for unsafe in ([], ["--unsafe-fixes"]):
+        result = run("fix", "--diff", *unsafe, path)
+        assert (result.exit_code, result.stdout) == (0, ""), result.output  # no diff: exit 0
+        assert result.stderr == f"{path}{NOTE}\nwould fix 0 files; 1 finding left\n"
+        result = run("fix", "--write", *unsafe, path)
+        assert result.exit_code == 0 and result.stderr.endswith("fixed 0 files; 1 finding left\n")
+        assert path.read_text() == FLIP
+
+
+def test_explicit_false_is_an_unsafe_fix(tmp_path):
+    data = {"family": "s6", "containerDefinitions": [
+        {"name": "a", "image": "x", "command": ["node", "s.js"], "linuxParameters": {"initProcessEnabled": False}}]}  # fmt: skip
+    path = tmp_path / "td.json"
+    path.write_text(json.dumps(data))
+    result = run("check", "--format", "json", path)
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "INIT001" and finding["fix"]["applicability"] == "unsafe"
+    assert "explicit false is the usual opt-out" in finding["message"]
+    assert run("fix", "--write", path).exit_code == 0 and json.loads(path.read_text()) == data
+    assert run("fix", "--write", "--unsafe-fixes", path).exit_code == 0
+    assert json.loads(path.read_text())["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": True}
+
+
+# ---- the mechanism, with rules made to fight: the next pair of real rules that does is caught too ----
+
+
+def _setter(code: str, want, to, applicability="safe") -> Rule:
+    """A rule that finds /x equal to `want` and sets it to `to`."""
+
+    def check(task):
+        if task.data.get("x") == want:
+            patch = [{"op": "test", "path": "/x", "value": want}, {"op": "replace", "path": "/x", "value": to}]
+            yield Violation("/x", f"x is {want}", None, Fix(f"Set x to {to}", patch, applicability))
+
+    return Rule(code, code.lower(), "error", "always", check)
+
+
+def _doc(x):
+    text = json.dumps({"family": "f", "x": x, "containerDefinitions": [{"name": "a", "image": "i"}]}, indent=2)
+    return load("td.json", text.encode())
+
+
+def _fix_twice(doc, rules, unsafe=False):
+    conflicts: dict = {}
+    fixed, done = fix(doc, rules, unsafe, conflicts)
+    assert bool(done) == (fixed.text != doc.text), "a fix reported that changed nothing, or one not reported"
+    again, more = fix(fixed, rules, unsafe)
+    assert not more and again.text == fixed.text, "fixing twice changed something"
+    return fixed, done, conflicts
+
+
+def test_two_fixes_that_set_one_value_back_and_forth():
+    fixed, done, conflicts = _fix_twice(_doc("a"), [_setter("X1", "a", "b"), _setter("X2", "b", "a")])
+    assert fixed.data["x"] == "a" and not done
+    assert {k[0] for k in conflicts} == {"X1", "X2"} and set(conflicts.values()) == {"the fixes of X2 and X1 conflict"}
+
+
+def test_an_unsafe_fix_that_would_undo_a_safe_one_makes_both_manual():
+    fixed, done, conflicts = _fix_twice(_doc("a"), [_setter("X1", "a", "b"), _setter("X2", "b", "a", "unsafe")])
+    assert fixed.data["x"] == "a" and not done and {k[0] for k in conflicts} == {"X1", "X2"}
+
+
+def test_a_longer_cycle_and_a_fix_that_changes_nothing():
+    cycle = [_setter("X1", "a", "b"), _setter("X2", "b", "c"), _setter("X3", "c", "a")]
+    fixed, done, conflicts = _fix_twice(_doc("a"), cycle)
+    assert fixed.data["x"] == "a" and not done and {k[0] for k in conflicts} >= {"X1", "X3"}  # X3 undoes X1
+    fixed, done, conflicts = _fix_twice(_doc("a"), [_setter("X1", "a", "a")])
+    assert not done and {k[0] for k in conflicts} == {"X1"}
+
+
+def test_a_conflict_keeps_the_fixes_that_do_not_take_part():
+    rules = [_setter("X1", "a", "b"), _setter("X2", "b", "a"), _setter("X3", "q", "r")]
+    doc = load("td.json", json.dumps({"family": "f", "x": "a", "y": 1, "containerDefinitions": []}).encode())
+    rules.append(Rule("Y1", "y", "error", "always", lambda task: [
+        Violation("/y", "y", None, Fix("Set y", [{"op": "test", "path": "/y", "value": 1},
+                                                 {"op": "replace", "path": "/y", "value": 2}]))] if task.data["y"] == 1 else []))  # fmt: skip
+    fixed, done, conflicts = _fix_twice(doc, rules)
+    assert (fixed.data["x"], fixed.data["y"]) == ("a", 2) and [f.code for f in done] == ["Y1"]
+    assert {k[0] for k in conflicts} == {"X1", "X2"}
+
+
+# ---- property: on templates where `Fn::If` splits what the rules see, fix converges ----
+
+ARGVS = [["/init"], ["/sbin/init"], ["node", "server.js"], ["tini", "--", "app"], ["sh", "-c", "./migrate && node s.js"],
+         ["su", "app", "-c", "exec ./w"], ["s6-svscan", "/etc/s6"], ["/usr/bin/dumb-init", "--", "app"]]  # fmt: skip
+
+
+def _maybe_if(values):
+    return values | st.tuples(values, values).map(lambda ab: {"Fn::If": ["C", ab[0], ab[1]]})
+
+
+containers = st.fixed_dictionaries(
+    {"Name": st.sampled_from(["app", "web"]), "Image": st.just("x")},
+    optional={
+        "EntryPoint": _maybe_if(st.sampled_from(ARGVS)),
+        "Command": _maybe_if(st.sampled_from(ARGVS)),
+        "LinuxParameters": _maybe_if(st.fixed_dictionaries({}, optional={"InitProcessEnabled": _maybe_if(st.booleans())})),
+    },
+)
+templates = st.builds(
+    lambda cs, pid: {"Conditions": {"C": {"Fn::Equals": ["a", "b"]}}, "Resources": {"T": {
+        "Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": cs, **pid}}}},  # fmt: skip
+    st.lists(containers, min_size=1, max_size=2, unique_by=lambda c: c["Name"]),
+    st.sampled_from([{}, {"PidMode": "task"}, {"PidMode": {"Fn::If": ["C", "task", {"Ref": "AWS::NoValue"}]}}]),
+)
+
+
+def _text(data, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    out = io.StringIO()
+    YAML().dump(data, out)
+    return out.getvalue()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(templates, st.sampled_from(["json", "yaml"]), st.booleans())
+def test_fix_converges_and_reports_only_what_changed(data, fmt, unsafe):
+    doc = load(f"template.{fmt}", _text(data, fmt).encode())
+    try:
+        fixed, done, conflicts = _fix_twice(doc, RULES, unsafe)
+    except FixError as exc:  # a YAML edit refused (the file left as it was) is another class than this
+        assert "did not settle" not in str(exc)
+        return
+    assert not {key(f) for f in done} & conflicts.keys(), "a conflicting fix was applied"
