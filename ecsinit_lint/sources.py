@@ -246,13 +246,14 @@ def read(path: str) -> bytes:
 
 def expand(paths: list[str], skip: Callable[[str], bool] = lambda path: False) -> Iterator[str]:
     """Files to lint: given files as they are, directories walked for the suffixes in LOADERS,
-    leaving out the files and directories `skip` names (the configuration's `exclude`)."""
+    leaving out the files and directories `skip` names (the configuration's `exclude`; a
+    directory's path ends with a separator)."""
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             yield path
             continue
         for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not skip(os.path.join(root, d)))
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not skip(os.path.join(root, d, "")))
             for name in sorted(files):
                 if os.path.splitext(name)[1].lower() in LOADERS and not skip(os.path.join(root, name)):
                     yield os.path.join(root, name)
