@@ -347,11 +347,11 @@ def _printable(doc) -> str:
 
 @app.command(name="rules")
 def list_rules(
-    markdown: bool = typer.Option(False, "--markdown", help="Print the README's rules table"),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the rule reference, docs/rules.md"),
 ):
     """List the rules: code, name, default severity, fix availability."""
     if markdown:
-        typer.echo(rules_table(), nl=False)
+        typer.echo(rules_reference(), nl=False)
         return
     for r in load_rules().values():
         typer.echo(f"{r.code}  {r.name:<32} {r.severity:<8} fix: {r.fixable:<9} {r.summary}")
@@ -362,6 +362,18 @@ def rules_table() -> str:
     for r in load_rules().values():
         rows.append(f"| {r.code} | {r.name} | {r.severity} | {r.fixable} | {r.summary} |")
     return "\n".join(rows) + "\n"
+
+
+def rules_reference() -> str:
+    """docs/rules.md: the rules table, then each rule's documentation (its module docstring)."""
+    parts = ["# Rules\n\n<!-- Generated from the rules' docstrings by `ecsinit-lint rules --markdown > docs/rules.md`;"
+             " edit the rules, not this file. -->\n\n" + rules_table()]  # fmt: skip
+    for r in load_rules().values():
+        options = f" Options: {', '.join(f'`{o}`' for o in r.options)}." if r.options else ""
+        # the docstring's first line is the code, name and summary; its sections go a level down
+        sections = ("\n" + r.doc.partition("\n")[2].strip()).replace("\n## ", "\n### ")
+        parts.append(f"## {r.code} {r.name}\n\n{r.summary}. Severity: {r.severity}. Fix: {r.fixable}.{options}\n{sections}\n")
+    return "\n".join(parts)
 
 
 @app.command(name="rule")
