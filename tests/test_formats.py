@@ -255,7 +255,7 @@ def test_readme_gitlab_job(tmp_path):
     """The README's .gitlab-ci.yml job writes a valid report where its artifact names it."""
     from ruamel.yaml import YAML
 
-    (block,) = [b for b in blocks("CI: GitHub Action and code scanning", "yaml") if "# .gitlab-ci.yml" in b]
+    (block,) = blocks("CI: GitLab Code Quality", "yaml")
     job = YAML(typ="safe").load(block)["ecsinit-lint"]
     command = job["script"][-1].removeprefix("ecsinit-lint ").split()
     (tmp_path / "infra" / "ecs").mkdir(parents=True)
