@@ -5,6 +5,7 @@ Exit status: 0 no findings at or above --fail-on, 1 findings, 2 an input or usag
 
 # No `from __future__ import annotations`: typer would evaluate every parameter's annotation
 # from its string on each run (half of building the commands, ~2 ms).
+import copy
 import enum
 import json
 import os
@@ -405,11 +406,11 @@ def _printable(doc) -> str:
 
 @app.command(name="rules")
 def list_rules(
-    markdown: bool = typer.Option(False, "--markdown", help="Print the README's rules table"),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the rule reference, docs/rules.md"),
 ):
     """List the rules: code, name, default severity, fix availability."""
     if markdown:
-        typer.echo(rules_table(), nl=False)
+        typer.echo(rules_reference(), nl=False)
         return
     for r in load_rules().values():
         typer.echo(f"{r.code}  {r.name:<32} {r.severity:<8} fix: {r.fixable:<9} {r.summary}")
@@ -420,6 +421,18 @@ def rules_table() -> str:
     for r in load_rules().values():
         rows.append(f"| {r.code} | {r.name} | {r.severity} | {r.fixable} | {r.summary} |")
     return "\n".join(rows) + "\n"
+
+
+def rules_reference() -> str:
+    """docs/rules.md: the rules table, then each rule's documentation (its module docstring)."""
+    parts = ["# Rules\n\n<!-- Generated from the rules' docstrings by `ecsinit-lint rules --markdown > docs/rules.md`;"
+             " edit the rules, not this file. -->\n\n" + rules_table()]  # fmt: skip
+    for r in load_rules().values():
+        options = f" Options: {', '.join(f'`{o}`' for o in r.options)}." if r.options else ""
+        # the docstring's first line is the code, name and summary; its sections go a level down
+        sections = ("\n" + r.doc.partition("\n")[2].strip()).replace("\n## ", "\n### ")
+        parts.append(f"## {r.code} {r.name}\n\n{r.summary}. Severity: {r.severity}. Fix: {r.fixable}.{options}\n{sections}\n")
+    return "\n".join(parts)
 
 
 @app.command(name="rule")
@@ -444,4 +457,10 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 def main():
-    app(prog_name="ecsinit-lint")
+    # typer makes a click command of every command on each run, though a run needs only the one it
+    # names: a tenth of what a one-file check adds to importing typer. Without one, all are listed.
+    named = [c for c in app.registered_commands if typer.main.get_command_name(c.name or c.callback.__name__) in sys.argv[1:2]]
+    if named:
+        cli = copy.copy(app)
+        cli.registered_commands = named
+    (cli if named else app)(prog_name="ecsinit-lint")

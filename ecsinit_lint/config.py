@@ -2,12 +2,13 @@
 `.ecsinit-lint.toml`, found upward from each linted file (the nearest wins; in one directory
 `.ecsinit-lint.toml` wins), or one file named with `--config`. CLI flags override it.
 
-TOML and jsonschema are imported only when a configuration file exists.
+TOML and jsonschema are imported only when a configuration file exists, pathspec only when it
+has patterns.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import os
 import re
 import sys
@@ -48,11 +49,19 @@ def schema() -> dict:
     }
 
 
+@functools.lru_cache(maxsize=None)
+def _spec(patterns: tuple[str, ...]):
+    """Patterns with .gitignore's semantics: a pattern without an inner `/` matches a name at any
+    depth, `**/` any directories (none too), a trailing `/` directories only, `!` re-includes."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
 def _matches(rel: str, pattern: str) -> bool:
-    """A glob without `/` matches a file or directory name; one with `/` the relative path."""
-    if "/" not in pattern.rstrip("/"):
-        return fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], pattern.rstrip("/"))
-    return fnmatch.fnmatchcase(rel, pattern.strip("/"))
+    """Whether a per-file-ignores pattern applies to a path; `!pattern` to those it does not match."""
+    negated = pattern.startswith("!")
+    return _spec((pattern[negated:],)).match_file(rel) != negated
 
 
 @dataclass
@@ -71,10 +80,12 @@ class Settings:
     _rules: dict = field(default_factory=dict, repr=False, compare=False)
 
     def _relative(self, path: str) -> str | None:
+        """The path relative to the configuration's directory, with a trailing `/` kept (a
+        directory, for the patterns that match directories only); None outside it."""
         if path == "-" or not self.root:
             return None
         rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
-        return None if rel.startswith("../") else rel
+        return None if rel.startswith("../") else rel + "/" * path.endswith(os.sep)
 
     def rules(self, path: str) -> list[Rule]:
         """The rules to run on a file, per-file-ignores applied, each with its options."""
@@ -86,8 +97,9 @@ class Settings:
         return self._rules[extra]
 
     def excluded(self, path: str) -> bool:
+        """Whether a walk leaves the path out (a directory's path ends with a separator)."""
         rel = self._relative(path) if self.exclude else None
-        return rel is not None and any(_matches(rel, glob) for glob in self.exclude)
+        return rel is not None and _spec(self.exclude).match_file(rel)
 
 
 def _read(path: str) -> str:
@@ -142,6 +154,13 @@ def _validate(path: str, text: str, table: dict, prefix: tuple[str, ...]) -> Non
             takes = f"takes: {', '.join(known)}" if known else "has no options"
             fail(f"unknown option {{key}}: {keys[1]} {takes}", [*keys, unknown])
         fail(f"unknown key {{key}}; the keys are: {', '.join(known)}", [*keys, unknown])
+    patterns = [(["exclude"], p) for p in table.get("exclude", ())]
+    patterns += [(["per-file-ignores", p], p.removeprefix("!")) for p in table.get("per-file-ignores", {})]
+    for keys, pattern in patterns:
+        try:
+            _spec((pattern,))
+        except ValueError:
+            fail(f"{{key}}: not a .gitignore pattern: {pattern!r}", keys)
     named = [(["select"], table.get("select", ())), (["ignore"], table.get("ignore", ()))]
     named += [(["per-file-ignores", glob], codes) for glob, codes in table.get("per-file-ignores", {}).items()]
     for keys, selectors in named:

@@ -1,5 +1,5 @@
-"""Render findings and errors: text for people, JSON for programs, SARIF, GitHub annotations and
-JUnit XML for CI."""
+"""Render findings and errors: text for people, JSON for programs, SARIF, GitHub annotations,
+JUnit XML and GitLab Code Quality for CI."""
 
 from __future__ import annotations
 
@@ -93,4 +93,4 @@ NEEDS_DOCUMENTS = {"sarif", "junit"}  # formats that read the linted documents (
 
 # --format NAME -> renderer. Text is for people and also lists errors on stderr (see cli).
 FORMATS: dict[str, Callable[[Report], str]] = {"text": text, "json": as_json}
-FORMATS |= {name: _imported(name) for name in ("sarif", "github", "junit")}
+FORMATS |= {name: _imported(name) for name in ("sarif", "github", "junit", "gitlab")}

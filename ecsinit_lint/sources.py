@@ -256,8 +256,8 @@ def expand(paths: list[str], skip: Callable[[str], bool] = lambda path: False) -
     """Files to lint, each once (named twice or through a link, one file keeps its first name) and
     without a leading `./`: given files as they are, directories walked for the suffixes in
     LOADERS, leaving out what is not a regular file (a FIFO) and the files and directories `skip`
-    names (the configuration's `exclude`). Symlinked files are linted, symlinked directories not
-    walked."""
+    names (the configuration's `exclude`; a directory's path ends with a separator). Symlinked
+    files are linted, symlinked directories not walked."""
     seen: set = set()
     for path in paths:
         info = None if path == "-" else _stat(path)
@@ -266,7 +266,7 @@ def expand(paths: list[str], skip: Callable[[str], bool] = lambda path: False) -
             continue
         for root, dirs, files in os.walk(path):
             root = _clean(root)
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not skip(os.path.join(root, d)))
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not skip(os.path.join(root, d, "")))
             for name in sorted(files):
                 file = os.path.join(root, name) if root != "." else name
                 if os.path.splitext(name)[1].lower() in LOADERS and not skip(file):

@@ -278,6 +278,14 @@ def test_text_csv_and_markdown(fleet, env):
     assert f"| {ACCOUNT} | us-west-2 | edge/api | api:1 | INIT001 `app` runs without an init" in md
 
 
+def test_gitlab_format(fleet, env):
+    """`audit --format gitlab`: check's formats are the audit's; an issue's path is its revision's ARN."""
+    issues = json.loads(audit(*REGIONS, "--format", "gitlab").stdout)
+    assert {i["location"]["path"] for i in issues} == IN_USE
+    assert {(i["check_name"], i["severity"]) for i in issues} == {("INIT001", "major")}
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+
+
 def _policy(title: str) -> set[str]:
     block = re.search(rf"{title}.*?```json\n(.*?)```", README.read_text(), re.S).group(1)
     return {a for statement in json.loads(block)["Statement"] for a in statement["Action"]}

@@ -121,6 +121,71 @@ def test_exclude_skips_directories_and_files_in_walks_only(tmp_path, monkeypatch
     assert codes(result) == ["INIT001"]
 
 
+CFN_NO_INIT = "Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions: [{Name: a, Image: b}]\n"
+TREE = ["a.json", "keep.json", "sub/a.json", "sub/keep.json", "sub/deep/b.json", "cdk.out/t.json",
+        "sub/cdk.out/t.json", "gen/x.json", "gen/y.yaml", "docs/gen/x.json", "data.json/inner.json"]  # fmt: skip
+
+
+@pytest.mark.parametrize("patterns", [
+    ["**/*.json"],                      # top-level files too (fnmatch missed them)
+    ["*.json", "!keep.json"],           # negation re-includes
+    ["/a.json"],                        # anchored: the top-level one only
+    ["sub/*.json"],                     # an inner slash anchors; * stops at /
+    ["cdk.out/"],                       # directories only, at any depth
+    ["gen/"], ["/gen"], ["gen/**"],     # nested directories
+    ["data.json/"],                     # a directory named like a file
+    ["sub/**/b.json", "**/t.json"],
+    ["*.json", "!sub/*.json"],          # re-included below a directory that is walked
+])  # fmt: skip
+def test_exclude_has_gitignore_semantics(tmp_path, monkeypatch, patterns):
+    """What a walk lints is what git itself leaves untracked with the patterns as .gitignore."""
+    for name in TREE:
+        write(tmp_path / name, NO_INIT if name.endswith(".json") else CFN_NO_INIT)
+    (tmp_path / ".gitignore").write_text("\n".join(patterns) + "\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=tmp_path,
+                            capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    expected = sorted(set(listed) - {".gitignore", ".ecsinit-lint.toml"})
+    write(tmp_path / ".ecsinit-lint.toml", f"exclude = {json.dumps(patterns)}\n")
+    result = check(str(tmp_path), cwd=tmp_path, monkeypatch=monkeypatch)
+    linted = sorted({str(Path(f).relative_to(tmp_path)) for f in files(result)})
+    assert linted == expected
+
+
+@pytest.mark.parametrize("pattern, ignored", [
+    ("**/*.json", {"a.json", "sub/a.json", "sub/deep/b.json"}),
+    ("*.json", {"a.json", "sub/a.json", "sub/deep/b.json"}),
+    ("sub/*.json", {"sub/a.json"}),
+    ("sub/", {"sub/a.json", "sub/deep/b.json"}),
+    ("!sub/**", {"a.json"}),            # the files the pattern does not match
+])  # fmt: skip
+def test_per_file_ignores_have_gitignore_semantics(tmp_path, monkeypatch, pattern, ignored):
+    write(tmp_path / ".ecsinit-lint.toml", f'[per-file-ignores]\n"{pattern}" = ["INIT001"]\n')
+    for name in ("a.json", "sub/a.json", "sub/deep/b.json"):
+        write(tmp_path / name, NO_INIT)
+    result = check(".", cwd=tmp_path, monkeypatch=monkeypatch)
+    flagged = {str(Path(f)) for f in files(result)}
+    assert flagged == {"a.json", "sub/a.json", "sub/deep/b.json"} - ignored
+
+
+def test_a_bad_pattern_is_a_config_error(tmp_path, monkeypatch):
+    write(tmp_path / ".ecsinit-lint.toml", 'select = ["INIT"]\nexclude = ["ok", "\\\\"]\n')
+    write(tmp_path / "td.json", NO_INIT)
+    result = check(".", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert (result.exit_code, result.stderr) == (2, ".ecsinit-lint.toml:2:1: error: `exclude`: not a .gitignore pattern: '\\\\'\n")
+
+
+def test_patterns_cost_nothing_without_them(tmp_path):
+    """pathspec is imported for a configuration with patterns, not for one without."""
+    write(tmp_path / ".ecsinit-lint.toml", 'ignore = ["SIG002"]\n')
+    write(tmp_path / "td.json", NO_INIT)
+    code = "import sys; from ecsinit_lint.cli import main; sys.argv[1:] = ['check', 'td.json']\ntry: main()\nexcept SystemExit: print('pathspec' in sys.modules)"
+    run = lambda: subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True).stdout  # noqa: E731
+    assert run().endswith("False\n")
+    write(tmp_path / ".ecsinit-lint.toml", 'exclude = ["gen/"]\n')
+    assert run().endswith("True\n")
+
+
 def test_unsafe_fixes_from_config(tmp_path, monkeypatch):
     su = {"family": "z", "containerDefinitions": [{"name": "z", "image": "zabbix", "linuxParameters": {"initProcessEnabled": True},
                                                    "command": ["su", "zabbix", "-s", "/bin/sh", "-c", "exec zabbix_server -f"]}]}  # fmt: skip

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HEAVY = ("jsonschema", "pydantic", "boto3", "botocore", "concurrent.futures.process", "bashlex", "jsonpatch",
          "ecsinit_lint.fixer", "ecsinit_lint.baseline", "ecsinit_lint.audit", "ecsinit_lint.sarif", "ecsinit_lint.junit",
          "ecsinit_lint.cfn", "ecsinit_lint.terraform", "ruamel", "hcl2", "lark", "tomllib", "tomli", "rich", "csv",
@@ -73,3 +75,42 @@ def test_the_command_collects_no_garbage_at_start_up():
             "from ecsinit_lint.__main__ import main\n"
             "main()\n")  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "True True\n"
+
+
+@pytest.mark.parametrize("argv, status, says", [
+    (["--help"], 0, "Commands:"),
+    (["check", "--help"], 0, "--format"),
+    (["--version"], 0, "ecsinit-lint "),
+    (["check", "--bogus", "x.json"], 2, "Error: No such option: --bogus"),
+    (["chek", "x.json"], 2, "Did you mean 'check'?"),
+    (["check", "missing.json"], 2, "missing.json:1:1: error: "),
+])  # fmt: skip
+def test_help_and_errors_print_without_rich(tmp_path, argv, status, says):
+    """typer formats help and errors with rich only in a markup mode: the CLI sets none, so no
+    path loads rich (nor markdown_it), and the text is click's."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "ecsinit_lint", *argv], cwd=tmp_path,
+                            capture_output=True, text=True)  # fmt: skip
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert result.returncode == status
+    assert says in result.stdout + result.stderr
+    assert not _of(imported, ("rich", "markdown_it", "pygments"))
+
+
+def test_a_run_builds_only_the_command_it_names():
+    """typer makes a click command of each command on each run: `main` hands it only the named one."""
+    code = ("import sys, typer.main\n"
+            "from ecsinit_lint.cli import app, main\n"
+            "built = []\n"
+            "make = typer.main.get_command_from_info\n"
+            "def counted(command_info, **kw):\n"
+            "    built.append(command_info.name or command_info.callback.__name__)\n"
+            "    return make(command_info, **kw)\n"
+            "typer.main.get_command_from_info = counted\n"
+            "for argv in (['rules'], ['--help']):\n"
+            "    sys.argv[1:] = argv\n"
+            "    try: main()\n"
+            "    except SystemExit: pass\n"
+            "    print(built, len(app.registered_commands), file=sys.stderr)\n"
+            "    built.clear()\n")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stderr.splitlines() == ["['rules'] 5", "['check', 'fix', 'audit', 'rules', 'rule'] 5"], result.stderr

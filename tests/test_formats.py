@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from ecsinit_lint.github import github
+from ecsinit_lint.gitlab import gitlab
 from ecsinit_lint.linter import Finding, lint
 from ecsinit_lint.registry import Selection, load_rules
 from ecsinit_lint.report import Report
@@ -126,6 +127,77 @@ def test_github_commands_escape_data_and_properties(cwd):
     assert multi == f"::error title=INIT001::{ARN}: 50%25 of%0D%0Ait: a, b\n"
 
 
+# GitLab's Code Quality report: the fields GitLab reads (docs "Code Quality report format")
+CODE_QUALITY = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1},
+                    "lines": {"type": "object", "required": ["begin"], "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                },
+            },
+        },
+    },
+}
+
+
+def test_gitlab_code_quality_report(cwd):
+    (cwd / "infra").mkdir()
+    (cwd / "infra" / "web.json").write_text(WRAPPER)
+    (cwd / "broken.json").write_text('{"family": ')
+    proc = run("check", "--format", "gitlab", "./infra/web.json", "broken.json", cwd=cwd)
+    assert proc.returncode == 2 and proc.stderr == ""
+    issues = json.loads(proc.stdout)
+    jsonschema.Draft202012Validator(CODE_QUALITY).validate(issues)
+    assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues] == [
+        ("input-error", "critical", "broken.json", 1),
+        ("INIT001", "major", "infra/web.json", 4),
+        ("SIG001", "major", "infra/web.json", 10),
+        ("SIG002", "minor", "infra/web.json", 18),
+    ]
+    assert issues[1]["description"].startswith("INIT001 `web` runs without an init")
+    assert len({i["fingerprint"] for i in issues}) == 4
+
+
+def test_gitlab_severities_and_api_findings():
+    """Every severity maps to GitLab's scale, in order; an audit finding is located by its ARN."""
+    from ecsinit_lint.gitlab import SEVERITIES
+    from ecsinit_lint.linter import SEVERITIES as OURS
+
+    scale = CODE_QUALITY["items"]["properties"]["severity"]["enum"]
+    assert sorted(SEVERITIES) == sorted(OURS)
+    assert [scale.index(SEVERITIES[s]) for s in OURS] == sorted(scale.index(SEVERITIES[s]) for s in OURS)
+    assert len({SEVERITIES[s] for s in OURS}) == len(OURS)
+    findings = [api_finding(), api_finding("the same place again")]
+    (first, second) = json.loads(gitlab(Report(findings, [], 1, lambda f: False)))
+    assert first["location"] == {"path": ARN, "lines": {"begin": 1}}
+    assert first["fingerprint"] != second["fingerprint"]  # unique in a report, as GitLab needs
+
+
+def test_gitlab_fingerprints_survive_moved_lines(cwd):
+    (cwd / "web.json").write_text(WRAPPER)
+    before = json.loads(gitlab(report_for("web.json")))
+    moved = WRAPPER.replace('"family": "web",', '"family": "web",\n\n  "cpu": "256",\n  "memory": "512",')
+    (cwd / "web.json").write_text(moved)
+    after = json.loads(gitlab(report_for("web.json")))
+    assert [a["location"]["lines"]["begin"] - b["location"]["lines"]["begin"] for a, b in zip(after, before)] == [3, 3, 3]
+    assert [a["fingerprint"] for a in after] == [b["fingerprint"] for b in before]
+    (cwd / "web.json").write_text(WRAPPER.replace('"name": "web"', '"name": "api"'))
+    renamed = json.loads(gitlab(report_for("web.json")))
+    same = [r["fingerprint"] == b["fingerprint"] for r, b in zip(renamed, before)]
+    assert same == [False, False, True]  # web's two findings are api's now; worker's stays
+
+
 def test_junit_has_a_testcase_per_task_and_container(tmp_path):
     (tmp_path / "web.json").write_text(WRAPPER)
     (tmp_path / "good.json").write_text((ROOT / "examples" / "good.json").read_text())
@@ -177,3 +249,19 @@ def test_readme_junit_example(tmp_path):
     assert proc.returncode == 1 and "Found 3 findings" in proc.stdout
     report = ET.parse(tmp_path / command[command.index("--output") + 1]).getroot()
     assert report.get("tests") == "3" and report.get("failures") == "2"
+
+
+def test_readme_gitlab_job(tmp_path):
+    """The README's .gitlab-ci.yml job writes a valid report where its artifact names it."""
+    from ruamel.yaml import YAML
+
+    (block,) = blocks("CI: GitLab Code Quality", "yaml")
+    job = YAML(typ="safe").load(block)["ecsinit-lint"]
+    command = job["script"][-1].removeprefix("ecsinit-lint ").split()
+    (tmp_path / "infra" / "ecs").mkdir(parents=True)
+    (tmp_path / "infra" / "ecs" / "web.json").write_text(WRAPPER)
+    proc = run(*command, cwd=tmp_path)
+    assert proc.returncode == 1 and "Found 3 findings" in proc.stdout
+    issues = json.loads((tmp_path / job["artifacts"]["reports"]["codequality"]).read_text())
+    jsonschema.Draft202012Validator(CODE_QUALITY).validate(issues)
+    assert [i["location"]["path"] for i in issues] == ["infra/ecs/web.json"] * 3

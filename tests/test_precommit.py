@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from ecsinit_lint import __version__
+
 from .readme import blocks
 
 ROOT = Path(__file__).parents[1]
@@ -55,7 +57,7 @@ def pre_commit(tmp_path_factory, offline_pip):
 def test_readme_hooks_fail_fix_and_pass(hook_repo, pre_commit, tmp_path):
     url, rev = hook_repo
     (config,) = blocks("pre-commit", "yaml")
-    local = config.replace("https://github.com/ecsinit-lint/ecsinit-lint", str(url)).replace("v0.1.0", rev)
+    local = config.replace("https://github.com/ecsinit-lint/ecsinit-lint", str(url)).replace(f"v{__version__}", rev)
     assert local.count(rev) == 1 and local.count(str(url)) == 1
     project = tmp_path / "project"
     (project / "infra").mkdir(parents=True)

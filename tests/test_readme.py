@@ -1,7 +1,8 @@
 import re
 from pathlib import Path
 
-from ecsinit_lint.cli import rules_table
+from ecsinit_lint.cli import rules_reference, rules_table
+from ecsinit_lint.registry import load_rules
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -9,7 +10,21 @@ README = Path(__file__).parents[1] / "README.md"
 def test_rules_table_is_current():
     text = README.read_text()
     table = re.search(r"<!-- rules-table:start -->\n(.*)<!-- rules-table:end -->", text, re.S).group(1)
-    assert table == rules_table(), "regenerate with `ecsinit-lint rules --markdown`"
+    assert table == rules_table(), "copy the table at the top of `ecsinit-lint rules --markdown`"
+
+
+def test_rule_reference_is_current():
+    """docs/rules.md is `ecsinit-lint rules --markdown`: every rule, its docstring whole."""
+    import subprocess
+    import sys
+
+    reference = (README.parent / "docs" / "rules.md").read_text()
+    printed = subprocess.run([sys.executable, "-m", "ecsinit_lint", "rules", "--markdown"], capture_output=True, text=True)
+    assert printed.stdout == rules_reference()
+    assert reference == rules_reference(), "regenerate with `ecsinit-lint rules --markdown > docs/rules.md`"
+    for rule in load_rules().values():
+        assert f"\n## {rule.code} {rule.name}\n" in reference
+        assert all(line.removeprefix("#") in reference for line in rule.doc.splitlines()[1:])
 
 
 def test_quick_start_has_two_commands():
