@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 from collections import Counter
@@ -192,9 +193,31 @@ def _pointers_of(data, found) -> list[str]:
     return sorted(pointers)
 
 
+# JSON text with comments and trailing commas (JSONC: tsconfig.json, .vscode/settings.json) made
+# JSON: a string is kept, a comment or a comma before a closing bracket goes.
+_JSONC = re.compile(r'("(?:\\.|[^"\\\n])*")|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[}\]])', re.S)
+
+
+def _holds_tasks(text: str) -> bool:
+    """Whether text that is not JSON may be a task definition: unless it is JSONC holding none
+    (a tsconfig.json), it is. A task definition with comments is broken (the AWS CLI and
+    Terraform read strict JSON), and so is text that is not even JSONC: what it was meant to
+    be cannot be told, and an unread task definition must not pass as clean."""
+    try:
+        data = json.loads(_JSONC.sub(lambda m: m.group(1) or "", text))
+    except (ValueError, RecursionError):
+        return True
+    return find_tasks(data) is not None
+
+
 def load_json(path: str, text: str, bom: bool) -> Document | None:
     repeated: list[str] = []
-    data = parse_json(path, text, repeated)
+    try:
+        data = parse_json(path, text, repeated)
+    except InputError:
+        if _holds_tasks(text):
+            raise
+        return None  # tsconfig.json with comments: no task definition, skipped like package.json
     found = find_tasks(data)
     if found is None:
         return None
