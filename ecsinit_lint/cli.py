@@ -249,7 +249,7 @@ def fix_command(
         for f in left if write or not done else _own(lint(doc, rules), doc, run):
             if f.fix is not None and f.fix.applicability == "manual":
                 where = f"`{f.container}`" if f.container else "the container"
-                typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand (not literal here)", err=True)
+                typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand ({doc.by_hand(f.pointer)})", err=True)
         if show_diff:
             typer.echo(diff(doc, fixed), nl=False)
         elif not write:

@@ -57,6 +57,10 @@ class Document:
     def edited(self, ops: list[dict]) -> str:
         raise NotImplementedError
 
+    def by_hand(self, pointer: str) -> str:
+        """Why the fix at `pointer` is made by hand, for the note `fix` prints."""
+        return "not literal here"
+
     def read_from(self, task: str | None) -> str | None:
         """The real path of another file that a task's containers are read from (a Terraform
         `file()`): linted in the same run, that file reports them."""
@@ -73,6 +77,9 @@ class Document:
 
 @dataclass
 class JsonDocument(Document):
+
+    def by_hand(self, pointer: str) -> str:
+        return "the plan is made from the .tf files: fix them" if self.kind == "terraform-plan" else "not literal here"
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """Line and column of the value at `pointer`, or of its nearest existing ancestor."""
@@ -96,7 +103,9 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
     """What a parsed JSON document holds, or None when it is no task definition."""
     if isinstance(data, list):
         if data and all(is_container(item) for item in data):
-            return "containers", [TaskDef.build({}, "", "camel", "", data)]
+            task = TaskDef.build({}, "", "camel", "", data)
+            task.decoder = "either"  # also Terraform's container_definitions file
+            return "containers", [task]
         return None
     if not isinstance(data, dict):
         return None
@@ -120,7 +129,7 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
         tasks = plan_tasks(data)
         return ("terraform-plan", tasks) if tasks else None
     if is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
-        task = TaskDef({}, "", "camel")
+        task = TaskDef({}, "", "camel", decoder="either")
         task.containers.append(Container(data, "", "camel", task=task))
         return "container", [task]
     return None

@@ -33,6 +33,7 @@ _RENDERED = re.compile(r"data\.template_file\.([\w-]+)\.rendered\Z")
 _MODULE = re.compile(r"^\s*module\s", re.M)
 _MODULE_DIR = '"${path.module}/'
 # Module arguments that are no container field (terraform-aws-modules/ecs container-definition).
+_V5_KEYS = {"dependencies": "dependsOn"}  # terraform-aws-modules/ecs v5 variables not named as their ECS key
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on", "tags", "region", "service"}
 
 
@@ -73,9 +74,9 @@ def _task(attrs: dict, pointer: str, containers_ptr: str, containers: list, addr
     platform = platform[0] if isinstance(platform, list) and platform else platform
     family = platform.get("operating_system_family") if isinstance(platform, dict) else None
     data = {"family": attrs.get("family"), "pidMode": attrs.get("pid_mode"),
-            "runtimePlatform": {"operatingSystemFamily": family}}  # fmt: skip
+            "runtimePlatform": {"operatingSystemFamily": family}, "tags": attrs.get("tags")}  # fmt: skip
     task = TaskDef.build(data, pointer, "camel", containers_ptr, containers, address)
-    task.opaque = (pointer,)
+    task.opaque, task.decoder = (pointer,), "terraform"
     return task
 
 
@@ -198,6 +199,7 @@ class Part:
     spans: dict = field(default_factory=dict)  # hcl: pointer below the part -> tree
     body: int = 0  # heredoc: offset of its JSON text
     source: str | None = None  # file: the file read
+    spelt: list = field(default_factory=list)  # module: per container, {ECS key: the module's key}
 
 
 def _part(path: str, text: str, address: str, expr, templates: dict) -> Part | None:
@@ -246,7 +248,11 @@ def _file_part(path: str, text: str, address: str, call) -> Part | None:
     try:
         with open(source, encoding="utf-8-sig") as f:
             data = json.loads(_fill_template(f.read()))
-    except (OSError, ValueError):
+    except OSError as exc:  # Terraform would fail here too: the task definition must not pass unread
+        reason = exc.strerror or str(exc)
+        raise InputError(path, f"{address}: cannot read {source} ({reason}): its containers are not linted",
+                         call.meta.line, call.meta.column) from None  # fmt: skip
+    except ValueError:  # a template this reader does not fill in (`%{ for … }`)
         return None
     if not isinstance(data, list):
         return None
@@ -262,8 +268,8 @@ def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
     try:
         tree = hcl2.parses_to_tree(text)
     except LarkError as exc:
-        message = str(exc).splitlines()[0].split(" at line ")[0]
-        raise InputError(path, f"invalid HCL: {message}", getattr(exc, "line", 1), getattr(exc, "column", 1)) from None
+        line, column = getattr(exc, "line", 1), getattr(exc, "column", 1)
+        raise InputError(path, f"invalid HCL: {_unexpected(exc)}", max(line, 1), max(column, 1)) from None
     blocks = []
     for block in _trees(_trees(tree, "body")[0], "block"):
         kind = str(_trees(block, "identifier")[0].children[0])
@@ -291,6 +297,18 @@ def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
     return found
 
 
+def _unexpected(exc) -> str:
+    """What the parser stopped at, in words (lark's own message names its token types)."""
+    token, char = getattr(exc, "token", None), getattr(exc, "char", None)
+    if token is not None and token.type == "$END" or type(exc).__name__ == "UnexpectedEOF":
+        return "unexpected end of file (is a bracket, a string or a heredoc left open?)"
+    words = str(token if token is not None else char or "").strip().splitlines()
+    if not words:
+        return "it does not parse here"
+    shown = words[0] if len(words[0]) <= 30 else words[0][:27] + "..."
+    return f"unexpected `{shown}`"
+
+
 def _attributes(body) -> dict:
     """A block body's attributes: name -> expression tree (a name is an identifier or a keyword
     such as `for_each`)."""
@@ -315,8 +333,10 @@ def _module(path: str, text: str, address: str, block, templates: dict, locals_:
     if part is None:
         return []
     if part.kind == "module":
+        major = re.match(r"\D*(\d+)", str(attrs.get("version") or ""))
         for i, container in enumerate(part.data):
-            _module_container(container, f"/{i}", part.spans, attrs.get("enable_execute_command"))
+            snake = major is not None and int(major.group(1)) < 6 or any("_" in k for k in container)
+            part.spelt.append(_module_container(container, f"/{i}", part.spans, attrs.get("enable_execute_command"), snake))
     return [(part, attrs)]
 
 
@@ -351,18 +371,25 @@ def _container_map(text: str, address: str, expr, locals_: dict) -> Part | None:
     return Part(address, "module", obj, containers, spans) if containers else None
 
 
-def _module_container(container: dict, pointer: str, spans: dict, execute_command) -> None:
-    """A container as terraform-aws-modules/ecs writes it: its `entrypoint` argument is
-    `entryPoint`, and `enable_execute_command` sets `initProcessEnabled` (true or unknown)."""
-    if "entrypoint" in container:
-        container["entryPoint"] = container.pop("entrypoint")
-        old = pointer + "/entrypoint"
-        moved = {k: v for k, v in spans.items() if k == old or k.startswith(old + "/")}
-        spans.update({pointer + "/entryPoint" + k[len(old) :]: v for k, v in moved.items()})
+def _module_container(container: dict, pointer: str, spans: dict, execute_command, snake: bool) -> dict:
+    """A container as terraform-aws-modules/ecs writes it, its keys made ECS's: `entrypoint` is
+    `entryPoint`, and before v6 (`snake`) the variables are snake_case (`linux_parameters`,
+    `dependencies` for `dependsOn`). `enable_execute_command` defaults `initProcessEnabled` (true
+    or unknown) under the container's own. Returns {ECS key: the module's key} for those renamed."""
+    spelt = {"linuxParameters": "linux_parameters"} if snake else {}  # the key a fix names, also when absent
+    for key in list(container):
+        name = _V5_KEYS.get(key) or re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key) if snake else key
+        name = "entryPoint" if name == "entrypoint" else name
+        if name != key and name not in container:
+            container[name], spelt[name] = container.pop(key), key
+            old, new = pointer + join_pointer([key]), pointer + join_pointer([name])
+            moved = {k: v for k, v in spans.items() if k == old or k.startswith(old + "/")}
+            spans.update({new + k[len(old) :]: v for k, v in moved.items()})
     if execute_command is not None and execute_command is not False:
         params = container.get("linuxParameters")
         params = params if isinstance(params, dict) and not is_unknown(params) else {}
-        container["linuxParameters"] = {**params, "initProcessEnabled": execute_command}
+        container["linuxParameters"] = {"initProcessEnabled": execute_command, **params}
+    return spelt
 
 
 @dataclass
@@ -375,6 +402,14 @@ class TfDocument(Document):
 
     def locate(self, pointer: str) -> tuple[int, int]:
         return jsonpos.line_col(self.text, _offset(self.text, self.parts, pointer))
+
+    def by_hand(self, pointer: str) -> str:
+        part = _split(self.parts, pointer)[0]
+        if part.kind == "module":
+            return "the module builds the JSON"
+        if part.source is not None:
+            return f"it is read from {os.path.relpath(part.source, os.path.dirname(os.path.realpath(self.path)) or '.')}"
+        return "a template, not literal here" if part.kind == "file" else "not literal here"
 
     def edited(self, ops: list[dict]) -> str:
         text = self.text
@@ -399,6 +434,9 @@ def load_tf(path: str, text: str, bom: bool) -> Document | None:
         pointer = join_pointer([part.address])
         task = _task(attrs, pointer, pointer, part.data, part.address)
         task.opaque = (pointer,) if part.kind in ("file", "module") else ()
+        task.decoder = None if part.kind == "module" else "terraform"
+        for c, spelt in zip(task.containers, part.spelt):
+            c.spelt = spelt
         tasks.append(task)
     if not tasks:
         return None
