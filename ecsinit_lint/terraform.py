@@ -412,17 +412,67 @@ class TfDocument(Document):
         return "a template, not literal here" if part.kind == "file" else "not literal here"
 
     def edited(self, ops: list[dict]) -> str:
-        text = self.text
+        """The text with the ops applied. The ops of a round are spliced in from one parse, as
+        long as none touches a value another one changed (`add` of a key, then of a key inside
+        it): then the text is parsed again first. One parse per op made `fix` quadratic."""
+        text, parts, edits = self.text, self.parts, _Edits()
         try:
             for op in ops:
-                if op["op"] != "test":
-                    parts = {p.address: p for p, _ in parse_tf(self.path, text)}
-                    text = _edit(text, parts, op)
+                if op["op"] == "test":
+                    continue
+                if not edits.take(text, parts, op):
+                    text = edits.apply(text)
+                    parts, edits = {p.address: p for p, _ in parse_tf(self.path, text)}, _Edits()
+                    edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
+            text = edits.apply(text)
         except InputError as exc:  # an earlier op left text that does not parse
             from .fixer import FixError
 
             raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
+
+
+class _Edits:
+    """Edits computed on one parse of the text: splices (start, end, new text), and the ops of
+    each heredoc, applied to its JSON together."""
+
+    def __init__(self):
+        self.splices: list[tuple[int, int, str]] = []
+        self.heredocs: dict[str, tuple[Part, list[dict]]] = {}
+        self.paths: list[str] = []
+
+    def take(self, text: str, parts: dict, op: dict) -> bool:
+        """Add the op, or say False when it must wait for the text to be parsed again: it is
+        at, above or below a path already edited, or its splice overlaps one."""
+        path = op["path"]
+        if any(path == p or path.startswith(p + "/") or p.startswith(path + "/") for p in self.paths):
+            return False
+        part, inner = _split(parts, path)
+        if part.kind == "heredoc":
+            self.heredocs.setdefault(part.address, (part, []))[1].append({**op, "path": inner})
+        else:
+            start, end, new = _splice(text, part, inner, op)
+            if any(_overlap(start, end, s, e) for s, e, _ in self.splices):
+                return False
+            self.splices.append((start, end, new))
+        self.paths.append(path)
+        return True
+
+    def apply(self, text: str) -> str:
+        splices = [(start, end, new, n) for n, (start, end, new) in enumerate(self.splices)]
+        for part, ops in self.heredocs.values():
+            end = text.rfind("\n", part.body, part.tree.meta.end_pos - 1) + 1
+            splices.append((part.body, end, _heredoc(text[part.body : end], ops), len(splices)))
+        for start, end, new, _ in sorted(splices, key=lambda s: (s[0], s[3]), reverse=True):
+            text = text[:start] + new + text[end:]  # from the end: offsets before stay valid
+        return text
+
+
+def _overlap(start: int, end: int, s: int, e: int) -> bool:
+    """Whether two splices touch the same text: their spans share a character, or one inserts
+    inside or at the start of the other's span. (Inserts at one point keep their order, and an
+    insert at the end of a replaced span stays after it.)"""
+    return max(start, s) < min(end, e) or (start == end and s <= start < e) or (s == e and start <= s < end)
 
 
 def load_tf(path: str, text: str, bom: bool) -> Document | None:
@@ -480,37 +530,37 @@ def _hcl_key(name: str) -> str:
     return name if _IDENT.match(name) else json.dumps(name)
 
 
-def _edit(text: str, parts: dict, op: dict) -> str:
+def _heredoc(body: str, ops: list[dict]) -> str:
+    """A heredoc's JSON text with the ops applied, at its margin."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    margin = os.path.commonprefix([line[: len(line) - len(line.lstrip())] for line in lines])
+    return textwrap.indent(jsonpos.apply_ops(textwrap.dedent(body), ops), margin)
+
+
+def _splice(text: str, part: Part, inner: str, op: dict) -> tuple[int, int, str]:
+    """The (start, end, new text) that applies an op to a jsonencode literal."""
     from .fixer import FixError
 
-    part, inner = _split(parts, op["path"])
-    if part.kind == "heredoc":
-        end = text.rfind("\n", part.body, part.tree.meta.end_pos - 1) + 1
-        body = text[part.body : end]
-        lines = [line for line in body.splitlines() if line.strip()]
-        margin = os.path.commonprefix([line[: len(line) - len(line.lstrip())] for line in lines])
-        body = jsonpos.apply_ops(textwrap.dedent(body), [{**op, "path": inner}])
-        return text[: part.body] + textwrap.indent(body, margin) + text[end:]
     if part.kind != "hcl":
         raise FixError(f"{op['path']} is not literal in this file")
     tokens = split_pointer(inner)
     node, parent = part.spans.get(inner), part.spans.get(join_pointer(tokens[:-1]))
     if op["op"] in ("add", "replace") and node is not None:
-        return text[: node.meta.start_pos] + render(op["value"]) + text[node.meta.end_pos :]
+        return node.meta.start_pos, node.meta.end_pos, render(op["value"])
     obj = _object(parent)
     if op["op"] == "add" and obj is not None:
         member = f"{_hcl_key(tokens[-1])} = {render(op['value'])}"
         elems = _trees(obj, "object_elem")
         if not elems:
-            return text[: obj.meta.start_pos] + "{ " + member + " }" + text[obj.meta.end_pos :]
+            return obj.meta.start_pos, obj.meta.end_pos, "{ " + member + " }"
         last, first = elems[-1].meta, elems[0].meta
         if "\n" not in text[obj.meta.start_pos : first.start_pos]:  # one line: stay on it
-            return text[: last.end_pos] + ", " + member + text[last.end_pos :]
+            return last.end_pos, last.end_pos, ", " + member
         line_start = text.rfind("\n", 0, first.start_pos) + 1
         indent = text[line_start : first.start_pos]
         at = last.end_pos + len(re.match(r"[ \t]*,?", text[last.end_pos :]).group())
         nl = "\r\n" if "\r\n" in text else "\n"
-        return text[:at] + nl + indent + member + text[at:]
+        return at, at, nl + indent + member
     raise FixError(f"cannot apply {op['op']} {op['path']} to this HCL; file left as it was")
 
 
