@@ -266,7 +266,9 @@ def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
     from lark.exceptions import LarkError
 
     try:
-        tree = hcl2.parses_to_tree(text)
+        # python-hcl2 rejects an escaped `$${` or `%%{` left unclosed (`"echo $${"`), which HCL
+        # allows; values are read from `text`, so the parser sees them masked, at the same offsets.
+        tree = hcl2.parses_to_tree(text.replace("$${", "$$ ").replace("%%{", "%% "))
     except LarkError as exc:
         line, column = getattr(exc, "line", 1), getattr(exc, "column", 1)
         raise InputError(path, f"invalid HCL: {_unexpected(exc)}", max(line, 1), max(column, 1)) from None
