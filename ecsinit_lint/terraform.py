@@ -336,9 +336,10 @@ def _module(path: str, text: str, address: str, block, templates: dict, locals_:
         return []
     if part.kind == "module":
         major = re.match(r"\D*(\d+)", str(attrs.get("version") or ""))
+        execute = attrs.get("enable_execute_command")
         for i, container in enumerate(part.data):
             snake = major is not None and int(major.group(1)) < 6 or any("_" in k for k in container)
-            part.spelt.append(_module_container(container, f"/{i}", part.spans, attrs.get("enable_execute_command"), snake))
+            part.spelt.append(_module_container(container, f"/{i}", part.spans, execute, snake))
     return [(part, attrs)]
 
 
@@ -410,7 +411,7 @@ class TfDocument(Document):
         if part.kind == "module":
             return "the module builds the JSON"
         if part.source is not None:
-            return f"it is read from {os.path.relpath(part.source, os.path.dirname(os.path.realpath(self.path)) or '.')}"
+            return f"it is read from {os.path.relpath(part.source, os.path.dirname(os.path.realpath(self.path)))}"
         return "a template, not literal here" if part.kind == "file" else "not literal here"
 
     def edited(self, ops: list[dict]) -> str:

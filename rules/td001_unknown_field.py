@@ -73,7 +73,9 @@ def check(task):
             )
             continue
         if task.decoder == "either":  # a bare container list: register input or a Terraform file
-            fate = f"{REJECTED} (Terraform's AWS provider, which ignores case, applies it)" if casing else f"{REJECTED}, and {DROPPED}"
+            fate = f"{REJECTED}, and {DROPPED}"
+            if casing:
+                fate = f"{REJECTED} (Terraform's AWS provider, which ignores case, applies it)"
         else:
             fate = DROPPED if task.decoder == "terraform" else REJECTED
         hint = f" (did you mean `{hint}`?)" if hint else ""
