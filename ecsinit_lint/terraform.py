@@ -33,7 +33,14 @@ _RENDERED = re.compile(r"data\.template_file\.([\w-]+)\.rendered\Z")
 _MODULE = re.compile(r"^\s*module\s", re.M)
 _MODULE_DIR = '"${path.module}/'
 # Module arguments that are no container field (terraform-aws-modules/ecs container-definition).
-_V5_KEYS = {"dependencies": "dependsOn"}  # terraform-aws-modules/ecs v5 variables not named as their ECS key
+# terraform-aws-modules/ecs before v6: the container variables in snake_case, and the ECS key of each
+# (its other variables, such as `enable_cloudwatch_logging`, are snake_case in v6 too).
+_V5_KEYS = {re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), k): k for k in (
+    "linuxParameters", "portMappings", "healthCheck", "stopTimeout", "startTimeout", "memoryReservation",
+    "readonlyRootFilesystem", "mountPoints", "dockerLabels", "logConfiguration", "firelensConfiguration",
+    "repositoryCredentials", "resourceRequirements", "systemControls", "volumesFrom", "workingDirectory",
+    "environmentFiles", "extraHosts", "dnsServers", "dnsSearchDomains", "dockerSecurityOptions",
+    "disableNetworking", "pseudoTerminal")} | {"dependencies": "dependsOn"}  # fmt: skip
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on", "tags", "region", "service"}
 
 
@@ -338,7 +345,7 @@ def _module(path: str, text: str, address: str, block, templates: dict, locals_:
         major = re.match(r"\D*(\d+)", str(attrs.get("version") or ""))
         execute = attrs.get("enable_execute_command")
         for i, container in enumerate(part.data):
-            snake = major is not None and int(major.group(1)) < 6 or any("_" in k for k in container)
+            snake = int(major.group(1)) < 6 if major else any(k in _V5_KEYS for k in container)
             part.spelt.append(_module_container(container, f"/{i}", part.spans, execute, snake))
     return [(part, attrs)]
 
@@ -376,13 +383,12 @@ def _container_map(text: str, address: str, expr, locals_: dict) -> Part | None:
 
 def _module_container(container: dict, pointer: str, spans: dict, execute_command, snake: bool) -> dict:
     """A container as terraform-aws-modules/ecs writes it, its keys made ECS's: `entrypoint` is
-    `entryPoint`, and before v6 (`snake`) the variables are snake_case (`linux_parameters`,
-    `dependencies` for `dependsOn`). `enable_execute_command` defaults `initProcessEnabled` (true
+    `entryPoint`, and before v6 (`snake`) the container variables are snake_case
+    (`linux_parameters`, `dependencies` for `dependsOn`). `enable_execute_command` defaults `initProcessEnabled` (true
     or unknown) under the container's own. Returns {ECS key: the module's key} for those renamed."""
     spelt = {"linuxParameters": "linux_parameters"} if snake else {}  # the key a fix names, also when absent
     for key in list(container):
-        name = _V5_KEYS.get(key) or re.sub(r"_([a-z])", lambda m: m.group(1).upper(), key) if snake else key
-        name = "entryPoint" if name == "entrypoint" else name
+        name = "entryPoint" if key == "entrypoint" else _V5_KEYS.get(key, key) if snake else key
         if name != key and name not in container:
             container[name], spelt[name] = container.pop(key), key
             old, new = pointer + join_pointer([key]), pointer + join_pointer([name])
