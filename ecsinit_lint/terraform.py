@@ -4,12 +4,13 @@ python-hcl2, whose Lark tree keeps every expression's span.
 In a `.tf` file each `aws_ecs_task_definition`'s `container_definitions` is read when it is
 `jsonencode(<literal>)` or a heredoc of JSON (both fixed in place), or `file("x.json")` /
 `templatefile("x.tpl", …)` with a literal path, `${path.module}/` allowed, directly or through
-a `data "template_file"` block's `template` (linted; the change is for that file). Module blocks
+a `data "template_file"` block's `template` (linted; the change is for that file; a missing
+file is an InputError, as in `terraform plan`). Module blocks
 are read too: the same `container_definitions` shapes, terraform-aws-modules/ecs's map of
 container name to container object (its service module), and a module whose arguments are one
 container (its container-definition module). The module builds the JSON, so a fix there is the
 change to make by hand; the module's `enable_execute_command` turns the init on, as that module
-does. The document's data is `{address: container definitions}`; interpolations and other
+does, and its v5 snake_case variables are read as their ECS keys. The document's data is `{address: container definitions}`; interpolations and other
 expressions are unknown values (`{"__unknown__": "<source>"}`).
 """
 
@@ -32,7 +33,6 @@ _TEMPLATE = re.compile(r"[$%]\{")
 _RENDERED = re.compile(r"data\.template_file\.([\w-]+)\.rendered\Z")
 _MODULE = re.compile(r"^\s*module\s", re.M)
 _MODULE_DIR = '"${path.module}/'
-# Module arguments that are no container field (terraform-aws-modules/ecs container-definition).
 # terraform-aws-modules/ecs before v6: the container variables in snake_case, and the ECS key of each
 # (its other variables, such as `enable_cloudwatch_logging`, are snake_case in v6 too).
 _V5_KEYS = {re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), k): k for k in (
@@ -41,6 +41,7 @@ _V5_KEYS = {re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), k): k for k in (
     "repositoryCredentials", "resourceRequirements", "systemControls", "volumesFrom", "workingDirectory",
     "environmentFiles", "extraHosts", "dnsServers", "dnsSearchDomains", "dockerSecurityOptions",
     "disableNetworking", "pseudoTerminal")} | {"dependencies": "dependsOn"}  # fmt: skip
+# Module arguments that are no container field (terraform-aws-modules/ecs container-definition).
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on", "tags", "region", "service"}
 
 
@@ -384,8 +385,9 @@ def _container_map(text: str, address: str, expr, locals_: dict) -> Part | None:
 def _module_container(container: dict, pointer: str, spans: dict, execute_command, snake: bool) -> dict:
     """A container as terraform-aws-modules/ecs writes it, its keys made ECS's: `entrypoint` is
     `entryPoint`, and before v6 (`snake`) the container variables are snake_case
-    (`linux_parameters`, `dependencies` for `dependsOn`). `enable_execute_command` defaults `initProcessEnabled` (true
-    or unknown) under the container's own. Returns {ECS key: the module's key} for those renamed."""
+    (`linux_parameters`, `dependencies` for `dependsOn`). `enable_execute_command` defaults
+    `initProcessEnabled` (true or unknown) under the container's own, as the module merges them.
+    Returns {ECS key: the module's key} for the keys a fix names."""
     spelt = {"linuxParameters": "linux_parameters"} if snake else {}  # the key a fix names, also when absent
     for key in list(container):
         name = "entryPoint" if key == "entrypoint" else _V5_KEYS.get(key, key) if snake else key
