@@ -15,13 +15,16 @@ def linux_containers(task: TaskDef) -> list[Container]:
 
 
 def init_state(c: Container) -> bool | None:
-    """initProcessEnabled as set: True, False (also when absent), or None when not known."""
+    """initProcessEnabled as set: True, False (also when absent or null: ECS then applies no
+    init), or None when not known."""
     params = c.get("linuxParameters")
     if params is None:
         return False
     if not isinstance(params, dict) or is_unknown(params):  # `!Ref X`, `var.x`
         return None
-    value = params.get(c.key("initProcessEnabled"), False)
+    value = params.get(c.key("initProcessEnabled"))
+    if value is None:
+        return False
     if is_unknown(value) or not isinstance(value, bool):
         return None
     return value

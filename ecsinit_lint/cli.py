@@ -245,7 +245,7 @@ def fix_command(
         # notes at the lines of the file as the command leaves it
         for f in left if write or not done else _own(lint(doc, rules), doc, run):
             manual = f.fix is not None and f.fix.applicability == "manual"
-            why = conflicts.get(key(f)) or (manual and "not literal here")
+            why = conflicts.get(key(f)) or (manual and doc.by_hand(f.pointer))
             if why:
                 where = f"`{f.container}`" if f.container else "the container"
                 typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand ({why})", err=True)

@@ -14,6 +14,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 
+from .jsonpos import line_col
 from .registry import Rule, Selection, load_rules
 from .sources import InputError
 
@@ -126,11 +127,16 @@ def _parse_toml(path: str, text: str):
         raise ConfigError(path, f"invalid TOML: {message}", line, column) from None
 
 
-def _line_of(text: str, key: str) -> int:
-    """Best-effort line of a key: where it appears in a table header or before an `=`."""
-    k = re.escape(key)
-    m = re.search(rf'^\s*(\[[^\]\n]*|[\w.\-" ]*?)(?<![\w-])"?{k}"?(?![\w-])', text, re.M)
-    return text.count("\n", 0, m.start()) + 1 if m else 1
+def _position(text: str, keys: tuple) -> tuple[int, int]:
+    """Best-effort line and column of a dotted key: each name found as a key (in a table header,
+    a dotted key or before an `=`) after the one before it; an array index stays at its key."""
+    at = None
+    for key in (k for k in keys if isinstance(k, str)):
+        m = re.compile(rf'(?:^|(?<=[\[.{{,\s]))"?{re.escape(key)}"?(?=\s*[=.\]])', re.M).search(text, at or 0)
+        if m is None:
+            break
+        at = m.start()
+    return (1, 1) if at is None else line_col(text, at)
 
 
 def _validate(path: str, text: str, table: dict, prefix: tuple[str, ...]) -> None:
@@ -139,7 +145,8 @@ def _validate(path: str, text: str, table: dict, prefix: tuple[str, ...]) -> Non
 
     def fail(message: str, keys: list) -> None:
         dotted = ".".join([*prefix, *map(str, keys)])
-        raise ConfigError(path, message.replace("{key}", f"`{dotted}`"), _line_of(text, str(keys[-1])) if keys else 1)
+        line, column = _position(text, (*prefix, *keys)) if keys else (1, 1)
+        raise ConfigError(path, message.replace("{key}", f"`{dotted}`"), line, column)
 
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema()).iter_errors(table))
     if error is not None:

@@ -86,6 +86,10 @@ class Node:
 class Container(Node):
     task: TaskDef = field(default=None, repr=False)
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
+    spelt: dict = field(default_factory=dict, repr=False)  # {ECS key: the input's own} where they differ (a module's)
+
+    def dotted(self, *names: str) -> str:
+        return ".".join([self.spelt.get(names[0], self.key(names[0])), *map(self.key, names[1:])])
 
     @property
     def name(self) -> str | None:
@@ -154,6 +158,10 @@ class TaskDef(Node):
                 return False
         return True
     repeated_keys: list[str] = field(default_factory=list)  # pointers of keys an object repeats
+    # What reads the container definitions' keys (TD001, TD002): "ecs" (the API: an unknown key is
+    # rejected), "terraform" (the AWS provider: unknown keys dropped, case ignored), "either" (a
+    # bare container list, read by both), or None (a module's own variables: not ECS's keys).
+    decoder: str | None = "ecs"
 
     @classmethod
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 from collections import Counter
@@ -56,6 +57,10 @@ class Document:
     def edited(self, ops: list[dict]) -> str:
         raise NotImplementedError
 
+    def by_hand(self, pointer: str) -> str:
+        """Why the fix at `pointer` is made by hand, for the note `fix` prints."""
+        return "not literal here"
+
     def read_from(self, task: str | None) -> str | None:
         """The real path of another file that a task's containers are read from (a Terraform
         `file()`): linted in the same run, that file reports them."""
@@ -72,6 +77,9 @@ class Document:
 
 @dataclass
 class JsonDocument(Document):
+
+    def by_hand(self, pointer: str) -> str:
+        return "the plan is made from the .tf files: fix them" if self.kind == "terraform-plan" else "not literal here"
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """Line and column of the value at `pointer`, or of its nearest existing ancestor."""
@@ -95,7 +103,9 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
     """What a parsed JSON document holds, or None when it is no task definition."""
     if isinstance(data, list):
         if data and all(is_container(item) for item in data):
-            return "containers", [TaskDef.build({}, "", "camel", "", data)]
+            task = TaskDef.build({}, "", "camel", "", data)
+            task.decoder = "either"  # also Terraform's container_definitions file
+            return "containers", [task]
         return None
     if not isinstance(data, dict):
         return None
@@ -119,7 +129,7 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
         tasks = plan_tasks(data)
         return ("terraform-plan", tasks) if tasks else None
     if is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
-        task = TaskDef({}, "", "camel")
+        task = TaskDef({}, "", "camel", decoder="either")
         task.containers.append(Container(data, "", "camel", task=task))
         return "container", [task]
     return None
@@ -192,9 +202,31 @@ def _pointers_of(data, found) -> list[str]:
     return sorted(pointers)
 
 
+# JSON text with comments and trailing commas (JSONC: tsconfig.json, .vscode/settings.json) made
+# JSON: a string is kept, a comment or a comma before a closing bracket goes.
+_JSONC = re.compile(r'("(?:\\.|[^"\\\n])*")|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[}\]])', re.S)
+
+
+def _holds_tasks(text: str) -> bool:
+    """Whether text that is not JSON may be a task definition: unless it is JSONC holding none
+    (a tsconfig.json), it is. A task definition with comments is broken (the AWS CLI and
+    Terraform read strict JSON), and so is text that is not even JSONC: what it was meant to
+    be cannot be told, and an unread task definition must not pass as clean."""
+    try:
+        data = json.loads(_JSONC.sub(lambda m: m.group(1) or "", text))
+    except (ValueError, RecursionError):
+        return True
+    return find_tasks(data) is not None
+
+
 def load_json(path: str, text: str, bom: bool) -> Document | None:
     repeated: list[str] = []
-    data = parse_json(path, text, repeated)
+    try:
+        data = parse_json(path, text, repeated)
+    except InputError:
+        if _holds_tasks(text):
+            raise
+        return None  # tsconfig.json with comments: no task definition, skipped like package.json
     found = find_tasks(data)
     if found is None:
         return None

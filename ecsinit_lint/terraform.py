@@ -4,12 +4,13 @@ python-hcl2, whose Lark tree keeps every expression's span.
 In a `.tf` file each `aws_ecs_task_definition`'s `container_definitions` is read when it is
 `jsonencode(<literal>)` or a heredoc of JSON (both fixed in place), or `file("x.json")` /
 `templatefile("x.tpl", …)` with a literal path, `${path.module}/` allowed, directly or through
-a `data "template_file"` block's `template` (linted; the change is for that file). Module blocks
+a `data "template_file"` block's `template` (linted; the change is for that file; a missing
+file is an InputError, as in `terraform plan`). Module blocks
 are read too: the same `container_definitions` shapes, terraform-aws-modules/ecs's map of
 container name to container object (its service module), and a module whose arguments are one
 container (its container-definition module). The module builds the JSON, so a fix there is the
 change to make by hand; the module's `enable_execute_command` turns the init on, as that module
-does. The document's data is `{address: container definitions}`; interpolations and other
+does, and its v5 snake_case variables are read as their ECS keys. The document's data is `{address: container definitions}`; interpolations and other
 expressions are unknown values (`{"__unknown__": "<source>"}`).
 """
 
@@ -32,6 +33,14 @@ _TEMPLATE = re.compile(r"[$%]\{")
 _RENDERED = re.compile(r"data\.template_file\.([\w-]+)\.rendered\Z")
 _MODULE = re.compile(r"^\s*module\s", re.M)
 _MODULE_DIR = '"${path.module}/'
+# terraform-aws-modules/ecs before v6: the container variables in snake_case, and the ECS key of each
+# (its other variables, such as `enable_cloudwatch_logging`, are snake_case in v6 too).
+_V5_KEYS = {re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), k): k for k in (
+    "linuxParameters", "portMappings", "healthCheck", "stopTimeout", "startTimeout", "memoryReservation",
+    "readonlyRootFilesystem", "mountPoints", "dockerLabels", "logConfiguration", "firelensConfiguration",
+    "repositoryCredentials", "resourceRequirements", "systemControls", "volumesFrom", "workingDirectory",
+    "environmentFiles", "extraHosts", "dnsServers", "dnsSearchDomains", "dockerSecurityOptions",
+    "disableNetworking", "pseudoTerminal")} | {"dependencies": "dependsOn"}  # fmt: skip
 # Module arguments that are no container field (terraform-aws-modules/ecs container-definition).
 _MODULE_ARGS = {"source", "version", "count", "for_each", "providers", "depends_on", "tags", "region", "service"}
 
@@ -73,9 +82,9 @@ def _task(attrs: dict, pointer: str, containers_ptr: str, containers: list, addr
     platform = platform[0] if isinstance(platform, list) and platform else platform
     family = platform.get("operating_system_family") if isinstance(platform, dict) else None
     data = {"family": attrs.get("family"), "pidMode": attrs.get("pid_mode"),
-            "runtimePlatform": {"operatingSystemFamily": family}}  # fmt: skip
+            "runtimePlatform": {"operatingSystemFamily": family}, "tags": attrs.get("tags")}  # fmt: skip
     task = TaskDef.build(data, pointer, "camel", containers_ptr, containers, address)
-    task.opaque = (pointer,)
+    task.opaque, task.decoder = (pointer,), "terraform"
     return task
 
 
@@ -198,6 +207,7 @@ class Part:
     spans: dict = field(default_factory=dict)  # hcl: pointer below the part -> tree
     body: int = 0  # heredoc: offset of its JSON text
     source: str | None = None  # file: the file read
+    spelt: list = field(default_factory=list)  # module: per container, {ECS key: the module's key}
 
 
 def _part(path: str, text: str, address: str, expr, templates: dict) -> Part | None:
@@ -246,7 +256,11 @@ def _file_part(path: str, text: str, address: str, call) -> Part | None:
     try:
         with open(source, encoding="utf-8-sig") as f:
             data = json.loads(_fill_template(f.read()))
-    except (OSError, ValueError):
+    except OSError as exc:  # Terraform would fail here too: the task definition must not pass unread
+        reason = exc.strerror or str(exc)
+        raise InputError(path, f"{address}: cannot read {source} ({reason}): its containers are not linted",
+                         call.meta.line, call.meta.column) from None  # fmt: skip
+    except ValueError:  # a template this reader does not fill in (`%{ for … }`)
         return None
     if not isinstance(data, list):
         return None
@@ -260,10 +274,12 @@ def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
     from lark.exceptions import LarkError
 
     try:
-        tree = hcl2.parses_to_tree(text)
+        # python-hcl2 rejects an escaped `$${` or `%%{` left unclosed (`"echo $${"`), which HCL
+        # allows; values are read from `text`, so the parser sees them masked, at the same offsets.
+        tree = hcl2.parses_to_tree(text.replace("$${", "$$ ").replace("%%{", "%% "))
     except LarkError as exc:
-        message = str(exc).splitlines()[0].split(" at line ")[0]
-        raise InputError(path, f"invalid HCL: {message}", getattr(exc, "line", 1), getattr(exc, "column", 1)) from None
+        line, column = getattr(exc, "line", 1), getattr(exc, "column", 1)
+        raise InputError(path, f"invalid HCL: {_unexpected(exc)}", max(line, 1), max(column, 1)) from None
     blocks = []
     for block in _trees(_trees(tree, "body")[0], "block"):
         kind = str(_trees(block, "identifier")[0].children[0])
@@ -291,6 +307,18 @@ def parse_tf(path: str, text: str) -> list[tuple[Part, dict]]:
     return found
 
 
+def _unexpected(exc) -> str:
+    """What the parser stopped at, in words (lark's own message names its token types)."""
+    token, char = getattr(exc, "token", None), getattr(exc, "char", None)
+    if token is not None and token.type == "$END" or type(exc).__name__ == "UnexpectedEOF":
+        return "unexpected end of file (is a bracket, a string or a heredoc left open?)"
+    words = str(token if token is not None else char or "").strip().splitlines()
+    if not words:
+        return "it does not parse here"
+    shown = words[0] if len(words[0]) <= 30 else words[0][:27] + "..."
+    return f"unexpected `{shown}`"
+
+
 def _attributes(body) -> dict:
     """A block body's attributes: name -> expression tree (a name is an identifier or a keyword
     such as `for_each`)."""
@@ -315,8 +343,11 @@ def _module(path: str, text: str, address: str, block, templates: dict, locals_:
     if part is None:
         return []
     if part.kind == "module":
+        major = re.match(r"\D*(\d+)", str(attrs.get("version") or ""))
+        execute = attrs.get("enable_execute_command")
         for i, container in enumerate(part.data):
-            _module_container(container, f"/{i}", part.spans, attrs.get("enable_execute_command"))
+            snake = int(major.group(1)) < 6 if major else any(k in _V5_KEYS for k in container)
+            part.spelt.append(_module_container(container, f"/{i}", part.spans, execute, snake))
     return [(part, attrs)]
 
 
@@ -351,18 +382,25 @@ def _container_map(text: str, address: str, expr, locals_: dict) -> Part | None:
     return Part(address, "module", obj, containers, spans) if containers else None
 
 
-def _module_container(container: dict, pointer: str, spans: dict, execute_command) -> None:
-    """A container as terraform-aws-modules/ecs writes it: its `entrypoint` argument is
-    `entryPoint`, and `enable_execute_command` sets `initProcessEnabled` (true or unknown)."""
-    if "entrypoint" in container:
-        container["entryPoint"] = container.pop("entrypoint")
-        old = pointer + "/entrypoint"
-        moved = {k: v for k, v in spans.items() if k == old or k.startswith(old + "/")}
-        spans.update({pointer + "/entryPoint" + k[len(old) :]: v for k, v in moved.items()})
+def _module_container(container: dict, pointer: str, spans: dict, execute_command, snake: bool) -> dict:
+    """A container as terraform-aws-modules/ecs writes it, its keys made ECS's: `entrypoint` is
+    `entryPoint`, and before v6 (`snake`) the container variables are snake_case
+    (`linux_parameters`, `dependencies` for `dependsOn`). `enable_execute_command` defaults
+    `initProcessEnabled` (true or unknown) under the container's own, as the module merges them.
+    Returns {ECS key: the module's key} for the keys a fix names."""
+    spelt = {"linuxParameters": "linux_parameters"} if snake else {}  # the key a fix names, also when absent
+    for key in list(container):
+        name = "entryPoint" if key == "entrypoint" else _V5_KEYS.get(key, key) if snake else key
+        if name != key and name not in container:
+            container[name], spelt[name] = container.pop(key), key
+            old, new = pointer + join_pointer([key]), pointer + join_pointer([name])
+            moved = {k: v for k, v in spans.items() if k == old or k.startswith(old + "/")}
+            spans.update({new + k[len(old) :]: v for k, v in moved.items()})
     if execute_command is not None and execute_command is not False:
         params = container.get("linuxParameters")
         params = params if isinstance(params, dict) and not is_unknown(params) else {}
-        container["linuxParameters"] = {**params, "initProcessEnabled": execute_command}
+        container["linuxParameters"] = {"initProcessEnabled": execute_command, **params}
+    return spelt
 
 
 @dataclass
@@ -376,18 +414,76 @@ class TfDocument(Document):
     def locate(self, pointer: str) -> tuple[int, int]:
         return jsonpos.line_col(self.text, _offset(self.text, self.parts, pointer))
 
+    def by_hand(self, pointer: str) -> str:
+        part = _split(self.parts, pointer)[0]
+        if part.kind == "module":
+            return "the module builds the JSON"
+        if part.source is not None:
+            return f"it is read from {os.path.relpath(part.source, os.path.dirname(os.path.realpath(self.path)))}"
+        return "a template, not literal here" if part.kind == "file" else "not literal here"
+
     def edited(self, ops: list[dict]) -> str:
-        text = self.text
+        """The text with the ops applied. The ops of a round are spliced in from one parse, as
+        long as none touches a value another one changed (`add` of a key, then of a key inside
+        it): then the text is parsed again first. One parse per op made `fix` quadratic."""
+        text, parts, edits = self.text, self.parts, _Edits()
         try:
             for op in ops:
-                if op["op"] != "test":
-                    parts = {p.address: p for p, _ in parse_tf(self.path, text)}
-                    text = _edit(text, parts, op)
+                if op["op"] == "test":
+                    continue
+                if not edits.take(text, parts, op):
+                    text = edits.apply(text)
+                    parts, edits = {p.address: p for p, _ in parse_tf(self.path, text)}, _Edits()
+                    edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
+            text = edits.apply(text)
         except InputError as exc:  # an earlier op left text that does not parse
             from .fixer import FixError
 
             raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
+
+
+class _Edits:
+    """Edits computed on one parse of the text: splices (start, end, new text), and the ops of
+    each heredoc, applied to its JSON together."""
+
+    def __init__(self):
+        self.splices: list[tuple[int, int, str]] = []
+        self.heredocs: dict[str, tuple[Part, list[dict]]] = {}
+        self.paths: list[str] = []
+
+    def take(self, text: str, parts: dict, op: dict) -> bool:
+        """Add the op, or say False when it must wait for the text to be parsed again: it is
+        at, above or below a path already edited, or its splice overlaps one."""
+        path = op["path"]
+        if any(path == p or path.startswith(p + "/") or p.startswith(path + "/") for p in self.paths):
+            return False
+        part, inner = _split(parts, path)
+        if part.kind == "heredoc":
+            self.heredocs.setdefault(part.address, (part, []))[1].append({**op, "path": inner})
+        else:
+            start, end, new = _splice(text, part, inner, op)
+            if any(_overlap(start, end, s, e) for s, e, _ in self.splices):
+                return False
+            self.splices.append((start, end, new))
+        self.paths.append(path)
+        return True
+
+    def apply(self, text: str) -> str:
+        splices = [(start, end, new, n) for n, (start, end, new) in enumerate(self.splices)]
+        for part, ops in self.heredocs.values():
+            end = text.rfind("\n", part.body, part.tree.meta.end_pos - 1) + 1
+            splices.append((part.body, end, _heredoc(text[part.body : end], ops), len(splices)))
+        for start, end, new, _ in sorted(splices, key=lambda s: (s[0], s[3]), reverse=True):
+            text = text[:start] + new + text[end:]  # from the end: offsets before stay valid
+        return text
+
+
+def _overlap(start: int, end: int, s: int, e: int) -> bool:
+    """Whether two splices touch the same text: their spans share a character, or one inserts
+    inside or at the start of the other's span. (Inserts at one point keep their order, and an
+    insert at the end of a replaced span stays after it.)"""
+    return max(start, s) < min(end, e) or (start == end and s <= start < e) or (s == e and start <= s < end)
 
 
 def load_tf(path: str, text: str, bom: bool) -> Document | None:
@@ -399,6 +495,9 @@ def load_tf(path: str, text: str, bom: bool) -> Document | None:
         pointer = join_pointer([part.address])
         task = _task(attrs, pointer, pointer, part.data, part.address)
         task.opaque = (pointer,) if part.kind in ("file", "module") else ()
+        task.decoder = None if part.kind == "module" else "terraform"
+        for c, spelt in zip(task.containers, part.spelt):
+            c.spelt = spelt
         tasks.append(task)
     if not tasks:
         return None
@@ -442,37 +541,37 @@ def _hcl_key(name: str) -> str:
     return name if _IDENT.match(name) else json.dumps(name)
 
 
-def _edit(text: str, parts: dict, op: dict) -> str:
+def _heredoc(body: str, ops: list[dict]) -> str:
+    """A heredoc's JSON text with the ops applied, at its margin."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    margin = os.path.commonprefix([line[: len(line) - len(line.lstrip())] for line in lines])
+    return textwrap.indent(jsonpos.apply_ops(textwrap.dedent(body), ops), margin)
+
+
+def _splice(text: str, part: Part, inner: str, op: dict) -> tuple[int, int, str]:
+    """The (start, end, new text) that applies an op to a jsonencode literal."""
     from .fixer import FixError
 
-    part, inner = _split(parts, op["path"])
-    if part.kind == "heredoc":
-        end = text.rfind("\n", part.body, part.tree.meta.end_pos - 1) + 1
-        body = text[part.body : end]
-        lines = [line for line in body.splitlines() if line.strip()]
-        margin = os.path.commonprefix([line[: len(line) - len(line.lstrip())] for line in lines])
-        body = jsonpos.apply_ops(textwrap.dedent(body), [{**op, "path": inner}])
-        return text[: part.body] + textwrap.indent(body, margin) + text[end:]
     if part.kind != "hcl":
         raise FixError(f"{op['path']} is not literal in this file")
     tokens = split_pointer(inner)
     node, parent = part.spans.get(inner), part.spans.get(join_pointer(tokens[:-1]))
     if op["op"] in ("add", "replace") and node is not None:
-        return text[: node.meta.start_pos] + render(op["value"]) + text[node.meta.end_pos :]
+        return node.meta.start_pos, node.meta.end_pos, render(op["value"])
     obj = _object(parent)
     if op["op"] == "add" and obj is not None:
         member = f"{_hcl_key(tokens[-1])} = {render(op['value'])}"
         elems = _trees(obj, "object_elem")
         if not elems:
-            return text[: obj.meta.start_pos] + "{ " + member + " }" + text[obj.meta.end_pos :]
+            return obj.meta.start_pos, obj.meta.end_pos, "{ " + member + " }"
         last, first = elems[-1].meta, elems[0].meta
         if "\n" not in text[obj.meta.start_pos : first.start_pos]:  # one line: stay on it
-            return text[: last.end_pos] + ", " + member + text[last.end_pos :]
+            return last.end_pos, last.end_pos, ", " + member
         line_start = text.rfind("\n", 0, first.start_pos) + 1
         indent = text[line_start : first.start_pos]
         at = last.end_pos + len(re.match(r"[ \t]*,?", text[last.end_pos :]).group())
         nl = "\r\n" if "\r\n" in text else "\n"
-        return text[:at] + nl + indent + member + text[at:]
+        return at, at, nl + indent + member
     raise FixError(f"cannot apply {op['op']} {op['path']} to this HCL; file left as it was")
 
 

@@ -3,19 +3,21 @@
 ## What it does
 Checks each container's `stopTimeout` (seconds between the stop signal and SIGKILL):
 - error on Fargate outside 2–120 s, the range Fargate accepts;
+- error for a negative value on any launch type: it is no number of seconds to wait;
 - info under 5 s, on any launch type;
 - info on EC2 (and the other agent-run launch types, and daemons) over 600 s.
 Fargate is decided from the task definition: `requiresCompatibilities` containing `FARGATE`
 (Fargate's limits then apply even if `EC2` is listed too); without it, a describe output's
 computed `compatibilities` listing `FARGATE` but not `EC2`. Otherwise the EC2 limits apply (EC2
 is the default launch type). A bare list of containers says nothing of its launch type: only
-the under-5 s check runs. Values behind CloudFormation intrinsics are not checked.
+the negative and under-5 s checks run. Values behind CloudFormation intrinsics are not checked.
 
 ## Why is this bad?
 When ECS stops a task it sends the stop signal, waits `stopTimeout`, then SIGKILLs.
-Out of Fargate's range the value is invalid for Fargate. Under 5 s a server rarely has time to
-drain connections, finish requests or flush buffers, so every deploy and scale-in cuts work
-off. Over 600 s on EC2 every deploy, scale-in and instance drain can wait that long per task
+Out of Fargate's range the value is invalid for Fargate; a negative one is a slip on any
+launch type (the ECS API model gives only a bare integer, so what EC2 does with it is not
+documented). Under 5 s a server rarely has time to drain connections, finish requests or
+flush buffers, so every deploy and scale-in cuts work off. Over 600 s on EC2 every deploy, scale-in and instance drain can wait that long per task
 for a process that hangs on shutdown.
 
 ## Example
@@ -27,7 +29,7 @@ Use instead: `"stopTimeout": 120`, and make the worker checkpoint within that ti
 
 ## Fix and its safety
 Safe, for Fargate values out of range only: clamps to 2 or 120 s, the nearest value Fargate
-accepts. The info findings have no fix: the right timeout is the app's shutdown time.
+accepts. A negative value off Fargate, and the info findings, have no fix: the right timeout is the app's shutdown time.
 
 ## Sources
 pid1-facts §3 (how ECS stops a container; `stopTimeout`: Fargate default 30 s, valid 2–120;
@@ -58,6 +60,9 @@ def check(task):
             message = f"stopTimeout {value} s of {label(c)} is outside the 2–120 s that Fargate accepts"
             fix = Fix(f"Set stopTimeout to {clamped}", replace_fix(pointer, value, clamped))
             yield Violation(pointer, message, c.name, fix)
+        elif value < 0:
+            yield Violation(pointer, f"stopTimeout {value} s of {label(c)} is negative: it is no number of seconds "
+                                     f"to wait between SIGTERM and SIGKILL", c.name)  # fmt: skip
         elif value < SHORT:
             yield Violation(pointer, f"{label(c)} gets only {value} s between SIGTERM and SIGKILL: likely too short "
                                      f"to drain connections or flush buffers", c.name, severity="info")  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import textwrap
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -82,3 +83,77 @@ def task_definitions(draw) -> dict:
         elif isinstance(parent, dict):
             parent[draw(st.sampled_from(KEYS))] = draw(json_values)
     return data
+
+
+# ---- Terraform --------------------------------------------------------------------------------
+
+
+def hcl(value, indent: str = "", multiline: bool = True) -> str:
+    """A JSON value as an HCL expression: objects one member a line, or on one line."""
+    inner = indent + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        members = [f"{k if k[:1].isalpha() and k.replace('-', '_').isidentifier() else json.dumps(k)} = "
+                   f"{hcl(v, inner, multiline)}" for k, v in value.items()]  # fmt: skip
+        if multiline:
+            return "{\n" + "".join(f"{inner}{m}\n" for m in members) + indent + "}"
+        return "{ " + ", ".join(members) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl(v, inner, multiline) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+    return json.dumps(value)
+
+
+def _containers(data) -> list:
+    containers = data.get("containerDefinitions") if isinstance(data, dict) else None
+    return containers if isinstance(containers, list) else [{"name": "app", "image": "x", "command": ["./app"]}]
+
+
+@st.composite
+def terraform_files(draw) -> dict[str, str]:
+    """A `.tf` (main.tf) of a few task definitions, each as `jsonencode` of an HCL literal, a
+    heredoc of JSON, a `file()` of a JSON list written beside it (or not: "missing"), or a terraform-aws-modules
+    service module (v5 snake_case or v6 keys); or (plan.json) a `terraform show -json` plan."""
+    files: dict[str, str] = {}
+    blocks, resources = [], []
+    for n in range(draw(st.integers(1, 3))):
+        data = draw(task_definitions())
+        containers = _containers(data)
+        family = json.dumps(data.get("family") if isinstance(data.get("family"), str) else f"f{n}")
+        resources.append({"address": f"aws_ecs_task_definition.t{n}", "type": "aws_ecs_task_definition",
+                          "values": {"family": json.loads(family), "container_definitions": json.dumps(containers)}})  # fmt: skip
+        shape = draw(st.sampled_from(["jsonencode", "jsonencode-one-line", "heredoc", "file", "missing", "module"]))
+        if shape == "module":
+            version = draw(st.sampled_from(["5.12.1", "6.1.0"]))
+            execute = draw(st.sampled_from(["", "true", "false", "var.exec"]))
+            named = {}
+            for i, c in enumerate(containers):
+                if not isinstance(c, dict):
+                    continue
+                c = dict(c)
+                if version.startswith("5") and "linuxParameters" in c:
+                    c["linux_parameters"] = c.pop("linuxParameters")
+                named[c.pop("name") if isinstance(c.get("name"), str) else f"c{i}"] = c
+            blocks.append(f'module "m{n}" {{\n  source  = "terraform-aws-modules/ecs/aws//modules/service"\n'
+                          f'  version = "{version}"\n' + (f"  enable_execute_command = {execute}\n" if execute else "")
+                          + f"  container_definitions = {hcl(named, '  ')}\n}}\n")  # fmt: skip
+            continue
+        if shape.startswith("jsonencode"):
+            value = f"jsonencode({hcl(containers, '  ', shape == 'jsonencode')})"
+        elif shape == "heredoc":
+            value = "<<-EOT\n" + textwrap.indent(json.dumps(containers, indent=2), "    ") + "\n  EOT"
+        else:
+            name = f"c{n}.json"
+            if shape == "file":
+                files[name] = json.dumps(containers, indent=2) + "\n"
+            value = f'file("${{path.module}}/{name}")'
+        blocks.append(f'resource "aws_ecs_task_definition" "t{n}" {{\n  family = {family}\n'
+                      f"  container_definitions = {value}\n}}\n")  # fmt: skip
+    if draw(st.booleans()):
+        files["main.tf"] = "\n".join(blocks)
+    else:
+        plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}}
+        files["plan.json"] = json.dumps(plan, indent=2)
+    return files

@@ -249,7 +249,7 @@ def test_tf_expressions_that_are_not_literal_are_unknown(tmp_path):
     tf = """resource "aws_ecs_task_definition" "a" {
   pid_mode              = var.shared ? "task" : null
   container_definitions = jsonencode([{ name = "n", image = "i", memory = -2, essential = !false,
-    command = [for s in var.l : s], entryPoint = ["sh", 1 + 1], x = (1), y = { for k, v in var.m : k => v },
+    command = [for s in var.l : s], entryPoint = ["sh", 1 + 1], cpu = (1), dockerLabels = { for k, v in var.m : k => v },
     linuxParameters = { initProcessEnabled = var.init } }, local.sidecar])
 }
 """

@@ -3,6 +3,7 @@ and fix titles in the document's key style."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from ecsinit_lint.config import Configs
 from ecsinit_lint.fixer import fix
 from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import load
+from ecsinit_lint.sources import InputError, load
 
 from .test_iac import CORPUS
 
@@ -70,15 +71,24 @@ def test_module_fix_edits_the_literal_and_names_the_lines_of_the_rest(tmp_path):
     assert run.returncode == 1, run.stderr
     assert '+    { name = "cron", image = "acme/cron", linuxParameters = { initProcessEnabled = true } },' in run.stdout
     notes = [line for line in run.stderr.splitlines() if ": note: " in line]
-    assert notes[0] == f"{tmp_path / 'main.tf'}:10:11: note: Set linuxParameters.initProcessEnabled to true in `web` by hand (not literal here)"
+    assert notes[0] == f"{tmp_path / 'main.tf'}:10:11: note: Set linuxParameters.initProcessEnabled to true in `web` by hand (the module builds the JSON)"
     assert [n.split(":")[1] for n in notes] == ["10", "16", "17", "34", "51", "65"]
     assert "Traceback" not in run.stderr
 
 
-def test_template_file_that_is_missing_or_interpolated_is_skipped(tmp_path):
+def test_template_file_that_is_missing_is_an_error_and_one_interpolated_is_skipped(tmp_path):
+    """A file() that names a missing file fails `terraform plan` too: its task definition must
+    not pass as clean, unread. A path that interpolates is not read (not literal)."""
     tf = (MODULES / "main.tf").read_text()
-    doc = _load(tmp_path / "main.tf", tf)  # no defs.json.tpl beside it
-    assert "aws_ecs_task_definition.rendered" not in doc.data
+    line = next(n for n, text in enumerate(tf.splitlines(), 1) if "defs.json.tpl" in text)
+    column = tf.splitlines()[line - 1].index("file(") + 1
+    with pytest.raises(InputError) as raised:
+        _load(tmp_path / "main.tf", tf)  # no defs.json.tpl beside it
+    assert str(raised.value) == (f"{tmp_path / 'main.tf'}:{line}:{column}: aws_ecs_task_definition.rendered: cannot read "
+                                 f"{tmp_path / 'defs.json.tpl'} (No such file or directory): its containers are not linted")  # fmt: skip
+    (tmp_path / "main.tf").write_text(tf)
+    proc = _cli("check", "main.tf", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"main.tf:{line}:{column}: error: ") and "Traceback" not in proc.stderr
     dynamic = tf.replace('file("${path.module}/defs.json.tpl")', 'file("${var.dir}/defs.json.tpl")')
     shutil.copy(MODULES / "defs.json.tpl", tmp_path)
     assert "aws_ecs_task_definition.rendered" not in _load(tmp_path / "main.tf", dynamic).data
@@ -116,17 +126,18 @@ CORPUS_TF = {
         ("module.ecs_container_definition", None, "INIT001"),  # name = local.name interpolates
         ("module.ecs_container_definition_simple", None, "INIT001"),
     ],
-    "174-companieshouse-ewf-ecs-task-tf.tf": None,  # data.template_file whose file is not in the corpus
+    "174-companieshouse-ewf-ecs-task-tf.tf": "error",  # data.template_file whose file is not in the corpus
 }
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
 @pytest.mark.parametrize("name", sorted(CORPUS_TF))
 def test_corpus_terraform_modules(name):
-    doc = _load(CORPUS / name)
-    if CORPUS_TF[name] is None:
-        assert doc is None
+    if CORPUS_TF[name] == "error":
+        with pytest.raises(InputError, match="cannot read .*: its containers are not linted"):
+            _load(CORPUS / name)
         return
+    doc = _load(CORPUS / name)
     findings = [f for f in lint(doc, RULES) if f.code.startswith(("INIT", "SIG"))]
     assert sorted((f.task, f.container, f.code) for f in findings) == sorted(CORPUS_TF[name])
     assert all(f.fix is None or f.fix.applicability == "manual" for f in findings)
@@ -134,6 +145,145 @@ def test_corpus_terraform_modules(name):
     for f in findings:  # each points into the module that holds the container
         block = next(i for i in range(f.line - 1, -1, -1) if lines[i].startswith("module "))
         assert lines[block].split('"')[1] == f.task.split(".")[1]
+
+
+# ---- terraform-aws-modules/ecs versions ---------------------------------------------------------
+
+V5 = """module "svc" {
+  source                 = "terraform-aws-modules/ecs/aws//modules/service"
+  version                = "~> 5.11"
+  enable_execute_command = false
+  container_definitions = {
+    on  = { image = "nginx", linux_parameters = { initProcessEnabled = true } }
+    off = { image = "nginx" }
+    own = { image = "nginx", stop_timeout = 5 }
+  }
+}
+module "v6" {
+  source                 = "terraform-aws-modules/ecs/aws//modules/service"
+  version                = "6.1.0"
+  enable_execute_command = true
+  container_definitions = {
+    optout = { image = "nginx", linuxParameters = { initProcessEnabled = false } }
+    exec   = { image = "nginx" }
+  }
+}
+"""
+
+
+def test_module_v5_linux_parameters_turn_the_init_on_and_notes_name_its_key(tmp_path):
+    """v5's variables are snake_case (`linux_parameters`), v6's camelCase; the module merges the
+    container's own linuxParameters over `enable_execute_command`'s default, so they win."""
+    (tmp_path / "main.tf").write_text(V5)
+    doc = _load(tmp_path / "main.tf")
+    assert doc.data["module.svc"][0]["linuxParameters"] == {"initProcessEnabled": True}
+    assert doc.data["module.svc"][2]["stopTimeout"] == 5
+    found = [(f.task, f.container, f.fix.title) for f in lint(doc, RULES) if f.code == "INIT001"]
+    assert found == [("module.svc", "off", "Set linux_parameters.initProcessEnabled to true"),
+                     ("module.svc", "own", "Set linux_parameters.initProcessEnabled to true"),
+                     ("module.v6", "optout", "Set linuxParameters.initProcessEnabled to true")]  # fmt: skip
+    run = _cli("fix", "--diff", "main.tf", cwd=tmp_path)
+    notes = [line for line in run.stderr.splitlines() if ": note: " in line]
+    assert notes[0] == "main.tf:7:11: note: Set linux_parameters.initProcessEnabled to true in `off` by hand (the module builds the JSON)"
+    assert len(notes) == 3 and all(n.endswith("(the module builds the JSON)") for n in notes)
+
+
+# ---- Terraform's ECS JSON gets the schema rules ---------------------------------------------------
+
+TD_TF = """resource "aws_ecs_task_definition" "hcl" {
+  family = "hcl"
+  tags   = { "ecsinit-lint:ignore" = "TD002:other" }
+  container_definitions = jsonencode([{
+    name              = "app"
+    image             = "app:1"
+    entrypoint        = ["/usr/bin/tini", "--"]
+    initprocesEnabled = true
+    memory            = "512"
+  }])
+}
+resource "aws_ecs_task_definition" "heredoc" {
+  family                = "heredoc"
+  container_definitions = <<EOT
+[{"name": "h", "image": "h:1", "linuxParameters": {"initProcessEnabled": "true"}, "cpuu": 1}]
+EOT
+}
+resource "aws_ecs_task_definition" "file" {
+  family                = "file"
+  container_definitions = templatefile("${path.module}/c.tpl", {})
+}
+module "m" {
+  source                = "terraform-aws-modules/ecs/aws//modules/service"
+  container_definitions = { web = { image = "nginx", port_mappings = [], bogus = 1 } }
+}
+"""
+
+
+def _td(findings) -> list[tuple]:
+    """(code, task, container, severity, the message's last clause)."""
+    return [(f.code, f.task, f.container, f.severity, f.message.rsplit(": ", 1)[-1]) for f in findings if f.code.startswith("TD")]
+
+
+def test_td_rules_check_terraform_container_definitions_and_name_the_container(tmp_path):
+    (tmp_path / "main.tf").write_text(TD_TF)
+    (tmp_path / "c.tpl").write_text('[{"name": "t", "image": "${image}", "essentail": true}]\n')
+    dropped = "Terraform's AWS provider drops unknown keys silently, so the container runs without it, on the image default"
+    casing = "Terraform's AWS provider matches keys regardless of case, so it applies, but the ECS API and the other rules here read `{}` only"
+    assert _td(lint(_load(tmp_path / "main.tf"), RULES)) == [
+        ("TD001", "aws_ecs_task_definition.hcl", "app", "warning", casing.format("entryPoint")),
+        ("TD001", "aws_ecs_task_definition.hcl", "app", "error", dropped),
+        ("TD002", "aws_ecs_task_definition.hcl", "app", "error", '`memory` is a string ("512") where ECS expects integer'),
+        ("TD002", "aws_ecs_task_definition.heredoc", "h", "error", '`initProcessEnabled` is a string ("true") where ECS expects boolean'),
+        ("TD001", "aws_ecs_task_definition.heredoc", "h", "error", dropped),
+        ("TD001", "aws_ecs_task_definition.file", "t", "error", dropped),  # `essentail`: not a casing slip
+    ]  # module.m: the module's own variables are not ECS's keys
+
+
+def test_td_findings_are_suppressed_per_container(tmp_path):
+    text = TD_TF.replace("TD002:other", "TD001:app TD002:app")
+    (tmp_path / "main.tf").write_text(text)
+    (tmp_path / "c.tpl").write_text("[]\n")
+    assert [f[:3] for f in _td(lint(_load(tmp_path / "main.tf"), RULES))] == [
+        ("TD002", "aws_ecs_task_definition.heredoc", "h"), ("TD001", "aws_ecs_task_definition.heredoc", "h")]
+
+
+def test_td_rules_check_a_plan_and_say_what_becomes_of_the_key(tmp_path):
+    containers = [{"name": "p", "image": "p:1", "linuxparameters": {}, "command": "./p"}]
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "aws_ecs_task_definition.p", "type": "aws_ecs_task_definition",
+         "values": {"family": "p", "container_definitions": json.dumps(containers)}}]}}}  # fmt: skip
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    found = _td(lint(_load(tmp_path / "plan.json"), RULES))
+    assert [f[:4] for f in found] == [("TD001", "aws_ecs_task_definition.p", "p", "warning"),
+                                      ("TD002", "aws_ecs_task_definition.p", "p", "error")]  # fmt: skip
+    # register-task-definition input: the API rejects the key; a bare list: either may read it
+    (tmp_path / "td.json").write_text(json.dumps({"family": "p", "containerDefinitions": containers}))
+    (tmp_path / "list.json").write_text(json.dumps(containers))
+    (register,) = [f for f in lint(_load(tmp_path / "td.json"), RULES) if f.code == "TD001"]
+    assert register.container == "p" and register.message.endswith("(did you mean `linuxParameters`?): the ECS API rejects the registration")
+    (either,) = [f for f in lint(_load(tmp_path / "list.json"), RULES) if f.code == "TD001"]
+    assert either.message.endswith("the ECS API rejects the registration (Terraform's AWS provider, which ignores case, applies it)")
+    assert "Terraform" not in register.message
+
+
+# ---- HCL that does not parse --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('resource "aws_ecs_task_definition" "a" {\n  container_definitions = "abc\n}\n',
+         "2:28: error: invalid HCL: unexpected end of file (is a bracket, a string or a heredoc left open?)"),
+        ('resource "aws_ecs_task_definition" "a" {\n  container_definitions = jsonencode([\n',
+         "3:1: error: invalid HCL: unexpected end of file (is a bracket, a string or a heredoc left open?)"),
+        ('module "x" {\n  a = = 1\n}\n', "2:7: error: invalid HCL: unexpected `= 1`"),
+        ('module "x" {\n  a = 1 +\n}\n', "3:1: error: invalid HCL: unexpected `}`"),
+    ],
+    ids=["open-string", "open-bracket", "double-equals", "dangling-operator"],
+)
+def test_hcl_errors_are_one_line_in_words(tmp_path, text, message):
+    (tmp_path / "x.tf").write_text(text)
+    run = _cli("check", "x.tf", cwd=tmp_path)
+    assert (run.returncode, run.stderr) == (2, f"x.tf:{message}\n")
 
 
 # ---- a file() JSON is linted once per run -------------------------------------------------------

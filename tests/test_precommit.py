@@ -65,7 +65,10 @@ def test_readme_hooks_fail_fix_and_pass(hook_repo, pre_commit, tmp_path):
     (project / "infra" / "zabbix.json").write_text(EXAMPLE.read_text())
     others = {"package.json": '{"name": "app", "private": true}\n', "values.yaml": "replicas: 2\nimage: app\n",
               "main.tf": 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'}  # fmt: skip
+    others["tsconfig.json"] = '{\n  // TypeScript\n  "compilerOptions": {"strict": true, /* ok */},\n}\n'  # JSONC
+    others[".vscode/settings.json"] = '{\n    "editor.formatOnSave": true, // on\n}\n'
     for name, text in others.items():
+        (project / name).parent.mkdir(exist_ok=True)
         (project / name).write_text(text)
     git("init", "-q", cwd=project)
     git("add", "-A", cwd=project)

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ecsinit_lint import cli
-from ecsinit_lint.fixer import fix
+from ecsinit_lint.fixer import FixError, fix
 from ecsinit_lint.jsonpos import split_pointer
 from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
 from ecsinit_lint.sources import InputError, load
 
-from .strategies import json_values, task_definitions
+from .strategies import json_values, task_definitions, terraform_files
 
 RULES = Selection().rules()
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -94,3 +94,63 @@ def test_fix_is_a_clean_idempotent_patch(data, indent, crlf):
     anchors = [_anchor(split_pointer(op["path"]), doc.data) for op in ops if op["op"] != "test"]
     assert _masked(doc.data, anchors) == _masked(fixed.data, anchors), "fix changed something it did not patch"
     assert ("\r\n" in fixed.text) == crlf or "\n" not in fixed.text
+
+
+# ---- Terraform --------------------------------------------------------------------------------
+
+
+def _terraform(tmp_path_factory, files: dict[str, str]):
+    """The generated files written out, and the document of main.tf or plan.json (None when it
+    holds no task definition); an InputError must be one of the kinds a bad input gets."""
+    folder = tmp_path_factory.mktemp("tf")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    path = folder / ("main.tf" if "main.tf" in files else "plan.json")
+    try:
+        return load(str(path), path.read_bytes())
+    except InputError as exc:
+        assert "cannot read" in exc.message and exc.message.endswith("its containers are not linted"), exc.message
+        return None
+
+
+@SETTINGS
+@given(terraform_files())
+def test_terraform_check_never_raises(tmp_path_factory, files):
+    doc = _terraform(tmp_path_factory, files)
+    containers = [c for task in doc.tasks for c in task.containers] if doc else []
+    for finding in lint(doc, RULES) if doc else ():
+        assert finding.line >= 1 and finding.column >= 1
+        inside = [c for c in containers if finding.pointer.startswith(c.pointer + "/")]
+        assert not finding.code.startswith("TD") or finding.container == (inside[0].name if inside else None)
+
+
+@SETTINGS
+@given(terraform_files())
+def test_terraform_fix_applies_clears_what_it_fixed_and_converges(tmp_path_factory, files):
+    doc = _terraform(tmp_path_factory, files)
+    assume(doc is not None)
+    try:
+        fixed, done = fix(doc, RULES, unsafe=True)
+    except FixError as exc:
+        raise AssertionError(f"a fix did not apply: {exc}")
+    assert all(f.fix.applicability != "manual" for f in done)
+    again, more = fix(fixed, RULES, unsafe=True)
+    assert not more and again.text == fixed.text, "fixing twice changed something"
+    left = {(f.code, f.pointer) for f in lint(fixed, RULES)}
+    assert not left & {(f.code, f.pointer) for f in done}, "a fixed finding is still there"
+    assert load(doc.path, fixed.text.encode()).data == fixed.data  # still HCL, read as fix said
+
+
+@SETTINGS
+@given(terraform_files(), st.binary(max_size=6), st.integers(0, 3000))
+def test_terraform_cli_never_tracebacks_on_corrupted_text(tmp_path_factory, files, junk, at):
+    files = {name: (text.encode()[:at] + junk + text.encode()[at:]).decode("utf-8", "replace") if name in ("main.tf", "plan.json") else text
+             for name, text in files.items()}  # fmt: skip
+    folder = tmp_path_factory.mktemp("tf-corrupt")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    for command in (["check"], ["fix", "--diff"]):
+        result = CliRunner().invoke(cli.app, [*command, str(folder)])
+        assert result.exit_code in (0, 1, 2)
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        assert "Traceback" not in result.output and "Token(" not in result.output
