@@ -66,7 +66,7 @@ def test_jsonc_files_pass_quietly_beside_a_finding(tmp_path):
     (tmp_path / "td.json").write_text('{"family": "a", "containerDefinitions": [{"name": "a", "image": "x"}]}\n')
     proc = _cli("check", ".", "--no-cache", cwd=tmp_path)
     assert (proc.returncode, proc.stderr) == (1, ""), proc.stderr
-    assert proc.stdout.startswith("./td.json:1:42: INIT001 ") and "in 1 file" in proc.stdout
+    assert proc.stdout.startswith("td.json:1:42: INIT001 ") and "in 1 file" in proc.stdout
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
