@@ -1,5 +1,6 @@
 """Properties over generated task definitions (tests/strategies.py): `check` never raises, and
-`fix` is a valid RFC 6902 patch that is idempotent, clears what it fixed and touches nothing else."""
+`fix` is a valid RFC 6902 patch that is idempotent, clears what it fixed and touches nothing else;
+CloudFormation YAML (and the same template as JSON) is read, fixed and fixed again alike."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ecsinit_lint import cli
-from ecsinit_lint.fixer import fix
+from ecsinit_lint.fixer import FixError, fix
 from ecsinit_lint.jsonpos import split_pointer
 from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
 from ecsinit_lint.sources import InputError, load
 
-from .strategies import json_values, task_definitions
+from .strategies import cfn_yaml_templates, json_values, task_definitions
 
 RULES = Selection().rules()
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -94,3 +95,37 @@ def test_fix_is_a_clean_idempotent_patch(data, indent, crlf):
     anchors = [_anchor(split_pointer(op["path"]), doc.data) for op in ops if op["op"] != "test"]
     assert _masked(doc.data, anchors) == _masked(fixed.data, anchors), "fix changed something it did not patch"
     assert ("\r\n" in fixed.text) == crlf or "\n" not in fixed.text
+
+
+def _fix_properties(doc):
+    """Fixes apply, say what they did, clear what they fixed and converge."""
+    try:
+        fixed, done = fix(doc, RULES, unsafe=True)
+    except FixError as exc:
+        raise AssertionError(f"fix refused: {exc}\n{doc.text}")
+    ops = [op for f in done for op in f.fix.patch]
+    assert jsonpatch.apply_patch(doc.data, ops) == fixed.data, "the patches do not say what fix did"
+    again, more = fix(fixed, RULES, unsafe=True)
+    assert not more and again.text == fixed.text, "fixing twice changed something"
+    left = {(f.code, f.pointer) for f in lint(fixed, RULES)}
+    assert not left & {(f.code, f.pointer) for f in done}, "a fixed finding is still there"
+    return fixed
+
+
+@SETTINGS
+@given(cfn_yaml_templates())
+def test_cloudformation_yaml_and_json_check_and_fix(template):
+    try:
+        doc = load("template.yaml", template.encode())
+    except InputError as exc:
+        raise AssertionError(f"generated YAML read as broken: {exc}\n{template}")
+    if doc is None:
+        return
+    for finding in lint(doc, RULES):
+        assert finding.line >= 1 and finding.column >= 1
+    fixed = _fix_properties(doc)
+    assert fixed.text.endswith("\n") == template.endswith("\n")
+    if isinstance(doc.data, dict):  # one document: the same template as JSON
+        as_json = load("template.json", json.dumps(doc.data, indent=2).encode())
+        assert {(f.code, f.pointer) for f in lint(as_json, RULES)} == {(f.code, f.pointer) for f in lint(doc, RULES)}
+        _fix_properties(as_json)
