@@ -168,12 +168,12 @@ class _Stream:
                 self.shared[self._first[node]] = anchor
 
     def _build(self, node, pointer: str, alias=None):
-        """`alias`: the mark of the outermost alias being expanded."""
+        """`alias`: the mark of the anchor whose alias is being expanded (the outermost)."""
         from ruamel.yaml.nodes import MappingNode, SequenceNode
 
         self.nodes[pointer] = node
         if isinstance(node, _Alias):
-            alias, node = alias or node.start_mark, node.target
+            alias, node = alias or node.target.start_mark, node.target  # the anchor it repeats
             self.shared[pointer] = self._aliased[id(node)] = node.anchor
         elif alias is None and node.anchor is not None:
             self._first[id(node)] = pointer

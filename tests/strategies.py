@@ -159,6 +159,9 @@ def cfn_yaml_templates(draw) -> str:
     resources = []
     for t in range(draw(st.integers(1, 2))):
         containers = "\n".join(draw(_yaml_container(n, anchors, bases)) for n in range(t * 10, t * 10 + draw(st.integers(1, 3))))
+        for _ in range(draw(st.integers(0, 1))):  # intrinsics where a container mapping belongs
+            containers += "\n        - " + draw(st.sampled_from(
+                ["!Ref Sidecar", "!If [C, {Name: z, Image: z}, !Ref AWS::NoValue]", "!If [C, [a], b]", "[x]"]))  # fmt: skip
         props = f"      Family: !GetAtt Repo.Name\n      PidMode: {draw(st.sampled_from(['', 'task', '!Ref P']))}\n" \
                 f"      ContainerDefinitions:\n{containers}\n"  # fmt: skip
         if draw(st.integers(0, 3)) == 0:
