@@ -61,7 +61,9 @@ def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
     """The fix, or the change to make by hand where the task's view is not the file's text."""
     if fix is None or task.can_fix(fix.patch, doc.data):
         return fix
-    return replace(fix, applicability="manual")
+    anchor = task.anchor_edited(fix.patch)
+    title = f"{fix.title} (its value is YAML anchor &{anchor}, which aliases share)" if anchor else fix.title
+    return replace(fix, applicability="manual", title=title)
 
 
 def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:

@@ -32,6 +32,11 @@ def is_unknown(value) -> bool:
 _MISSING = object()
 
 
+def _related(a: str, b: str) -> bool:
+    """Whether one pointer is the other or holds it."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
 def resolve(document, pointer: str):
     """The value at `pointer` in plain data, or a sentinel when there is none."""
     for token in split_pointer(pointer):
@@ -144,15 +149,28 @@ class TaskDef(Node):
     # Pointers whose value this view shows otherwise than the document holds it (an `Fn::If`
     # resolved to one branch, a JSON string decoded): a fix may not touch or rely on them.
     opaque: tuple[str, ...] = ()
+    # YAML: pointers whose value is an anchor's that aliases or merge keys repeat -> the anchor
+    anchors: dict[str, str] = field(default_factory=dict)
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
+
+    def anchor_edited(self, patch: list[dict]) -> str | None:
+        """The YAML anchor a patch would change, and with it every alias of it."""
+        for op in patch:
+            if op["op"] != "test":
+                for p, anchor in self.anchors.items():
+                    if _related(p, op["path"]):
+                        return anchor
+        return None
 
     def can_fix(self, patch: list[dict], document) -> bool:
         """Whether a patch computed on this view applies as it is to the document."""
+        if self.anchors and self.anchor_edited(patch):
+            return False
         if not self.opaque:
             return True
         for op in patch:
             path = op["path"]
-            if any(p == path or p.startswith(path + "/") or path.startswith(p + "/") for p in self.opaque):
+            if any(_related(p, path) for p in self.opaque):
                 return False
             if op["op"] == "test" and resolve(document, op["path"]) != op["value"]:
                 return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -157,3 +158,92 @@ def terraform_files(draw) -> dict[str, str]:
         plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}}
         files["plan.json"] = json.dumps(plan, indent=2)
     return files
+
+
+# ---- CloudFormation YAML --------------------------------------------------------------------
+
+_WORDS = st.sampled_from(["app", "web", "./server", "node s.js", "exec app", "-c", "x y", "a: b", "#x", "true", "1.0", ""])
+_COMMENTS = st.sampled_from(["", "", " # note", " # ecsinit-lint:ignore INIT001"])
+
+
+def _yaml_scalar(draw) -> str:
+    word = draw(_WORDS)
+    return draw(st.sampled_from([json.dumps(word), "'" + word.replace("'", "''") + "'", _word(word, draw)]))
+
+
+@st.composite
+def _yaml_argv(draw, anchors: list[str]) -> str:
+    """An argv value: flow or block list, a short-tag intrinsic, or an alias of an earlier one."""
+    if anchors and draw(st.integers(0, 3)) == 0:
+        return "*" + draw(st.sampled_from(anchors))
+    argv = draw(st.sampled_from(ARGVS))
+    kind = draw(st.sampled_from(["flow", "block", "sub", "if"]))
+    if kind == "sub":
+        return f"!Split [' ', !Sub {json.dumps(' '.join(argv))}]"
+    if kind == "if":
+        return f"!If [C, {json.dumps(argv)}, !Ref AWS::NoValue]"
+    anchor = ""
+    if draw(st.booleans()):
+        anchors.append(f"a{len(anchors)}")
+        anchor = f"&{anchors[-1]} "
+    if kind == "flow":
+        return anchor + "[" + ", ".join(_word(a, draw) for a in argv) + "]"
+    items = "".join(f"\n            - {_word(a, draw)}" for a in argv)
+    return anchor + items
+
+
+def _word(word: str, draw) -> str:
+    """A string as a quoted scalar, or plain where it plainly can be."""
+    plain = re.fullmatch(r"[\w./$=-]+(?: [\w./$=&;-]+)*", word) and not re.fullmatch(r"[-.\d].*|true|false|null", word)
+    return word if plain and draw(st.booleans()) else json.dumps(word)
+
+
+_INIT = st.sampled_from(["true", "false", "", "!If [C, true, false]", "!Ref AWS::NoValue", "!Ref InitParam", "null"])
+
+
+@st.composite
+def _yaml_container(draw, n: int, anchors: list[str], bases: list[str]) -> str:
+    lines = []
+    if bases and draw(st.integers(0, 2)) == 0:
+        lines.append("<<: *" + draw(st.sampled_from(bases)))
+    lines.append(f"Name: {draw(st.sampled_from([f'c{n}', f'!Sub c{n}', json.dumps(f'c{n}')]))}")
+    values = {"Image": lambda: _yaml_scalar(draw), "Command": lambda: draw(_yaml_argv(anchors)),
+              "EntryPoint": lambda: draw(_yaml_argv(anchors)), "Essential": lambda: draw(st.sampled_from(["true", "", "!Ref E"])),
+              "LinuxParameters": lambda: draw(st.sampled_from(["", "{}", "!Ref AWS::NoValue", "INIT"]))}  # fmt: skip
+    for key, value in values.items():
+        if draw(st.booleans()):
+            value = value()
+            if value == "INIT":
+                init = draw(_INIT)
+                value = f"{{InitProcessEnabled: {init}}}" if draw(st.booleans()) and init else f"\n            InitProcessEnabled: {init}"
+            lines.append(f"{key}: {value}".rstrip(" "))
+    lines = [line + draw(_COMMENTS) if "\n" not in line else line for line in lines]
+    anchor = ""
+    if draw(st.booleans()):
+        bases.append(f"b{n}")
+        anchor = f"&b{n}\n          "
+    return "        - " + anchor + "\n          ".join(lines)
+
+
+@st.composite
+def cfn_yaml_templates(draw) -> str:
+    """CloudFormation YAML: short-tag intrinsics (`!If` with `AWS::NoValue`, `!Ref`, `!Sub`,
+    `!GetAtt`), anchors, aliases and merge keys, empty values, comments, other documents."""
+    anchors: list[str] = []
+    bases: list[str] = []
+    resources = []
+    for t in range(draw(st.integers(1, 2))):
+        containers = "\n".join(draw(_yaml_container(n, anchors, bases)) for n in range(t * 10, t * 10 + draw(st.integers(1, 3))))
+        for _ in range(draw(st.integers(0, 1))):  # intrinsics where a container mapping belongs
+            containers += "\n        - " + draw(st.sampled_from(
+                ["!Ref Sidecar", "!If [C, {Name: z, Image: z}, !Ref AWS::NoValue]", "!If [C, [a], b]", "[x]"]))  # fmt: skip
+        props = f"      Family: !GetAtt Repo.Name\n      PidMode: {draw(st.sampled_from(['', 'task', '!Ref P']))}\n" \
+                f"      ContainerDefinitions:\n{containers}\n"  # fmt: skip
+        if draw(st.integers(0, 3)) == 0:
+            branch = draw(st.sampled_from(["!Ref AWS::NoValue", "[not, a, mapping]", "!Ref Props"]))
+            props = f"      Fn::If:\n      - C\n      - {branch}\n      - " + props.strip().replace("\n", "\n  ") + "\n"
+        resources.append(f"  T{t}:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n{props}")
+    text = "Conditions:\n  C: !Equals [a, b]\nResources:\n" + "".join(resources)
+    if draw(st.booleans()):
+        text = "kind: ConfigMap\ndata: {note: AWS::ECS::TaskDefinition}\n---\n" + text
+    return text if draw(st.booleans()) else text.rstrip("\n")

@@ -185,6 +185,131 @@ def test_yaml_that_is_no_template_is_skipped_and_broken_template_is_an_error(tmp
     assert re.fullmatch(rf"{re.escape(str(tmp_path / 'broken.yaml'))}:\d+:\d+: invalid YAML: [^\n]+", str(exc.value))
 
 
+NO_VALUE_YAML = """Conditions:
+  C: !Equals [a, b]
+Resources:
+  T:
+    Type: AWS::ECS::TaskDefinition
+    Properties: !If [C, {ContainerDefinitions: [{Name: i, Image: x}]}, !Ref AWS::NoValue]
+  U:
+    Type: AWS::ECS::TaskDefinition
+    Properties: !If [C, [not, a, mapping], !Sub "x"]
+"""
+
+
+def test_properties_that_resolve_to_no_mapping_have_no_task_in_that_branch(tmp_path):
+    (tmp_path / "t.yaml").write_text(NO_VALUE_YAML)
+    yaml_doc = _load(tmp_path / "t.yaml")
+    (tmp_path / "t.json").write_text(json.dumps(yaml_doc.data))
+    json_doc = _load(tmp_path / "t.json")
+    for doc in (yaml_doc, json_doc):
+        assert [t.label for t in doc.tasks] == ["T"]  # one branch of T; none of U
+        (finding,) = lint(doc, INIT)
+        assert (finding.container, finding.fix.applicability) == ("i", "manual")
+    run = subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 1 and "Traceback" not in run.stderr and run.stdout.count("INIT001") == 2
+
+
+def test_yaml_stream_is_read_document_by_document(tmp_path):
+    manifests = "kind: ConfigMap\ndata:\n  note: AWS::ECS::TaskDefinition\n---\nkind: Service\n"
+    assert _load(tmp_path / "k8s.yaml", manifests) is None
+    mention = "# AWS::ECS::TaskDefinition examples live elsewhere\nfoo: [unclosed\n"
+    assert _load(tmp_path / "notes.yaml", mention) is None
+    template = (FIXTURES / "sam.yaml").read_text()
+    doc = _load(tmp_path / "s.yaml", manifests + "---\n" + template)
+    (finding,) = lint(doc, INIT)
+    assert (finding.pointer, finding.line) == ("/2/Resources/Task/Properties/ContainerDefinitions/0", 19 + 6)
+    fixed = fix(doc, RULES)[0].edited([])
+    assert fixed.startswith(manifests + "---\n") and fixed[len(manifests) + 4 :] == fix(_load(FIXTURES / "sam.yaml"), RULES)[0].edited([])
+    with pytest.raises(InputError) as exc:  # a template that is broken stays an error
+        _load(tmp_path / "b.yaml", manifests + "---\n" + template + "  Broken: [\n")
+    assert str(exc.value).startswith(f"{tmp_path / 'b.yaml'}:{len((manifests + template).splitlines()) + 3}:")
+
+
+MERGED = """Resources:
+  Web:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - &base
+          Name: web
+          Image: x
+          LinuxParameters:
+            InitProcessEnabled: true
+        - <<: *base
+          Name: web2
+        - <<: [{Image: y}, *base]
+          Name: web3
+          LinuxParameters: {}
+"""
+
+
+def test_merge_keys_are_resolved(tmp_path):
+    doc = _load(tmp_path / "m.yaml", MERGED)
+    web2, web3 = doc.data["Resources"]["Web"]["Properties"]["ContainerDefinitions"][1:]
+    assert web2 == {"Name": "web2", "Image": "x", "LinuxParameters": {"InitProcessEnabled": True}}
+    assert web3 == {"Name": "web3", "Image": "y", "LinuxParameters": {}}  # own keys, then the first merged
+    assert [(f.container, f.line, f.fix.applicability) for f in lint(doc, INIT)] == [("web3", 15, "safe")]
+
+
+SHARED = """Resources:
+  Web:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - Name: web3
+          Image: x
+          Command: &cmd [sh, -c, "./m && node s.js"]
+        - Name: web4
+          Image: x
+          Command: *cmd
+        - &base
+          Name: web5
+          Image: x
+        - <<: *base
+          Name: web6
+"""
+
+
+def test_a_fix_in_a_shared_anchor_is_manual_and_the_others_apply(tmp_path):
+    doc = _load(tmp_path / "a.yaml", SHARED)
+    findings = {(f.code, f.container): f.fix for f in lint(doc, RULES)}
+    for container in ("web3", "web4"):
+        assert findings["SIG001", container].applicability == "manual"
+        assert "YAML anchor &cmd" in findings["SIG001", container].title
+    assert findings["INIT001", "web5"].applicability == "manual" and "&base" in findings["INIT001", "web5"].title
+    fixed, done = fix(doc, RULES)
+    assert sorted(f.container for f in done) == ["web3", "web4", "web6"]
+    text = fixed.edited([])
+    added = _only_insertions(doc.text, text)
+    assert added == ["          LinuxParameters:\n", "            InitProcessEnabled: true\n"] * 3
+    assert "          Command: *cmd\n          LinuxParameters:\n" in text  # after the alias, not the anchor
+    assert "          Name: web6\n          LinuxParameters:\n" in text
+    assert _cfn_lint(text) <= _cfn_lint(doc.text)
+
+
+@pytest.mark.parametrize("empty", ["Essential:", "Essential: # to do", "PortMappings:\n            -"])
+@pytest.mark.parametrize("after", ["      Family: f\n", "        - Name: next\n          Image: x\n", ""])
+def test_container_whose_last_key_is_empty_is_fixable(tmp_path, empty, after):
+    template = ("Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n"
+                f"        - Name: web\n          Image: x\n          {empty}\n{after}")  # fmt: skip
+    doc = _load(tmp_path / "e.yaml", template)
+    fixed, done = fix(doc, INIT)
+    assert "web" in [f.container for f in done]
+    text = fixed.edited([])
+    block = "          LinuxParameters:\n            InitProcessEnabled: true\n"
+    assert f"          {empty}\n{block}" in text and text.endswith("\n") and "\n\n" not in text
+    assert _only_insertions(template, text)
+
+
+def test_replaced_plain_scalar_stays_plain(tmp_path):
+    template = ("Resources:\n  T:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n"
+                "        - Name: web\n          LinuxParameters: {InitProcessEnabled: true}\n          Command:\n"
+                "            - sh\n            - -c\n            - ./migrate && node server.js\n")  # fmt: skip
+    text = fix(_load(tmp_path / "p.yaml", template), RULES)[0].edited([])
+    assert text == template.replace("&& node", "&& exec node")
+
+
 # ---- Terraform ------------------------------------------------------------------------------
 
 

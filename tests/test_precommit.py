@@ -18,6 +18,16 @@ from .readme import blocks
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "zabbix-server.json"
+TEMPLATE = """Resources:
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - Name: web
+          Image: nginx
+"""
+# Kubernetes manifests that mention the type: valid YAML, no template
+MANIFESTS = "kind: ConfigMap\ndata:\n  note: AWS::ECS::TaskDefinition\n---\nkind: Service\n"
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(Path.home())}  # fmt: skip
 
@@ -63,8 +73,9 @@ def test_readme_hooks_fail_fix_and_pass(hook_repo, pre_commit, tmp_path):
     (project / "infra").mkdir(parents=True)
     (project / ".pre-commit-config.yaml").write_text(local)
     (project / "infra" / "zabbix.json").write_text(EXAMPLE.read_text())
+    (project / "infra" / "stack.template").write_text(TEMPLATE)  # pre-commit has no type for it
     others = {"package.json": '{"name": "app", "private": true}\n', "values.yaml": "replicas: 2\nimage: app\n",
-              "main.tf": 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'}  # fmt: skip
+              "main.tf": 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n', "k8s.yaml": MANIFESTS}  # fmt: skip
     others["tsconfig.json"] = '{\n  // TypeScript\n  "compilerOptions": {"strict": true, /* ok */},\n}\n'  # JSONC
     others[".vscode/settings.json"] = '{\n    "editor.formatOnSave": true, // on\n}\n'
     for name, text in others.items():
@@ -76,11 +87,15 @@ def test_readme_hooks_fail_fix_and_pass(hook_repo, pre_commit, tmp_path):
     check = pre_commit("run", "ecsinit-lint", "--all-files", cwd=project)
     assert check.returncode == 1, check.stdout + check.stderr
     assert "infra/zabbix.json:8:5: INIT001 " in check.stdout
+    assert "infra/stack.template:6:11: INIT001 " in check.stdout
+    assert "k8s.yaml" not in check.stdout
 
     fixed = pre_commit("run", "ecsinit-lint-fix", "--all-files", cwd=project)
     assert fixed.returncode == 1 and "files were modified by this hook" in fixed.stdout
     data = json.loads((project / "infra" / "zabbix.json").read_text())
     assert data["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": True}
+    fixed_template = TEMPLATE + "          LinuxParameters:\n            InitProcessEnabled: true\n"
+    assert (project / "infra" / "stack.template").read_text() == fixed_template
     assert {name: (project / name).read_text() for name in others} == others
 
     git("add", "-A", cwd=project)

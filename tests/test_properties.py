@@ -1,5 +1,6 @@
 """Properties over generated task definitions (tests/strategies.py): `check` never raises, and
-`fix` is a valid RFC 6902 patch that is idempotent, clears what it fixed and touches nothing else."""
+`fix` is a valid RFC 6902 patch that is idempotent, clears what it fixed and touches nothing else;
+CloudFormation YAML (and the same template as JSON) is read, fixed and fixed again alike."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
 from ecsinit_lint.sources import InputError, load
 
-from .strategies import json_values, task_definitions, terraform_files
+from .strategies import cfn_yaml_templates, json_values, task_definitions, terraform_files
 
 RULES = Selection().rules()
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,6 +97,40 @@ def test_fix_is_a_clean_idempotent_patch(data, indent, crlf):
     assert ("\r\n" in fixed.text) == crlf or "\n" not in fixed.text
 
 
+def _fix_properties(doc):
+    """Fixes apply, say what they did, clear what they fixed and converge."""
+    try:
+        fixed, done = fix(doc, RULES, unsafe=True)
+    except FixError as exc:
+        raise AssertionError(f"fix refused: {exc}\n{doc.text}")
+    ops = [op for f in done for op in f.fix.patch]
+    assert jsonpatch.apply_patch(doc.data, ops) == fixed.data, "the patches do not say what fix did"
+    again, more = fix(fixed, RULES, unsafe=True)
+    assert not more and again.text == fixed.text, "fixing twice changed something"
+    left = {(f.code, f.pointer) for f in lint(fixed, RULES)}
+    assert not left & {(f.code, f.pointer) for f in done}, "a fixed finding is still there"
+    return fixed, done
+
+
+@SETTINGS
+@given(cfn_yaml_templates())
+def test_cloudformation_yaml_and_json_check_and_fix(template):
+    try:
+        doc = load("template.yaml", template.encode())
+    except InputError as exc:
+        raise AssertionError(f"generated YAML read as broken: {exc}\n{template}")
+    if doc is None:
+        return
+    for finding in lint(doc, RULES):
+        assert finding.line >= 1 and finding.column >= 1
+    fixed, _ = _fix_properties(doc)
+    assert fixed.text.endswith("\n") == template.endswith("\n")
+    if isinstance(doc.data, dict):  # one document: the same template as JSON
+        as_json = load("template.json", json.dumps(doc.data, indent=2).encode())
+        assert {(f.code, f.pointer) for f in lint(as_json, RULES)} == {(f.code, f.pointer) for f in lint(doc, RULES)}
+        _fix_properties(as_json)
+
+
 # ---- Terraform --------------------------------------------------------------------------------
 
 
@@ -129,15 +164,8 @@ def test_terraform_check_never_raises(tmp_path_factory, files):
 def test_terraform_fix_applies_clears_what_it_fixed_and_converges(tmp_path_factory, files):
     doc = _terraform(tmp_path_factory, files)
     assume(doc is not None)
-    try:
-        fixed, done = fix(doc, RULES, unsafe=True)
-    except FixError as exc:
-        raise AssertionError(f"a fix did not apply: {exc}")
+    fixed, done = _fix_properties(doc)
     assert all(f.fix.applicability != "manual" for f in done)
-    again, more = fix(fixed, RULES, unsafe=True)
-    assert not more and again.text == fixed.text, "fixing twice changed something"
-    left = {(f.code, f.pointer) for f in lint(fixed, RULES)}
-    assert not left & {(f.code, f.pointer) for f in done}, "a fixed finding is still there"
     assert load(doc.path, fixed.text.encode()).data == fixed.data  # still HCL, read as fix said
 
 
