@@ -95,7 +95,7 @@ def hcl(value, indent: str = "", multiline: bool = True) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        members = [f"{k if k[:1].isalpha() and k.replace('-', '_').isidentifier() else json.dumps(k)} = "
+        members = [f"{k if k.isascii() and k[:1].isalpha() and k.replace('-', '_').isidentifier() else json.dumps(k)} = "
                    f"{hcl(v, inner, multiline)}" for k, v in value.items()]  # fmt: skip
         if multiline:
             return "{\n" + "".join(f"{inner}{m}\n" for m in members) + indent + "}"
