@@ -12,6 +12,7 @@ import sys
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__, report
 from .auditreport import AUDIT_FORMATS, STREAMED
@@ -21,7 +22,57 @@ from .parallel import lint_files
 from .registry import Selection, load_rules
 from .sources import LOADERS, InputError, expand, load, read
 
+class _Guarded(TyperGroup):
+    """The commands behind a last-resort handler: an exception none of them expected is one line
+    and exit status 2, never a traceback (whose status, 1, would read as findings)."""
+
+    def invoke(self, ctx):
+        if hasattr(sys.stdout, "reconfigure"):  # a lone surrogate (a JSON escape) written escaped
+            sys.stdout.reconfigure(errors="backslashreplace")
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            raise typer.Exit(_crashed(exc)) from None
+
+
+def _crashed(exc: Exception) -> int:
+    """Say what went wrong in one line; the exit status."""
+    if report.debugging():
+        raise exc
+    if isinstance(exc, BrokenPipeError):  # the reader left (`| head`): nothing to say
+        _drop_stdout()
+    else:
+        typer.echo(f"ecsinit-lint: error: {report.internal_error(exc)}", err=True)
+    return 2
+
+
+def _emit(text: str) -> None:
+    """Print to standard output; a failed write (a full disk) is one line and exit status 2."""
+    try:
+        typer.echo(text, nl=False)
+    except BrokenPipeError:
+        raise  # the guard's
+    except OSError as exc:
+        _drop_stdout()
+        _fail(f"cannot write to standard output: {exc.strerror or exc}")
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of what it holds does
+    not fail again at exit (the Python documentation's way with a closed pipe)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
+
 app = typer.Typer(
+    cls=_Guarded,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -102,6 +153,9 @@ def _documents(paths, errors, configs: Configs, known_only: bool):
             except InputError as exc:
                 errors.append(exc)
                 continue
+            except Exception as exc:  # a bug met on this file: its error, the others still fixed
+                errors.append(report.crashed_on(path, exc))
+                continue
             if doc is not None:
                 yield raw, doc, settings, run
     except ConfigError as exc:
@@ -176,13 +230,13 @@ def check(
     result = report.Report(findings, errors, files, fixable, sys.stdout.isatty(), documents=docs)
     if output is not None:
         try:
-            with open(output, "w", encoding="utf-8") as f:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
                 f.write(report.FORMATS[format.value](result))
         except OSError as exc:
             _fail(f"{output}: {exc.strerror or exc}")
     if format.value == "text" or output is not None:
         _report_errors(errors)
-    typer.echo(report.FORMATS["text" if output is not None else format.value](result), nl=False)
+    _emit(report.FORMATS["text" if output is not None else format.value](result))
     if baseline_file:
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
     if errors:
@@ -242,6 +296,9 @@ def fix_command(
         except OSError as exc:
             errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
             continue
+        except Exception as exc:  # a bug met on this file: its error, the others still fixed
+            errors.append(report.crashed_on(doc.path, exc))
+            continue
         changed += bool(done)
         left = _own(lint(fixed, rules), doc, run)
         remaining += len(left)
@@ -251,9 +308,9 @@ def fix_command(
                 where = f"`{f.container}`" if f.container else "the container"
                 typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand (not literal here)", err=True)
         if show_diff:
-            typer.echo(diff(doc, fixed), nl=False)
+            _emit(diff(doc, fixed))
         elif not write:
-            typer.echo(_printable(fixed), nl=False)
+            _emit(_printable(fixed))
     _report_errors(errors)
     verb = "would fix" if show_diff else "fixed" if write else "fixes applied to"
     typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
@@ -351,10 +408,10 @@ def list_rules(
 ):
     """List the rules: code, name, default severity, fix availability."""
     if markdown:
-        typer.echo(rules_table(), nl=False)
+        _emit(rules_table())
         return
     for r in load_rules().values():
-        typer.echo(f"{r.code}  {r.name:<32} {r.severity:<8} fix: {r.fixable:<9} {r.summary}")
+        _emit(f"{r.code}  {r.name:<32} {r.severity:<8} fix: {r.fixable:<9} {r.summary}\n")
 
 
 def rules_table() -> str:
@@ -369,14 +426,14 @@ def show_rule(code: str = typer.Argument(..., help="A rule code or name")):
     """Print a rule's documentation."""
     for r in load_rules().values():
         if code.upper() == r.code or code.lower() == r.name:
-            typer.echo(r.doc)
+            _emit(r.doc + "\n")
             return
     _fail(f"no rule {code!r} (see `ecsinit-lint rules`)")
 
 
 def _version(value: bool):
     if value:
-        typer.echo(f"ecsinit-lint {__version__}")
+        _emit(f"ecsinit-lint {__version__}\n")
         raise typer.Exit()
 
 
@@ -386,4 +443,7 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 def main():
-    app(prog_name="ecsinit-lint")
+    try:
+        app(prog_name="ecsinit-lint")
+    except Exception as exc:  # before a command ran: in an option's callback
+        sys.exit(_crashed(exc))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .config import Configs
 from .linter import Finding, lint
+from .report import crashed_on
 from .sources import Document, InputError, load, read, self_contained
 
 if TYPE_CHECKING:
@@ -57,13 +58,12 @@ def _lint(job: Job, configs: Configs, keep: bool, run: Run) -> tuple[Outcome | I
     try:
         raw = read(job.path) if job.raw is None else job.raw
         doc = load(job.path, raw)
+        findings = [] if doc is None else [f for f in lint(doc, rules) if doc.read_from(f.task) not in run]
     except InputError as exc:
         return exc, None
-    if doc is None:
-        outcome = False, [], None
-    else:
-        findings = [f for f in lint(doc, rules) if doc.read_from(f.task) not in run]
-        outcome = True, findings, doc if keep else None
+    except Exception as exc:  # a bug met on this file (in a worker too) is its error, not the run's end
+        return crashed_on(job.path, exc), None
+    outcome = doc is not None, findings, doc if keep else None
     if job.key is None and job.stamp is None:
         return outcome, None
     from .cache import key, row

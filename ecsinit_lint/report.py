@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +16,23 @@ from .linter import Finding
 from .sources import Document, InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
+DEBUG = "ECSINIT_LINT_DEBUG"  # set to 1: an unexpected exception is raised, traceback and all
+
+
+def debugging() -> bool:
+    return os.environ.get(DEBUG, "") not in ("", "0")
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one line for an exception nothing expected: a bug, and exit status 2, never 1."""
+    return f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (please report)"
+
+
+def crashed_on(path: str, exc: Exception) -> InputError:
+    """A bug met on one file, as that file's error: the run goes on (re-raised when debugging)."""
+    if debugging():
+        raise exc
+    return InputError(path, internal_error(exc))
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
