@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from ecsinit_lint import parallel, report
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -154,3 +158,95 @@ def test_check_does_not_import_boto3():
     code = "import sys; from ecsinit_lint.cli import main; sys.argv=['x','check','%s']\n" % (EXAMPLES / "good.json")
     code += "try:\n main()\nexcept SystemExit: pass\nassert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# A rule with a bug, registered beside the real ones through the rule API: an exception on the
+# files it names, a finding of an unknown severity on others (which the report cannot render).
+BUGGY_RULE = '''
+from ecsinit_lint.registry import Violation, load_rules, rule
+
+load_rules()
+
+
+@rule("ZZZ001", "buggy", "error")
+def buggy(task):
+    family = task.label or ""
+    if family.startswith("crash"):
+        raise ValueError("a bug in\\n" + family)
+    if family == "interrupt":
+        raise KeyboardInterrupt
+    if family == "fatal":
+        yield Violation("/family", "a finding", severity="fatal")
+'''
+
+
+def run_with_bug(tmp_path, *args, **env):
+    (tmp_path / "buggy.py").write_text(BUGGY_RULE)
+    code = "import buggy; from ecsinit_lint.__main__ import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), **env}
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+
+
+def task_file(path: Path, family: str) -> Path:
+    path.write_text(json.dumps({"family": family, "containerDefinitions": [{"name": "app", "image": "x"}]}))
+    return path
+
+
+@pytest.mark.parametrize("files", [1, parallel.POOL_MIN_FILES], ids=["in process", "in pool workers"])
+def test_a_crash_on_one_file_is_that_files_error(tmp_path, files):
+    """A bug met on one file is one line naming it, exit 2; the other files are still reported."""
+    for i in range(files):
+        task_file(tmp_path / f"ok{i:03}.json", f"ok{i}")
+    task_file(tmp_path / "crash.json", "crash")
+    result = run_with_bug(tmp_path, "check", "--no-cache", ".")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.endswith("crash.json:1:1: error: internal error: ValueError: a bug in crash (please report)")
+    assert result.stdout.count("INIT001") == files and f"in {files} file" in result.stdout
+    fixed = run_with_bug(tmp_path, "fix", "--write", "crash.json", "ok000.json")
+    assert fixed.returncode == 2 and "crash.json:1:1: error: internal error: ValueError" in fixed.stderr
+    assert "initProcessEnabled" in (tmp_path / "ok000.json").read_text()
+
+
+@pytest.mark.parametrize("format", report.FORMATS)
+def test_last_resort_handler_is_one_line_and_exit_2(tmp_path, format):
+    task_file(tmp_path / "fatal.json", "fatal")
+    result = run_with_bug(tmp_path, "check", "--format", format, "fatal.json")
+    assert result.returncode == 2
+    assert re.fullmatch(r"ecsinit-lint: error: internal error: (KeyError|ValueError): .+ \(please report\)\n", result.stderr)
+    debug = run_with_bug(tmp_path, "check", "--format", format, "fatal.json", ECSINIT_LINT_DEBUG="1")
+    assert debug.returncode == 1 and "Error" in debug.stderr and "internal error" not in debug.stderr
+
+
+def test_keyboard_interrupt_is_130(tmp_path):
+    task_file(tmp_path / "interrupt.json", "interrupt")
+    result = run_with_bug(tmp_path, "check", "interrupt.json")
+    assert result.returncode == 130 and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["check"], ["check", "--format", "sarif"], ["fix"], ["rules"], ["--version"]])
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(command):
+    args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+
+
+@pytest.mark.parametrize("command", [["check"], ["fix", "--diff"], ["rules"]])
+def test_a_closed_pipe_is_quiet_and_exit_2(command):
+    """`| head -1`: the reader has left when the report is written (here: before the command starts)."""
+    args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] != "rules" else command
+    proc = subprocess.Popen([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    assert (proc.wait(timeout=30), proc.stderr.read()) == (2, b"")
+
+
+def test_text_no_encoding_writes_is_escaped(tmp_path):
+    """A JSON escape can make a lone surrogate, which UTF-8 cannot write: every format prints it escaped."""
+    path = tmp_path / "odd.json"
+    path.write_text('{"family": "f", "containerDefinitions": [{"name": "a\\ud800b", "image": "x"}]}')
+    for fmt in report.FORMATS:
+        result = run("check", "--format", fmt, path)
+        assert result.returncode == 1, (fmt, result.stderr)
+        assert "a\\ud800b" in result.stdout or (fmt == "junit" and "a\ufffdb" in result.stdout)
