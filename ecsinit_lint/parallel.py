@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 from .config import Configs
 from .linter import Finding, lint
 from .report import crashed_on
-from .sources import Document, InputError, load, read, self_contained
+from .sources import Document, InputError, is_stdin, load, read, self_contained
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -36,7 +36,7 @@ class Run:
 
     @cached_property
     def real_paths(self) -> frozenset[str]:
-        return frozenset(os.path.realpath(p) for p in self.paths if p != "-")
+        return frozenset(os.path.realpath(p) for p in self.paths if not is_stdin(p))
 
     def __contains__(self, path: str | None) -> bool:
         return path is not None and path in self.real_paths
@@ -133,7 +133,7 @@ def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> 
     cache is read here, and so is standard input: a worker's is /dev/null."""
     cached = cache is not None and self_contained(path)
     stamp, lookup = (cache.stamp, look) if cached else (None, False)
-    if path != "-" and not lookup:
+    if not is_stdin(path) and not lookup:
         return Job(path, stamp=stamp)
     try:
         raw = read(path)

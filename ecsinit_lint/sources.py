@@ -231,9 +231,18 @@ def load(path: str, raw: bytes) -> Document | None:
     return LOADERS.get(suffix, load_json)(path, text, bom)
 
 
+class StdinPath(str):
+    """Standard input, named as the file it stands for (`--stdin-filename`): the name picks the
+    format, the configuration and the per-file ignores, and the findings carry it."""
+
+
+def is_stdin(path: str) -> bool:
+    return path == "-" or isinstance(path, StdinPath)
+
+
 def read(path: str) -> bytes:
     try:
-        if path == "-":
+        if is_stdin(path):
             return sys.stdin.buffer.read()
         with open(path, "rb") as f:
             info = os.fstat(f.fileno())
