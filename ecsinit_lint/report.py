@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 
 from . import __version__
 from .linter import Finding
+from .registry import SEVERITIES
 from .sources import Document, InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
@@ -48,6 +49,8 @@ class Report:
     colour: bool = False
     unit: str = "file"
     documents: list[Document] = field(default_factory=list)  # the linted ones, for fixes and testcases
+    quiet: bool = False  # the findings only, no summary
+    show_fixes: bool = False  # each finding's fix under it
 
     @property
     def summary(self) -> dict:
@@ -71,16 +74,41 @@ def text_lines(report: Report) -> Iterator[str]:
         users = (*f.origin.services, *(f"daemon {d}" for d in f.origin.daemons)) if f.origin else ()
         runs = f" (run by {', '.join(users)})" if users else ""
         yield f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}{runs}\n"
+        if report.show_fixes and f.fix is not None:
+            yield f"  fix ({f.fix.applicability}): {f.fix.title}\n"
+    if report.quiet:
+        return
     found = stats["findings"]
     if not found:
         yield f"No findings in {inputs}\n"
         return
-    counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
+    counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev in SEVERITIES[::-1] if (n := stats["by_severity"].get(sev)))
     yield f"Found {found} finding{'s' * (found != 1)} ({counts}) in {inputs}\n"
     if stats["fixable"] and report.unit == "revision":  # an audit: the fixes become new revisions
         yield f"[*] {stats['fixable']} fixable: write the fixed revisions with `--fix-out DIR`, register them with `--register`\n"
     elif stats["fixable"]:
         yield f"[*] {stats['fixable']} fixable with `ecsinit-lint fix --write`\n"
+    hidden = sum(f.fix is not None and f.fix.applicability == "unsafe" and not report.fixable(f) for f in report.findings)
+    if hidden and report.unit == "file":
+        yield f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with `--unsafe-fixes`\n"
+
+
+def statistics(report: Report) -> list[dict]:
+    """A row per code: its name, how many findings and how many of them fixable, most first."""
+    rows: dict[str, dict] = {}
+    for f in report.findings:
+        row = rows.setdefault(f.code, {"code": f.code, "name": f.name, "count": 0, "fixable": 0})
+        row["count"] += 1
+        row["fixable"] += report.fixable(f)
+    return sorted(rows.values(), key=lambda r: (-r["count"], r["code"]))
+
+
+def statistics_text(report: Report) -> str:
+    rows = statistics(report)
+    width = max((len(str(r["count"])) for r in rows), default=1)
+    code = max((len(r["code"]) for r in rows), default=0)
+    name = max((len(r["name"]) for r in rows), default=0)
+    return "".join(f"{r['count']:>{width}}  {r['code']:<{code}}  {r['name']:<{name}}  {r['fixable']} fixable\n" for r in rows)
 
 
 def text(report: Report) -> str:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ecsinit_lint import parallel, report
+from ecsinit_lint import __version__, parallel, report
+from ecsinit_lint.registry import load_rules
+from ecsinit_lint.sources import LOADERS
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -250,3 +252,119 @@ def test_text_no_encoding_writes_is_escaped(tmp_path):
         result = run("check", "--format", fmt, path)
         assert result.returncode == 1, (fmt, result.stderr)
         assert "a\\ud800b" in result.stdout or (fmt == "junit" and "a\ufffdb" in result.stdout)
+
+
+# --- ruff's vocabulary -------------------------------------------------------------------
+
+
+def test_short_help_and_version():
+    assert run("-h").stdout == run("--help").stdout and "Usage: ecsinit-lint" in run("-h").stdout
+    assert run("check", "-h").returncode == 0 and "--stdin-filename" in run("check", "-h").stdout
+    assert run("-V").stdout == run("--version").stdout == f"ecsinit-lint {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_help_names_every_format_a_walk_reads(command):
+    shown = " ".join(run(command, "--help").stdout.split())
+    assert all(suffix in shown for suffix in LOADERS)
+
+
+def test_quiet_prints_the_findings_only():
+    full = run("check", EXAMPLES / "shell-wrapper.json").stdout.splitlines()
+    quiet = run("check", "-q", EXAMPLES / "shell-wrapper.json")
+    assert quiet.returncode == 1 and quiet.stdout.splitlines() == full[:3] and full[3].startswith("Found 3")
+    assert run("check", "--quiet", EXAMPLES / "good.json").stdout == ""
+    assert run("fix", "-q", EXAMPLES / "zabbix-server.json").stderr == ""
+
+
+def test_exit_zero():
+    assert run("check", "--exit-zero", EXAMPLES / "shell-wrapper.json").returncode == 0
+    assert run("check", "--exit-zero", "no/such.json").returncode == 2  # an error is still one
+
+
+def test_check_fix_writes_then_reports_what_is_left(tmp_path):
+    path = tmp_path / "su.json"
+    path.write_text((EXAMPLES / "su-wrapper.json").read_text())
+    safe = run("check", "--fix", path)  # SIG003's fix is unsafe: nothing to write
+    assert safe.returncode == 1 and "SIG003" in safe.stdout and "fixed 0 files; 1 finding left" in safe.stderr
+    assert "1 hidden fix can be enabled with `--unsafe-fixes`" in safe.stdout
+    unsafe = run("check", "--fix", "--unsafe-fixes", path)
+    assert unsafe.returncode == 0 and unsafe.stdout == "No findings in 1 file\n"
+    assert json.loads(path.read_text())["containerDefinitions"][0]["user"] == "zabbix"
+    assert run("check", "--fix", "-", stdin="{}").returncode == 2
+
+
+def test_hidden_fixes_are_counted_only_when_hidden():
+    path = EXAMPLES / "su-wrapper.json"
+    assert "hidden fix" not in run("check", "--unsafe-fixes", path).stdout
+    assert "[*] 1 fixable" in run("check", "--unsafe-fixes", path).stdout
+
+
+def test_show_fixes():
+    out = run("check", "--show-fixes", EXAMPLES / "shell-wrapper.json").stdout.splitlines()
+    assert out[1] == "  fix (safe): Set linuxParameters.initProcessEnabled to true"
+    assert out[3].startswith("  fix (safe): Exec `gunicorn`") and out[4].startswith(str(EXAMPLES / "shell-wrapper.json"))
+
+
+def test_statistics_count_per_code_most_first():
+    result = run("check", "--statistics", EXAMPLES)
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert result.returncode == 1
+    assert rows[0] == ["3", "INIT001", "missing-init-process", "3", "fixable"]
+    assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True)
+    assert len({line.index(row[2]) for line, row in zip(result.stdout.splitlines(), rows)}) == 1  # aligned
+    as_json = json.loads(run("check", "--statistics", "--format", "json", EXAMPLES).stdout)
+    assert as_json[0] == {"code": "INIT001", "name": "missing-init-process", "count": 3, "fixable": 3}
+    assert sum(r["count"] for r in as_json) == json.loads(run("check", "--format", "json", EXAMPLES).stdout)["summary"]["findings"]
+
+
+def test_summary_severities_in_order(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"family": "t", "pidMode": "task", "containerDefinitions": [
+        {"name": "a", "image": "x", "linuxParameters": {"initProcessEnabled": True}},
+        {"name": "b", "image": "x", "command": ["sh", "-c", "./m && node s.js | tee log"]},
+        {"name": "c", "image": "x", "command": ["sh", "-c", "./m && node s.js"]}]}))  # fmt: skip
+    (summary,) = [line for line in run("check", "--select", "INIT003,SIG,INIT001", path).stdout.splitlines() if line.startswith("Found")]
+    assert re.fullmatch(r"Found \d+ findings \(\d+ errors?, \d+ warnings?, \d+ infos?\) in 1 file", summary), summary
+
+
+@pytest.mark.parametrize(("env", "flag", "coloured"), [
+    ({}, "auto", False), ({"FORCE_COLOR": "1"}, "auto", True), ({"FORCE_COLOR": ""}, "auto", False),
+    ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, "auto", False), ({"NO_COLOR": "1"}, "always", True),
+    ({"FORCE_COLOR": "1"}, "never", False), ({}, "always", True),
+])  # fmt: skip
+def test_colour(env, flag, coloured):
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env
+    result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", "--color", flag, str(EXAMPLES / "su-wrapper.json")],
+                            capture_output=True, text=True, env=environ)  # fmt: skip
+    assert ("\x1b[31mSIG003\x1b[0m" in result.stdout) == coloured and result.returncode == 1
+
+
+def test_stdin_filename_picks_format_and_configuration(tmp_path):
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / ".ecsinit-lint.toml").write_text('[per-file-ignores]\n"*.yaml" = ["SIG001"]\n')
+    yaml = (Path(__file__).parent / "fixtures" / "iac" / "sam.yaml").read_text()
+    plain = run("check", "-", stdin=yaml, cwd=tmp_path)
+    assert plain.returncode == 2 and "invalid JSON" in plain.stderr  # JSON stays the default
+    named = run("check", "-", "--stdin-filename", "deploy/sam.yaml", "--format", "json", stdin=yaml, cwd=tmp_path)
+    found = json.loads(named.stdout)["findings"]
+    assert {f["file"] for f in found} == {"deploy/sam.yaml"} and [f["code"] for f in found] == ["INIT001"]
+    fixed = run("fix", "-", "--stdin-filename", "sam.yaml", stdin=yaml, cwd=tmp_path)
+    assert fixed.returncode == 0 and "InitProcessEnabled: true" in fixed.stdout and "Transform:" in fixed.stdout
+
+
+def test_rules_json_and_aligned_listing():
+    rules = json.loads(run("rules", "--format", "json").stdout)
+    assert [r["code"] for r in rules] == list(load_rules())
+    assert all(r.keys() == {"code", "name", "severity", "fixable", "summary", "options"} for r in rules)
+    assert rules[0]["options"]["extra-inits"]["default"] == []
+    lines = run("rules").stdout.splitlines()
+    for column in (1, 2, 3, 4):  # each column starts at one place, whatever the code's length
+        assert len({line.index(re.split(r"  +", line)[column]) for line in lines}) == 1
+
+
+def test_one_wording_for_fix_summaries(tmp_path):
+    path = tmp_path / "z.json"
+    path.write_text((EXAMPLES / "zabbix-server.json").read_text())
+    assert run("fix", path).stderr == run("fix", "--diff", path).stderr == "would fix 1 file; 0 findings left\n"
+    assert run("fix", "--write", path).stderr == "fixed 1 file; 0 findings left\n"
