@@ -22,6 +22,7 @@ from .parallel import lint_files
 from .registry import Selection, load_rules
 from .sources import LOADERS, InputError, StdinPath, expand, is_stdin, load, read
 
+
 class _Guarded(TyperGroup):
     """The commands behind a last-resort handler: an exception none of them expected is one line
     and exit status 2, never a traceback (whose status, 1, would read as findings)."""
@@ -207,7 +208,9 @@ def check(
     statistics: bool = typer.Option(False, "--statistics", help="A count per rule instead of the findings"),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even with findings (errors still exit 2)"),
     quiet: bool = Quiet,
-    colour: Colour = typer.Option("auto", "--color", help="Colour the text report: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never"),
+    colour: Colour = typer.Option(
+        "auto", "--color", help="Colour the text report: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it)"
+    ),
     stdin_filename: Optional[str] = StdinFilename,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
@@ -250,9 +253,9 @@ def check(
     painted = _colour(colour.value)
     result = report.Report(findings, errors, files, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes)
     if statistics:
-        rows = report.statistics(result)
         _report_errors(errors)
-        _emit(json.dumps(rows, indent=2) + "\n" if format.value == "json" else report.statistics_text(result))
+        as_json = format.value == "json"
+        _emit(json.dumps(report.statistics(result), indent=2) + "\n" if as_json else report.statistics_text(result))
     elif output is not None:
         try:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
@@ -289,8 +292,8 @@ def _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet) -
         fix_command(paths=paths, show_diff=False, write=True, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
                     config=config, known_only=known_only, quiet=quiet, stdin_filename=None)  # fmt: skip
     except typer.Exit as done:
-        failed = done.exit_code == 2
-    return failed
+        return done.exit_code == 2
+    return False
 
 
 def _count(n: int, noun: str) -> str:
@@ -466,7 +469,7 @@ def list_rules(
     rules = list(load_rules().values())
     if format.value == "json":
         rows = [{"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable, "summary": r.summary,
-                 "options": {name: schema for name, schema in r.options.items()}} for r in rules]  # fmt: skip
+                 "options": dict(r.options)} for r in rules]  # fmt: skip
         _emit(json.dumps(rows, indent=2) + "\n")
         return
     rows = [(r.code, r.name, r.severity, f"fix: {r.fixable}", r.summary) for r in rules]

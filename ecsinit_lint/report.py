@@ -108,7 +108,9 @@ def statistics_text(report: Report) -> str:
     width = max((len(str(r["count"])) for r in rows), default=1)
     code = max((len(r["code"]) for r in rows), default=0)
     name = max((len(r["name"]) for r in rows), default=0)
-    return "".join(f"{r['count']:>{width}}  {r['code']:<{code}}  {r['name']:<{name}}  {r['fixable']} fixable\n" for r in rows)
+    return "".join(
+        f"{r['count']:>{width}}  {r['code']:<{code}}  {r['name']:<{name}}  {r['fixable']} fixable\n" for r in rows
+    )
 
 
 def text(report: Report) -> str:
