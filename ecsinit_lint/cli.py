@@ -13,6 +13,7 @@ import sys
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__, report
 from .auditreport import AUDIT_FORMATS, STREAMED
@@ -20,9 +21,62 @@ from .config import ConfigError, Configs
 from .linter import applicable, lint
 from .parallel import lint_files
 from .registry import Selection, load_rules
-from .sources import LOADERS, InputError, expand, load, read
+from .sources import LOADERS, InputError, StdinPath, expand, is_stdin, load, read
+
+
+class _Guarded(TyperGroup):
+    """The commands behind a last-resort handler: an exception none of them expected is one line
+    and exit status 2, never a traceback (whose status, 1, would read as findings)."""
+
+    def invoke(self, ctx):
+        if hasattr(sys.stdout, "reconfigure"):  # a lone surrogate (a JSON escape) written escaped
+            sys.stdout.reconfigure(errors="backslashreplace")
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            raise typer.Exit(_crashed(exc)) from None
+
+
+def _crashed(exc: Exception) -> int:
+    """Say what went wrong in one line; the exit status."""
+    if report.debugging():
+        raise exc
+    if isinstance(exc, BrokenPipeError):  # the reader left (`| head`): nothing to say
+        _drop_stdout()
+    else:
+        typer.echo(f"ecsinit-lint: error: {report.internal_error(exc)}", err=True)
+    return 2
+
+
+def _emit(text: str, colour: bool | None = None) -> None:
+    """Print to standard output; a failed write (a full disk) is one line and exit status 2.
+    ANSI colour is kept only with `colour` or on a terminal."""
+    try:
+        typer.echo(text, nl=False, color=colour)
+    except BrokenPipeError:
+        raise  # the guard's
+    except OSError as exc:
+        _drop_stdout()
+        _fail(f"cannot write to standard output: {exc.strerror or exc}")
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of what it holds does
+    not fail again at exit (the Python documentation's way with a closed pipe)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+
 
 app = typer.Typer(
+    cls=_Guarded,
+    context_settings={"help_option_names": ["-h", "--help"]},
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -34,6 +88,8 @@ app = typer.Typer(
 Format = enum.Enum("Format", {name: name for name in report.FORMATS}, type=str)
 AuditFormat = enum.Enum("AuditFormat", {name: name for name in AUDIT_FORMATS}, type=str)
 Scope = enum.Enum("Scope", {name: name for name in ("in-use", "latest", "all")}, type=str)
+Colour = enum.Enum("Colour", {name: name for name in ("auto", "always", "never")}, type=str)
+RulesFormat = enum.Enum("RulesFormat", {name: name for name in ("text", "json")}, type=str)
 
 
 class Level(str, enum.Enum):
@@ -43,7 +99,13 @@ class Level(str, enum.Enum):
     never = "never"
 
 
-Paths = typer.Argument(..., help="Files or directories (.json files are linted), or - for stdin")
+Paths = typer.Argument(
+    ..., help=f"Files, directories (walked for {', '.join(LOADERS)} files), or - for stdin (JSON unless --stdin-filename)"
+)
+StdinFilename = typer.Option(
+    None, "--stdin-filename", help="The file stdin stands for: its suffix picks the format, its place the configuration"
+)
+Quiet = typer.Option(False, "--quiet", "-q", help="Print the findings only, no summary")
 Select = typer.Option(None, "--select", help="Rules to run: codes, prefixes or names (comma-separated)")
 Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or names (comma-separated)")
 Unsafe = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe", show_default=False)
@@ -81,20 +143,22 @@ def _fail_at(exc: InputError):
     raise typer.Exit(2)
 
 
-def _inputs(paths, configs: Configs, known_only: bool):
+def _inputs(paths, configs: Configs, known_only: bool, stdin_name: str | None = None):
     """The files to lint: directories walked without what the configuration excludes; with
-    `known_only`, named files of a suffix no input format reads are skipped (pre-commit)."""
+    `known_only`, named files of a suffix no input format reads are skipped (pre-commit).
+    Standard input goes by `stdin_name` when given."""
     if known_only:
         paths = [p for p in paths if p == "-" or os.path.isdir(p) or os.path.splitext(p)[1].lower() in LOADERS]
-    return expand(paths, skip=lambda p: configs.for_path(p).excluded(p))
+    files = expand(paths, skip=lambda p: configs.for_path(p).excluded(p))
+    return (StdinPath(stdin_name) if p == "-" and stdin_name else p for p in files)
 
 
-def _documents(paths, errors, configs: Configs, known_only: bool):
+def _documents(paths, errors, configs: Configs, known_only: bool, stdin_name: str | None = None):
     """(raw bytes, document, settings, the real paths of all inputs) for each input that holds
     a task definition."""
     try:
-        files = list(_inputs(paths, configs, known_only))
-        run = frozenset(os.path.realpath(p) for p in files if p != "-")
+        files = list(_inputs(paths, configs, known_only, stdin_name))
+        run = frozenset(os.path.realpath(p) for p in files if not is_stdin(p))
         for path in files:
             settings = configs.for_path(path)
             try:
@@ -102,6 +166,9 @@ def _documents(paths, errors, configs: Configs, known_only: bool):
                 doc = load(path, raw)
             except InputError as exc:
                 errors.append(exc)
+                continue
+            except Exception as exc:  # a bug met on this file: its error, the others still fixed
+                errors.append(report.crashed_on(path, exc))
                 continue
             if doc is not None:
                 yield raw, doc, settings, run
@@ -137,8 +204,18 @@ def check(
         None, "--cache-dir", envvar="ECSINIT_LINT_CACHE_DIR", help="Cache of findings [default: ~/.cache/ecsinit-lint]"
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Lint every file again, without reading or writing the cache"),
+    apply_fixes: bool = typer.Option(False, "--fix", help="Apply the fixes (as `fix --write`), then report what is left"),
+    show_fixes: bool = typer.Option(False, "--show-fixes", help="Show each finding's fix under it"),
+    statistics: bool = typer.Option(False, "--statistics", help="A count per rule instead of the findings"),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even with findings (errors still exit 2)"),
+    quiet: bool = Quiet,
+    colour: Colour = typer.Option(
+        "auto", "--color", help="Colour the text report: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it)"
+    ),
+    stdin_filename: Optional[str] = StdinFilename,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
+    fix_failed = apply_fixes and _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet)
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
     findings, files, docs = [], 0, []
@@ -150,7 +227,7 @@ def check(
             from .shellparser import cache_dir as user_cache_dir
 
             cache_dir = str(user_cache_dir())
-        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, cache_dir):
+        for outcome in lint_files(_inputs(paths, configs, known_only, stdin_filename), configs, keep, cache_dir):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue
@@ -174,21 +251,50 @@ def check(
     def fixable(f) -> bool:
         return applicable(f, configs.for_path(f.file).unsafe_fixes)
 
-    result = report.Report(findings, errors, files, fixable, sys.stdout.isatty(), documents=docs)
-    if output is not None:
+    painted = _colour(colour.value)
+    result = report.Report(findings, errors, files, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes)
+    if statistics:
+        _report_errors(errors)
+        as_json = format.value == "json"
+        _emit(json.dumps(report.statistics(result), indent=2) + "\n" if as_json else report.statistics_text(result))
+    elif output is not None:
         try:
-            with open(output, "w", encoding="utf-8") as f:
+            with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
                 f.write(report.FORMATS[format.value](result))
         except OSError as exc:
             _fail(f"{output}: {exc.strerror or exc}")
-    if format.value == "text" or output is not None:
+    if not statistics and (format.value == "text" or output is not None):
         _report_errors(errors)
-    typer.echo(report.FORMATS["text" if output is not None else format.value](result), nl=False)
-    if baseline_file:
+    if not statistics:
+        _emit(report.FORMATS["text" if output is not None else format.value](result), painted)
+    if baseline_file and not quiet:
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
-    if errors:
+    if errors or fix_failed:
         raise typer.Exit(2)
-    raise typer.Exit(1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0)
+    raise typer.Exit(0 if exit_zero else 1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0)
+
+
+def _colour(choice: str) -> bool:
+    """Whether to colour: as asked, else by NO_COLOR and FORCE_COLOR (no-color.org,
+    force-color.org: set and not empty), else on a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
+
+
+def _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet) -> bool:
+    """`check --fix`: `fix --write` on the paths, its notes and summary on stderr; whether a
+    file could not be fixed (the check then exits 2)."""
+    if "-" in paths:
+        _fail("--fix cannot rewrite stdin (`fix -` prints the fixed document)")
+    try:
+        fix_command(paths=paths, show_diff=False, write=True, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
+                    config=config, known_only=known_only, quiet=quiet, stdin_filename=None)  # fmt: skip
+    except typer.Exit as done:
+        return done.exit_code == 2
+    return False
 
 
 def _count(n: int, noun: str) -> str:
@@ -218,6 +324,8 @@ def fix_command(
     unsafe_fixes: Optional[bool] = Unsafe,
     config: Optional[str] = Config,
     known_only: bool = KnownOnly,
+    quiet: bool = Quiet,
+    stdin_filename: Optional[str] = StdinFilename,
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
@@ -228,7 +336,7 @@ def fix_command(
     configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)
     errors: list[InputError] = []
     changed = remaining = 0
-    for raw, doc, settings, run in _documents(paths, errors, configs, known_only):
+    for raw, doc, settings, run in _documents(paths, errors, configs, known_only, stdin_filename):
         rules = settings.rules(doc.path)
         conflicts: dict = {}  # the findings whose fixes undo each other, to fix by hand
         try:
@@ -238,6 +346,9 @@ def fix_command(
         except (FixError, RecursionError, OSError) as exc:
             errors.append(InputError(doc.path, _not_fixed(exc)))
             remaining += len(_own(lint(doc, rules), doc, run))  # the file is left as it was
+            continue
+        except Exception as exc:  # a bug met on this file: its error, the others still fixed
+            errors.append(report.crashed_on(doc.path, exc))
             continue
         changed += bool(done)
         left = _own(lint(fixed, rules), doc, run)
@@ -250,12 +361,13 @@ def fix_command(
                 where = f"`{f.container}`" if f.container else "the container"
                 typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand ({why})", err=True)
         if show_diff:
-            typer.echo(diff(doc, fixed), nl=False)
+            _emit(diff(doc, fixed))
         elif not write:
-            typer.echo(_printable(fixed), nl=False)
+            _emit(_printable(fixed))
     _report_errors(errors)
-    verb = "would fix" if show_diff else "fixed" if write else "fixes applied to"
-    typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
+    if not quiet:  # one wording: files on disk change only with --write
+        verb = "fixed" if write else "would fix"
+        typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
     if errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if show_diff and changed else 0)
@@ -407,13 +519,21 @@ def _printable(doc) -> str:
 @app.command(name="rules")
 def list_rules(
     markdown: bool = typer.Option(False, "--markdown", help="Print the rule reference, docs/rules.md"),
+    format: RulesFormat = typer.Option("text", "--format", help="Output format (json: for tools)"),
 ):
     """List the rules: code, name, default severity, fix availability."""
     if markdown:
-        typer.echo(rules_reference(), nl=False)
+        _emit(rules_reference())
         return
-    for r in load_rules().values():
-        typer.echo(f"{r.code}  {r.name:<32} {r.severity:<8} fix: {r.fixable:<9} {r.summary}")
+    rules = list(load_rules().values())
+    if format.value == "json":
+        rows = [{"code": r.code, "name": r.name, "severity": r.severity, "fixable": r.fixable, "summary": r.summary,
+                 "options": dict(r.options)} for r in rules]  # fmt: skip
+        _emit(json.dumps(rows, indent=2) + "\n")
+        return
+    rows = [(r.code, r.name, r.severity, f"fix: {r.fixable}", r.summary) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    _emit("".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) + f"  {row[4]}\n" for row in rows))
 
 
 def rules_table() -> str:
@@ -440,19 +560,19 @@ def show_rule(code: str = typer.Argument(..., help="A rule code or name")):
     """Print a rule's documentation."""
     for r in load_rules().values():
         if code.upper() == r.code or code.lower() == r.name:
-            typer.echo(r.doc)
+            _emit(r.doc + "\n")
             return
     _fail(f"no rule {code!r} (see `ecsinit-lint rules`)")
 
 
 def _version(value: bool):
     if value:
-        typer.echo(f"ecsinit-lint {__version__}")
+        _emit(f"ecsinit-lint {__version__}\n")
         raise typer.Exit()
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version")):
+def _main(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version")):
     pass
 
 
@@ -463,4 +583,7 @@ def main():
     if named:
         cli = copy.copy(app)
         cli.registered_commands = named
-    (cli if named else app)(prog_name="ecsinit-lint")
+    try:
+        (cli if named else app)(prog_name="ecsinit-lint")
+    except Exception as exc:  # before a command ran: in an option's callback
+        sys.exit(_crashed(exc))

@@ -3,10 +3,15 @@ container, a failure listing the findings of each."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .report import Report
+
+# What XML 1.0 cannot hold, escaped or not: control characters but tab and newlines, lone
+# surrogates, U+FFFE and U+FFFF. A name or message from a file may have any of them.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _case_key(f, containers) -> tuple:
@@ -61,4 +66,4 @@ def junit(report: Report) -> str:
     for attr in ("tests", "failures", "errors"):
         root.set(attr, str(sum(int(s.get(attr)) for s in root)))
     ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return NOT_XML.sub("\ufffd", ET.tostring(root, encoding="unicode", xml_declaration=True)) + "\n"

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .config import Configs
 from .linter import Finding, lint
-from .sources import Document, InputError, load, read, self_contained
+from .report import crashed_on
+from .sources import Document, InputError, is_stdin, load, read, self_contained
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -35,7 +36,7 @@ class Run:
 
     @cached_property
     def real_paths(self) -> frozenset[str]:
-        return frozenset(os.path.realpath(p) for p in self.paths if p != "-")
+        return frozenset(os.path.realpath(p) for p in self.paths if not is_stdin(p))
 
     def __contains__(self, path: str | None) -> bool:
         return path is not None and path in self.real_paths
@@ -57,13 +58,12 @@ def _lint(job: Job, configs: Configs, keep: bool, run: Run) -> tuple[Outcome | I
     try:
         raw = read(job.path) if job.raw is None else job.raw
         doc = load(job.path, raw)
+        findings = [] if doc is None else [f for f in lint(doc, rules) if doc.read_from(f.task) not in run]
     except InputError as exc:
         return exc, None
-    if doc is None:
-        outcome = False, [], None
-    else:
-        findings = [f for f in lint(doc, rules) if doc.read_from(f.task) not in run]
-        outcome = True, findings, doc if keep else None
+    except Exception as exc:  # a bug met on this file (in a worker too) is its error, not the run's end
+        return crashed_on(job.path, exc), None
+    outcome = doc is not None, findings, doc if keep else None
     if job.key is None and job.stamp is None:
         return outcome, None
     from .cache import key, row
@@ -133,7 +133,7 @@ def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> 
     cache is read here, and so is standard input: a worker's is /dev/null."""
     cached = cache is not None and self_contained(path)
     stamp, lookup = (cache.stamp, look) if cached else (None, False)
-    if path != "-" and not lookup:
+    if not is_stdin(path) and not lookup:
         return Job(path, stamp=stamp)
     try:
         raw = read(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,9 +13,27 @@ from typing import Callable, Iterator
 
 from . import __version__
 from .linter import Finding
+from .registry import SEVERITIES
 from .sources import Document, InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
+DEBUG = "ECSINIT_LINT_DEBUG"  # set to 1: an unexpected exception is raised, traceback and all
+
+
+def debugging() -> bool:
+    return os.environ.get(DEBUG, "") not in ("", "0")
+
+
+def internal_error(exc: BaseException) -> str:
+    """The one line for an exception nothing expected: a bug, and exit status 2, never 1."""
+    return f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (please report)"
+
+
+def crashed_on(path: str, exc: Exception) -> InputError:
+    """A bug met on one file, as that file's error: the run goes on (re-raised when debugging)."""
+    if debugging():
+        raise exc
+    return InputError(path, internal_error(exc))
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
@@ -31,6 +50,8 @@ class Report:
     unit: str = "file"
     documents: list[Document] = field(default_factory=list)  # the linted ones, for fixes and testcases
     fix_hint: str = " with `ecsinit-lint fix --write`"  # the footer's advice after "N fixable"
+    quiet: bool = False  # the findings only, no summary
+    show_fixes: bool = False  # each finding's fix under it
 
     @property
     def summary(self) -> dict:
@@ -54,14 +75,41 @@ def text_lines(report: Report) -> Iterator[str]:
         users = (*f.origin.services, *(f"daemon {d}" for d in f.origin.daemons)) if f.origin else ()
         runs = f" (run by {', '.join(users)})" if users else ""
         yield f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}{runs}\n"
+        if report.show_fixes and f.fix is not None:
+            yield f"  fix ({f.fix.applicability}): {f.fix.title}\n"
+    if report.quiet:
+        return
     found = stats["findings"]
     if not found:
         yield f"No findings in {inputs}\n"
         return
-    counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev, n in sorted(stats["by_severity"].items()))
+    counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev in SEVERITIES[::-1] if (n := stats["by_severity"].get(sev)))
     yield f"Found {found} finding{'s' * (found != 1)} ({counts}) in {inputs}\n"
     if stats["fixable"]:
         yield f"[*] {stats['fixable']} fixable{report.fix_hint}\n"
+    hidden = sum(f.fix is not None and f.fix.applicability == "unsafe" and not report.fixable(f) for f in report.findings)
+    if hidden and report.unit == "file":
+        yield f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with `--unsafe-fixes`\n"
+
+
+def statistics(report: Report) -> list[dict]:
+    """A row per code: its name, how many findings and how many of them fixable, most first."""
+    rows: dict[str, dict] = {}
+    for f in report.findings:
+        row = rows.setdefault(f.code, {"code": f.code, "name": f.name, "count": 0, "fixable": 0})
+        row["count"] += 1
+        row["fixable"] += report.fixable(f)
+    return sorted(rows.values(), key=lambda r: (-r["count"], r["code"]))
+
+
+def statistics_text(report: Report) -> str:
+    rows = statistics(report)
+    width = max((len(str(r["count"])) for r in rows), default=1)
+    code = max((len(r["code"]) for r in rows), default=0)
+    name = max((len(r["name"]) for r in rows), default=0)
+    return "".join(
+        f"{r['count']:>{width}}  {r['code']:<{code}}  {r['name']:<{name}}  {r['fixable']} fixable\n" for r in rows
+    )
 
 
 def text(report: Report) -> str:

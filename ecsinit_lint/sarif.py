@@ -17,8 +17,10 @@ from urllib.parse import quote
 import jsonpatch
 
 from . import __version__
+from .fixer import FixError
 from .jsonpos import line_col
 from .registry import load_rules
+from .sources import InputError, load
 
 if TYPE_CHECKING:
     from .linter import Finding
@@ -67,12 +69,18 @@ def fingerprint(f: Finding) -> str:
 
 def text_change(doc: Document, patch: list[dict]) -> tuple[int, int, str] | None:
     """The single text replacement a patch makes in the document: (start, end, new text).
-    None when the patch does not apply to the document as it is."""
+    None when it makes none that `fix` would: the patch does not apply to the document as it
+    is, or its text edit cannot be made (a value not literal in the file) or reads back as
+    other data than the patch makes."""
     try:
-        jsonpatch.apply_patch(doc.data, patch)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
+        data = jsonpatch.apply_patch(doc.data, patch)
+        new = doc.edited(patch).removeprefix("\ufeff")
+        again = load(doc.path, new.encode("utf-8", "surrogatepass"))
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, FixError, InputError):
         return None
-    old, new = doc.text, doc.edited(patch).removeprefix("\ufeff")
+    if again is None or again.data != data:
+        return None
+    old = doc.text
     start = 0
     limit = min(len(old), len(new))
     while start < limit and old[start] == new[start]:
@@ -89,7 +97,10 @@ def _region(text: str, start: int, end: int) -> dict:
 
 
 def _fixes(f: Finding, doc: Document | None) -> list[dict]:
-    change = text_change(doc, f.fix.patch) if doc is not None and f.fix is not None else None
+    """The fix as a text replacement, when `fix` would make one (not for a change by hand)."""
+    if doc is None or f.fix is None or f.fix.applicability not in ("safe", "unsafe"):
+        return []
+    change = text_change(doc, f.fix.patch)
     if change is None:
         return []
     start, end, inserted = change

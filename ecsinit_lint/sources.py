@@ -263,11 +263,20 @@ def load(path: str, raw: bytes) -> Document | None:
     return LOADERS.get(suffix, load_json)(path, text, bom)
 
 
+class StdinPath(str):
+    """Standard input, named as the file it stands for (`--stdin-filename`): the name picks the
+    format, the configuration and the per-file ignores, and the findings carry it."""
+
+
+def is_stdin(path: str) -> bool:
+    return path == "-" or isinstance(path, StdinPath)
+
+
 def read(path: str) -> bytes:
     """The file's bytes. A FIFO or a device is refused before it is opened (reading one could block
     forever), and the open does not block should the file become one in between."""
     try:
-        if path == "-":
+        if is_stdin(path):
             return sys.stdin.buffer.read()
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):

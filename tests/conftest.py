@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from . import pid1
 
 CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "real"
+if not CORPUS.is_dir():  # a worktree beside the checkout
+    CORPUS = Path("/work/shared/corpus/real")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,7 +58,45 @@ def aws_env(moto_endpoint, monkeypatch):
 from .offline_pip import offline_pip  # noqa: E402,F401  (a session fixture for the pip-installing tests)
 
 
+# The inits and shells the kernel tests run. A fresh machine may lack them (`.ci/run` installs
+# them): a kernel test's case that runs one skips, saying which, rather than fail.
+KERNEL_TOOLS = ("tini", "dumb-init", "catatonit", "busybox")
+
+
+def missing_tools() -> list[str]:
+    return [tool for tool in KERNEL_TOOLS if shutil.which(tool) is None]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs(*tools): the test runs these programs; it skips without them")
+
+
+def _words(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _words(item)
+
+
+def _tools(item) -> set[str]:
+    """The kernel tools a test runs: those its `needs` marks name, and, in a kernel test
+    module, those an argv among its parameters names."""
+    tools = {tool for mark in item.iter_markers("needs") for tool in mark.args}
+    if item.module.__name__.endswith("_kernel") and hasattr(item, "callspec"):
+        tools |= set(_words(list(item.callspec.params.values()))) & set(KERNEL_TOOLS)
+    return tools
+
+
+def pytest_runtest_setup(item):
+    missing = sorted(tool for tool in _tools(item) if shutil.which(tool) is None)
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (.ci/run installs it)")
+
+
 def pytest_report_header():
+    missing = missing_tools()
+    tools = f"missing {', '.join(missing)}: their cases skip (.ci/run installs them)" if missing else f"{', '.join(KERNEL_TOOLS)} installed"
     if pid1.missing() is None:
-        return f"pid1 kernel tests: {pid1.versions()}"
-    return f"pid1 kernel tests skipped: {pid1.missing()}"
+        return f"kernel tests: {pid1.versions()}; {tools}"
+    return f"kernel tests skipped: {pid1.missing()}; {tools}"

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from ecsinit_lint import __version__, parallel, report
+from ecsinit_lint.registry import load_rules
+from ecsinit_lint.sources import LOADERS
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -154,3 +160,211 @@ def test_check_does_not_import_boto3():
     code = "import sys; from ecsinit_lint.cli import main; sys.argv=['x','check','%s']\n" % (EXAMPLES / "good.json")
     code += "try:\n main()\nexcept SystemExit: pass\nassert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# A rule with a bug, registered beside the real ones through the rule API: an exception on the
+# files it names, a finding of an unknown severity on others (which the report cannot render).
+BUGGY_RULE = '''
+from ecsinit_lint.registry import Violation, load_rules, rule
+
+load_rules()
+
+
+@rule("ZZZ001", "buggy", "error")
+def buggy(task):
+    family = task.label or ""
+    if family.startswith("crash"):
+        raise ValueError("a bug in\\n" + family)
+    if family == "interrupt":
+        raise KeyboardInterrupt
+    if family == "fatal":
+        yield Violation("/family", "a finding", severity="fatal")
+'''
+
+
+def run_with_bug(tmp_path, *args, **env):
+    (tmp_path / "buggy.py").write_text(BUGGY_RULE)
+    code = "import buggy; from ecsinit_lint.__main__ import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), **env}
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tmp_path, env=env)
+
+
+def task_file(path: Path, family: str) -> Path:
+    path.write_text(json.dumps({"family": family, "containerDefinitions": [{"name": "app", "image": "x"}]}))
+    return path
+
+
+@pytest.mark.parametrize("files", [1, parallel.POOL_MIN_FILES], ids=["in process", "in pool workers"])
+def test_a_crash_on_one_file_is_that_files_error(tmp_path, files):
+    """A bug met on one file is one line naming it, exit 2; the other files are still reported."""
+    for i in range(files):
+        task_file(tmp_path / f"ok{i:03}.json", f"ok{i}")
+    task_file(tmp_path / "crash.json", "crash")
+    result = run_with_bug(tmp_path, "check", "--no-cache", ".")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.endswith("crash.json:1:1: error: internal error: ValueError: a bug in crash (please report)")
+    assert result.stdout.count("INIT001") == files and f"in {files} file" in result.stdout
+    fixed = run_with_bug(tmp_path, "fix", "--write", "crash.json", "ok000.json")
+    assert fixed.returncode == 2 and "crash.json:1:1: error: internal error: ValueError" in fixed.stderr
+    assert "initProcessEnabled" in (tmp_path / "ok000.json").read_text()
+
+
+@pytest.mark.parametrize("format", report.FORMATS)
+def test_last_resort_handler_is_one_line_and_exit_2(tmp_path, format):
+    task_file(tmp_path / "fatal.json", "fatal")
+    result = run_with_bug(tmp_path, "check", "--format", format, "fatal.json")
+    assert result.returncode == 2
+    assert re.fullmatch(r"ecsinit-lint: error: internal error: (KeyError|ValueError): .+ \(please report\)\n", result.stderr)
+    debug = run_with_bug(tmp_path, "check", "--format", format, "fatal.json", ECSINIT_LINT_DEBUG="1")
+    assert debug.returncode == 1 and "Error" in debug.stderr and "internal error" not in debug.stderr
+
+
+def test_keyboard_interrupt_is_130(tmp_path):
+    task_file(tmp_path / "interrupt.json", "interrupt")
+    result = run_with_bug(tmp_path, "check", "interrupt.json")
+    assert result.returncode == 130 and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["check"], ["check", "--format", "sarif"], ["fix"], ["rules"], ["--version"]])
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(command):
+    args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+
+
+@pytest.mark.parametrize("command", [["check"], ["fix", "--diff"], ["rules"]])
+def test_a_closed_pipe_is_quiet_and_exit_2(command):
+    """`| head -1`: the reader has left when the report is written (here: before the command starts)."""
+    args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] != "rules" else command
+    proc = subprocess.Popen([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    assert (proc.wait(timeout=30), proc.stderr.read()) == (2, b"")
+
+
+def test_text_no_encoding_writes_is_escaped(tmp_path):
+    """A JSON escape can make a lone surrogate, which UTF-8 cannot write: every format prints it escaped."""
+    path = tmp_path / "odd.json"
+    path.write_text('{"family": "f", "containerDefinitions": [{"name": "a\\ud800b", "image": "x"}]}')
+    for fmt in report.FORMATS:
+        result = run("check", "--format", fmt, path)
+        assert result.returncode == 1, (fmt, result.stderr)
+        assert "a\\ud800b" in result.stdout or (fmt == "junit" and "a\ufffdb" in result.stdout)
+
+
+# --- ruff's vocabulary -------------------------------------------------------------------
+
+
+def test_short_help_and_version():
+    assert run("-h").stdout == run("--help").stdout and "Usage: ecsinit-lint" in run("-h").stdout
+    assert run("check", "-h").returncode == 0 and "--stdin-filename" in run("check", "-h").stdout
+    assert run("-V").stdout == run("--version").stdout == f"ecsinit-lint {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_help_names_every_format_a_walk_reads(command):
+    shown = " ".join(run(command, "--help").stdout.split())
+    assert all(suffix in shown for suffix in LOADERS)
+
+
+def test_quiet_prints_the_findings_only():
+    full = run("check", EXAMPLES / "shell-wrapper.json").stdout.splitlines()
+    quiet = run("check", "-q", EXAMPLES / "shell-wrapper.json")
+    assert quiet.returncode == 1 and quiet.stdout.splitlines() == full[:3] and full[3].startswith("Found 3")
+    assert run("check", "--quiet", EXAMPLES / "good.json").stdout == ""
+    assert run("fix", "-q", EXAMPLES / "zabbix-server.json").stderr == ""
+
+
+def test_exit_zero():
+    assert run("check", "--exit-zero", EXAMPLES / "shell-wrapper.json").returncode == 0
+    assert run("check", "--exit-zero", "no/such.json").returncode == 2  # an error is still one
+
+
+def test_check_fix_writes_then_reports_what_is_left(tmp_path):
+    path = tmp_path / "su.json"
+    path.write_text((EXAMPLES / "su-wrapper.json").read_text())
+    safe = run("check", "--fix", path)  # SIG003's fix is unsafe: nothing to write
+    assert safe.returncode == 1 and "SIG003" in safe.stdout and "fixed 0 files; 1 finding left" in safe.stderr
+    assert "1 hidden fix can be enabled with `--unsafe-fixes`" in safe.stdout
+    unsafe = run("check", "--fix", "--unsafe-fixes", path)
+    assert unsafe.returncode == 0 and unsafe.stdout == "No findings in 1 file\n"
+    assert json.loads(path.read_text())["containerDefinitions"][0]["user"] == "zabbix"
+    assert run("check", "--fix", "-", stdin="{}").returncode == 2
+
+
+def test_hidden_fixes_are_counted_only_when_hidden():
+    path = EXAMPLES / "su-wrapper.json"
+    assert "hidden fix" not in run("check", "--unsafe-fixes", path).stdout
+    assert "[*] 1 fixable" in run("check", "--unsafe-fixes", path).stdout
+
+
+def test_show_fixes():
+    out = run("check", "--show-fixes", EXAMPLES / "shell-wrapper.json").stdout.splitlines()
+    assert out[1] == "  fix (safe): Set linuxParameters.initProcessEnabled to true"
+    assert out[3].startswith("  fix (safe): Exec `gunicorn`") and out[4].startswith(str(EXAMPLES / "shell-wrapper.json"))
+
+
+def test_statistics_count_per_code_most_first():
+    result = run("check", "--statistics", EXAMPLES)
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert result.returncode == 1
+    assert rows[0] == ["3", "INIT001", "missing-init-process", "3", "fixable"]
+    assert [int(r[0]) for r in rows] == sorted((int(r[0]) for r in rows), reverse=True)
+    assert len({line.index(row[2]) for line, row in zip(result.stdout.splitlines(), rows)}) == 1  # aligned
+    as_json = json.loads(run("check", "--statistics", "--format", "json", EXAMPLES).stdout)
+    assert as_json[0] == {"code": "INIT001", "name": "missing-init-process", "count": 3, "fixable": 3}
+    assert sum(r["count"] for r in as_json) == json.loads(run("check", "--format", "json", EXAMPLES).stdout)["summary"]["findings"]
+
+
+def test_summary_severities_in_order(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"family": "t", "pidMode": "task", "containerDefinitions": [
+        {"name": "a", "image": "x", "linuxParameters": {"initProcessEnabled": True}},
+        {"name": "b", "image": "x", "command": ["sh", "-c", "./m && node s.js | tee log"]},
+        {"name": "c", "image": "x", "command": ["sh", "-c", "./m && node s.js"]}]}))  # fmt: skip
+    (summary,) = [line for line in run("check", "--select", "INIT003,SIG,INIT001", path).stdout.splitlines() if line.startswith("Found")]
+    assert re.fullmatch(r"Found \d+ findings \(\d+ errors?, \d+ warnings?, \d+ infos?\) in 1 file", summary), summary
+
+
+@pytest.mark.parametrize(("env", "flag", "coloured"), [
+    ({}, "auto", False), ({"FORCE_COLOR": "1"}, "auto", True), ({"FORCE_COLOR": ""}, "auto", False),
+    ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, "auto", False), ({"NO_COLOR": "1"}, "always", True),
+    ({"FORCE_COLOR": "1"}, "never", False), ({}, "always", True),
+])  # fmt: skip
+def test_colour(env, flag, coloured):
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env
+    result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", "--color", flag, str(EXAMPLES / "su-wrapper.json")],
+                            capture_output=True, text=True, env=environ)  # fmt: skip
+    assert ("\x1b[31mSIG003\x1b[0m" in result.stdout) == coloured and result.returncode == 1
+
+
+def test_stdin_filename_picks_format_and_configuration(tmp_path):
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / ".ecsinit-lint.toml").write_text('[per-file-ignores]\n"*.yaml" = ["SIG001"]\n')
+    yaml = (Path(__file__).parent / "fixtures" / "iac" / "sam.yaml").read_text()
+    plain = run("check", "-", stdin=yaml, cwd=tmp_path)
+    assert plain.returncode == 2 and "invalid JSON" in plain.stderr  # JSON stays the default
+    named = run("check", "-", "--stdin-filename", "deploy/sam.yaml", "--format", "json", stdin=yaml, cwd=tmp_path)
+    found = json.loads(named.stdout)["findings"]
+    assert {f["file"] for f in found} == {"deploy/sam.yaml"} and [f["code"] for f in found] == ["INIT001"]
+    fixed = run("fix", "-", "--stdin-filename", "sam.yaml", stdin=yaml, cwd=tmp_path)
+    assert fixed.returncode == 0 and "InitProcessEnabled: true" in fixed.stdout and "Transform:" in fixed.stdout
+
+
+def test_rules_json_and_aligned_listing():
+    rules = json.loads(run("rules", "--format", "json").stdout)
+    assert [r["code"] for r in rules] == list(load_rules())
+    assert all(r.keys() == {"code", "name", "severity", "fixable", "summary", "options"} for r in rules)
+    assert rules[0]["options"]["extra-inits"]["default"] == []
+    lines = run("rules").stdout.splitlines()
+    for column in (1, 2, 3, 4):  # each column starts at one place, whatever the code's length
+        assert len({line.index(re.split(r"  +", line)[column]) for line in lines}) == 1
+
+
+def test_one_wording_for_fix_summaries(tmp_path):
+    path = tmp_path / "z.json"
+    path.write_text((EXAMPLES / "zabbix-server.json").read_text())
+    assert run("fix", path).stderr == run("fix", "--diff", path).stderr == "would fix 1 file; 0 findings left\n"
+    assert run("fix", "--write", path).stderr == "fixed 1 file; 0 findings left\n"

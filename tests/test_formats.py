@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -10,15 +11,21 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from ecsinit_lint.cli import app
 from ecsinit_lint.github import github
 from ecsinit_lint.gitlab import gitlab
+from ecsinit_lint.junit import junit
 from ecsinit_lint.linter import Finding, lint
 from ecsinit_lint.registry import Selection, load_rules
-from ecsinit_lint.report import Report
+from ecsinit_lint.report import FORMATS, Report
 from ecsinit_lint.sarif import sarif
-from ecsinit_lint.sources import load
+from ecsinit_lint.sources import InputError, load
 
+from .conftest import CORPUS
 from .readme import blocks
 
 ROOT = Path(__file__).parents[1]
@@ -265,3 +272,73 @@ def test_readme_gitlab_job(tmp_path):
     issues = json.loads((tmp_path / job["artifacts"]["reports"]["codequality"]).read_text())
     jsonschema.Draft202012Validator(CODE_QUALITY).validate(issues)
     assert [i["location"]["path"] for i in issues] == ["infra/ecs/web.json"] * 3
+def _inputs() -> list[Path]:
+    """Every file the project lints in its own tests, and the real corpus when it is here."""
+    folders = [ROOT / "examples", ROOT / "tests" / "fixtures" / "iac", CORPUS]
+    return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file())
+
+
+INPUTS = _inputs()
+VALIDATOR = jsonschema.Draft4Validator(SCHEMA)
+
+
+def _well_formed(format: str, out: str) -> None:
+    if format == "sarif":
+        VALIDATOR.validate(json.loads(out))
+    elif format in ("json", "gitlab"):
+        json.loads(out)
+    elif format == "junit":
+        ET.fromstring(out)
+    elif format == "github":
+        assert all(line.startswith("::") for line in out.splitlines())
+
+
+@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("path", INPUTS, ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_every_format_of_every_input_is_well_formed(path, format):
+    """No traceback and no internal error on any file we have, in any format: a finding whose
+    fix is no text edit (a module's container) has no SARIF fix instead."""
+    result = CliRunner().invoke(app, ["check", "--no-cache", "--format", format, str(path)])
+    assert result.exit_code in (0, 1, 2) and not isinstance(result.exception, Exception), result.exception
+    assert "internal error" not in result.stderr
+    if result.exit_code == 2:  # the file is no input we read: a clean error naming it
+        assert re.fullmatch(rf"{re.escape(str(path))}:\d+:\d+: error: .+\n", result.stderr) or format != "text"
+    _well_formed(format, result.stdout)
+
+
+def test_sarif_omits_fixes_no_text_edit_makes(cwd):
+    """A container of a Terraform module is no literal JSON: its fix is to make by hand, and
+    SARIF, whose fixes are text replacements, has none for it (it used to raise FixError)."""
+    (cwd / "main.tf").write_text((ROOT / "tests" / "fixtures" / "iac" / "modules" / "main.tf").read_text())
+    rep = report_for("main.tf")
+    results = json.loads(sarif(rep))["runs"][0]["results"]
+    manual = [r for f, r in zip(rep.findings, results) if f.fix is not None and f.fix.applicability == "manual"]
+    literal = [r for f, r in zip(rep.findings, results) if f.fix is not None and f.fix.applicability == "safe"]
+    assert manual and all("fixes" not in r for r in manual)
+    assert literal and all("fixes" in r for r in literal)
+
+
+def test_junit_names_with_control_characters_are_well_formed(tmp_path):
+    (tmp_path / "ctrl.json").write_text('{"family": "c\\u001b", "containerDefinitions": [{"name": "a\\u0001b", "image": "x"}]}')
+    proc = run("check", "--format", "junit", "ctrl.json", cwd=tmp_path)
+    assert proc.returncode == 1
+    names = [c.get("name") for c in ET.fromstring(proc.stdout).iter("testcase")]
+    assert names == ["c\ufffd task definition", "c\ufffd container a\ufffdb"]
+
+
+ANY_TEXT = st.text(st.characters(codec=None), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(file=ANY_TEXT, task=ANY_TEXT, container=ANY_TEXT, message=ANY_TEXT, error=ANY_TEXT)
+def test_any_text_in_names_and_messages_gives_well_formed_reports(file, task, container, message, error):
+    """Whatever a file names its things (control characters, lone surrogates, U+FFFF), JUnit is
+    well-formed XML, SARIF valid against its schema once written as the CLI writes it, and each
+    GitHub command one line."""
+    finding = Finding("INIT001", "missing-init-process", "error", message, file or "-", 1, 1,
+                      "/containerDefinitions/0", task, container, None)  # fmt: skip
+    rep = Report([finding], [InputError(file or "-", error)], 1, lambda f: False)
+    written = lambda text: text.encode("utf-8", "backslashreplace").decode("utf-8")  # noqa: E731
+    ET.fromstring(written(junit(rep)))
+    VALIDATOR.validate(json.loads(written(sarif(rep))))
+    assert len(github(rep).split("\n")) == 3

@@ -139,8 +139,6 @@ ORPHAN_CMDLINE = "sleep\x000.3\x00"
 )
 def test_init_as_pid1_reaps(argv, expected):
     """INIT001/INIT004/INIT005: an init as PID 1 reaps orphans, the app alone does not."""
-    if not shutil.which(argv[0]):
-        pytest.skip(f"{argv[0]} is not installed (.ci/run installs it)")
     with pid1(argv) as (pid, _):
         assert zombies_once_exited(pid, ORPHAN_CMDLINE) == expected
 
@@ -198,6 +196,7 @@ def test_timed_out_probe_leaves_zombies(argv):
     assert leaked in (0, 3)
 
 
+@pytest.mark.needs("tini")
 @pytest.mark.parametrize(
     "argv",
     [
