@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -309,7 +310,7 @@ def test_every_format_of_every_input_is_well_formed(path, format):
 def test_sarif_omits_fixes_no_text_edit_makes(cwd):
     """A container of a Terraform module is no literal JSON: its fix is to make by hand, and
     SARIF, whose fixes are text replacements, has none for it (it used to raise FixError)."""
-    (cwd / "main.tf").write_text((ROOT / "tests" / "fixtures" / "iac" / "modules" / "main.tf").read_text())
+    shutil.copytree(ROOT / "tests" / "fixtures" / "iac" / "modules", cwd, dirs_exist_ok=True)
     rep = report_for("main.tf")
     results = json.loads(sarif(rep))["runs"][0]["results"]
     manual = [r for f, r in zip(rep.findings, results) if f.fix is not None and f.fix.applicability == "manual"]
