@@ -10,9 +10,7 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "real"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus/real")
+from .conftest import CORPUS
 
 
 def corpus_taskdefs() -> list[dict]:

@@ -19,6 +19,8 @@ from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
 from ecsinit_lint.sources import LOADERS, InputError, load
 
+from .conftest import CORPUS
+
 FIXTURES = Path(__file__).parent / "fixtures" / "iac"
 RULES = Selection().rules()
 INIT = Selection(("INIT001",)).rules()
@@ -407,9 +409,6 @@ def test_json_lint_does_not_import_yaml_or_hcl():
 
 # ---- the real-world corpus ------------------------------------------------------------------
 
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "real"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus/real")
 
 
 def _lacks_init(container: dict) -> bool:
