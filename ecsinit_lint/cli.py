@@ -463,7 +463,7 @@ def audit(
         for exc in result.errors:
             typer.echo(f"{exc.path}: error: {exc.message}", err=True)
     for chunk in _audit_report("text" if output is not None else format.value, rendered):
-        typer.echo(chunk, nl=False)
+        _emit(chunk)
     if fix_out:
         typer.echo(f"wrote {_count(result.written, 'revision')} to {fix_out}", err=True)
     failed, to_stderr = bool(result.errors), format.value != "text" and output is None
@@ -475,9 +475,12 @@ def audit(
                 typer.echo(f"{outcome.path}: error: {outcome.message}", err=True)
                 failed = True
                 continue
-            typer.echo(f"registered {outcome} (fixes {item.origin.arn}); to deploy it:", err=to_stderr)
-            for command in api.deploy_commands(item, outcome):
-                typer.echo(f"  {command}", err=to_stderr)
+            text = f"registered {outcome} (fixes {item.origin.arn}); to deploy it:\n"
+            text += "".join(f"  {command}\n" for command in api.deploy_commands(item, outcome))
+            if to_stderr:
+                typer.echo(text, nl=False, err=True)
+            else:
+                _emit(text)
     if failed and not allow_partial:
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.at_least(settings.fail_on) for f in result.findings) else 0)

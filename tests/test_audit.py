@@ -286,6 +286,15 @@ def test_gitlab_format(fleet, env):
     assert len({i["fingerprint"] for i in issues}) == len(issues)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("format", ["text", "json", "sarif"])  # streamed a finding at a time, and whole
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(fleet, env, format):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "audit", *REGIONS, "--format", format],
+                                env=env, stdout=full, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+
+
 def _policy(title: str) -> set[str]:
     block = re.search(rf"{title}.*?```json\n(.*?)```", README.read_text(), re.S).group(1)
     return {a for statement in json.loads(block)["Statement"] for a in statement["Action"]}
