@@ -289,12 +289,7 @@ def _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet) -
     file could not be fixed (the check then exits 2)."""
     if "-" in paths:
         _fail("--fix cannot rewrite stdin (`fix -` prints the fixed document)")
-    try:
-        fix_command(paths=paths, show_diff=False, write=True, select=select, ignore=ignore, unsafe_fixes=unsafe_fixes,
-                    config=config, known_only=known_only, quiet=quiet, stdin_filename=None)  # fmt: skip
-    except typer.Exit as done:
-        return done.exit_code == 2
-    return False
+    return _fix(paths, False, True, select, ignore, unsafe_fixes, config, known_only, quiet, None, unread=False) == 2
 
 
 def _count(n: int, noun: str) -> str:
@@ -329,14 +324,22 @@ def fix_command(
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
+    raise typer.Exit(_fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_only, quiet, stdin_filename))
+
+
+def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_only, quiet, stdin_filename,
+         unread: bool = True) -> int:  # fmt: skip
+    """`fix`; its exit status. Without `unread`, the files that could not be read are not
+    reported (`check --fix`: the check reports them)."""
     from .fixer import FixError, diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
 
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
     configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)
-    errors: list[InputError] = []
+    unreadable: list[InputError] = []
+    errors: list[InputError] = []  # the files that could not be fixed
     changed = remaining = 0
-    for raw, doc, settings, run in _documents(paths, errors, configs, known_only, stdin_filename):
+    for raw, doc, settings, run in _documents(paths, unreadable, configs, known_only, stdin_filename):
         rules = settings.rules(doc.path)
         conflicts: dict = {}  # the findings whose fixes undo each other, to fix by hand
         try:
@@ -364,13 +367,13 @@ def fix_command(
             _emit(diff(doc, fixed))
         elif not write:
             _emit(_printable(fixed))
-    _report_errors(errors)
+    _report_errors((unreadable if unread else []) + errors)
     if not quiet:  # one wording: files on disk change only with --write
         verb = "fixed" if write else "would fix"
         typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
-    if errors:
-        raise typer.Exit(2)
-    raise typer.Exit(1 if show_diff and changed else 0)
+    if unreadable or errors:
+        return 2
+    return 1 if show_diff and changed else 0
 
 
 @app.command()
@@ -463,7 +466,7 @@ def audit(
         for exc in result.errors:
             typer.echo(f"{exc.path}: error: {exc.message}", err=True)
     for chunk in _audit_report("text" if output is not None else format.value, rendered):
-        typer.echo(chunk, nl=False)
+        _emit(chunk)
     if fix_out:
         typer.echo(f"wrote {_count(result.written, 'revision')} to {fix_out}", err=True)
     failed, to_stderr = bool(result.errors), format.value != "text" and output is None
@@ -475,9 +478,12 @@ def audit(
                 typer.echo(f"{outcome.path}: error: {outcome.message}", err=True)
                 failed = True
                 continue
-            typer.echo(f"registered {outcome} (fixes {item.origin.arn}); to deploy it:", err=to_stderr)
-            for command in api.deploy_commands(item, outcome):
-                typer.echo(f"  {command}", err=to_stderr)
+            text = f"registered {outcome} (fixes {item.origin.arn}); to deploy it:\n"
+            text += "".join(f"  {command}\n" for command in api.deploy_commands(item, outcome))
+            if to_stderr:
+                typer.echo(text, nl=False, err=True)
+            else:
+                _emit(text)
     if failed and not allow_partial:
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.at_least(settings.fail_on) for f in result.findings) else 0)

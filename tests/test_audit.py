@@ -22,9 +22,10 @@ from typer.testing import CliRunner
 from ecsinit_lint.cli import app
 
 from .awsproxy import Proxy
+from .readme import section
 
 ACCOUNT = "123456789012"  # moto's account for the base credentials
-README = Path(__file__).parents[1] / "README.md"
+ROOT = Path(__file__).parents[1]
 BAD = {"name": "app", "image": "example/app", "memory": 128, "command": ["app", "serve"]}
 GOOD = {**BAD, "linuxParameters": {"initProcessEnabled": True}}
 WRITES = re.compile(r"^(Register|Deregister|Create|Update|Delete|Put|Tag|Untag|Submit|Run|Start|Stop)")
@@ -219,7 +220,7 @@ def test_check_never_imports_boto3():
         "try:\n    app(['check', 'examples'])\nexcept SystemExit as exit:\n    assert exit.code == 1, exit.code\n"
         "assert not {'boto3', 'botocore'} & set(sys.modules), 'boto3 imported'\n"
     )
-    subprocess.run([sys.executable, "-c", code], cwd=README.parent, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
 def test_in_use_across_regions(fleet, env, proxy):
@@ -286,8 +287,18 @@ def test_gitlab_format(fleet, env):
     assert len({i["fingerprint"] for i in issues}) == len(issues)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("format", ["text", "json", "sarif"])  # streamed a finding at a time, and whole
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(fleet, env, format):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "audit", *REGIONS, "--format", format],
+                                env=env, stdout=full, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+
+
 def _policy(title: str) -> set[str]:
-    block = re.search(rf"{title}.*?```json\n(.*?)```", README.read_text(), re.S).group(1)
+    """The actions of the IAM policy that docs/audit.md gives under `title`."""
+    block = re.search(rf"{title}.*?```json\n(.*?)```", section("IAM policies", ROOT / "docs" / "audit.md"), re.S).group(1)
     return {a for statement in json.loads(block)["Statement"] for a in statement["Action"]}
 
 
@@ -544,7 +555,7 @@ print(tracemalloc.get_traced_memory()[1])
 
 def test_memory_is_flat_in_the_number_of_revisions(env, proxy):
     """Every revision flagged, --scope all, JSON to a pipe: the peak of the Python heap hardly grows
-    from 300 to 1,800 revisions. (Measured by hand, peak RSS: see the README.)"""
+    from 300 to 1,800 revisions. (Measured by hand, peak RSS: see docs/audit.md.)"""
     peaks = {}
     for n, region in ((300, "eu-west-1"), (1800, "eu-west-2")):
         for i in range(n):

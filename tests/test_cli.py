@@ -294,6 +294,40 @@ def test_check_fix_writes_then_reports_what_is_left(tmp_path):
     assert run("check", "--fix", "-", stdin="{}").returncode == 2
 
 
+@pytest.mark.parametrize(
+    "name, text, args",
+    [
+        ("bad.json", '{"family": "x", "containerDefinitions": [\xff]}', []),  # not UTF-8
+        ("bad.json", '{"family": "x", "containerDefinitions": [}', []),  # invalid JSON
+        ("missing.json", None, []),  # unreadable: no such file
+        ("td.json", '{"family": "x", "containerDefinitions": []}', ["--select", "NOPE"]),  # a usage error
+        ("td.json", '{"family": "x", "containerDefinitions": []}', ["--config", "bad.toml"]),  # a bad configuration
+    ],
+)
+def test_check_fix_says_each_error_once(tmp_path, name, text, args):
+    """The fix pass and the check read the same files and options: an error both meet is said
+    once, as `check` alone says it."""
+    (tmp_path / "bad.toml").write_text("nope = 1\n")
+    if text is not None:
+        (tmp_path / name).write_text(text, encoding="utf-8", errors="surrogateescape")
+    task_file(tmp_path / "ok.json", "ok")
+    alone = run("check", *args, name, "ok.json", cwd=tmp_path)
+    fixed = run("check", "--fix", *args, name, "ok.json", cwd=tmp_path)
+    errors = [line for line in alone.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and alone.returncode == fixed.returncode == 2
+    assert [line for line in fixed.stderr.splitlines() if "error:" in line] == errors
+
+
+def test_fix_write_exits_0_with_findings_left_and_check_fix_exits_1(tmp_path):
+    """`fix --write` is the fixer (0 whatever is left, as `ruff check --fix --exit-zero`);
+    `check --fix` is ruff's `check --fix`: 1 while findings at or above --fail-on remain."""
+    path = tmp_path / "su.json"
+    path.write_text((EXAMPLES / "su-wrapper.json").read_text())  # SIG003: its fix is unsafe
+    assert run("fix", "--write", path).returncode == 0
+    assert run("check", "--fix", path).returncode == 1
+    assert run("check", "--fix", "--fail-on", "never", path).returncode == 0
+
+
 def test_hidden_fixes_are_counted_only_when_hidden():
     path = EXAMPLES / "su-wrapper.json"
     assert "hidden fix" not in run("check", "--unsafe-fixes", path).stdout

@@ -33,9 +33,10 @@ def test_quick_start_has_two_commands():
 
 
 def _try_it_blocks():
-    """The README's "Try it" shell blocks: a heredoc task definition, then commands whose
-    comments name the codes they print."""
-    return [b for b in re.findall(r"```sh\n(.*?)```", README.read_text(), re.S) if "<<'JSON'" in b]
+    """The "Try it" shell blocks of the README and the docs/ pages: a heredoc task definition,
+    then commands whose comments name the codes they print."""
+    pages = [README, *sorted((README.parent / "docs").glob("*.md"))]
+    return [b for page in pages for b in re.findall(r"```sh\n(.*?)```", page.read_text(), re.S) if "<<'JSON'" in b]
 
 
 def test_try_it_examples_print_what_their_comments_say(tmp_path):
