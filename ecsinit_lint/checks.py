@@ -32,13 +32,28 @@ def launch(c: Container) -> Launch | None:
     Kept on the container: every rule asks."""
     if "launch" not in c.memo:
         argv = c.argv
-        c.memo["launch"] = _analysed(tuple(argv), c.argv_pointers()) if argv else None
+        # what the image's /bin/sh is matters only to a shell in the argv (reading it may fetch a layer)
+        sh = c.image.shell if c.image is not None and any("sh" in w for w in argv or ()) else None
+        c.memo["launch"] = _analysed(tuple(argv), c.argv_sources(), sh) if argv else None
     return c.memo["launch"]
 
 
 @lru_cache(maxsize=1024)  # every rule asks, and the same argv recurs across files
-def _analysed(argv: tuple[str, ...], pointers: tuple[str, ...]) -> Launch:
-    return analyse(list(argv), list(pointers))
+def _analysed(argv: tuple[str, ...], pointers: tuple[str | None, ...], sh: str | None) -> Launch:
+    return analyse(list(argv), list(pointers), sh)
+
+
+def stop_signal(c: Container) -> str:
+    """The signal ECS stops the container with: its image's STOPSIGNAL when read, else SIGTERM."""
+    signal = c.image.stop_signal if c.image is not None else None
+    return signal or "SIGTERM"
+
+
+def from_image(c: Container) -> str:
+    """` (the image's ENTRYPOINT `…` and CMD `…`)` when part of the argv came from the image
+    read with --images, else "": what a finding on that argv names."""
+    said = c.image.origin if c.image is not None else ""
+    return f" ({said})" if said else ""
 
 
 def label(c: Container) -> str:

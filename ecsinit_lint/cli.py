@@ -51,6 +51,59 @@ Config = typer.Option(None, "--config", help="Configuration file to use instead 
 KnownOnly = typer.Option(
     False, "--known-formats-only", help="Skip named files of a suffix no input format has (for pre-commit)"
 )
+ImagesFlag = typer.Option(None, "--images/--no-images", show_default=False,
+                          help="Judge each container with its image's ENTRYPOINT, CMD and STOPSIGNAL (read from its "
+                          "registry, or --image); an image that cannot be read is a note")  # fmt: skip
+ImagesRequired = typer.Option(False, "--images-required", help="As --images, and an image that cannot be read is an "
+                              "error, exit 2 (also spelt --images=required)")  # fmt: skip
+ImageArchive = typer.Option(None, "--image", metavar="NAME=PATH", help="Read image NAME from a docker save archive "
+                            "or an OCI layout at PATH (repeatable: CI before the push)")  # fmt: skip
+RefreshImages = typer.Option(False, "--refresh-images", help="Resolve image tags again (cached for 1 h)")
+Insecure = typer.Option(None, "--insecure-registry", metavar="HOST", help="Reach this registry over plain HTTP (repeatable)")
+
+
+class Images:
+    """The run's image reader, made (and images/ imported) only when a file's settings ask for
+    images; then its notes, or errors under `required`, are said once the files are linted."""
+
+    def __init__(self, archives, refresh: bool, insecure, cache_dir: str | None):
+        self.archives = {}
+        for item in archives or ():
+            name, sep, path = item.partition("=")
+            if not sep or not name or not path:
+                _fail(f"--image {item!r}: expected NAME=PATH")
+            if not os.path.exists(path):
+                _fail(f"--image {item!r}: no such file or directory: {path}")
+            self.archives[name] = path
+        self.options = dict(refresh=refresh, insecure=tuple(insecure or ()),
+                            folder=os.path.join(cache_dir, "images") if cache_dir else None)  # fmt: skip
+        self.reader, self.required = None, False
+
+    def __call__(self, mode: "bool | str" = True):
+        """The reader, for a file whose `images` setting is `mode` (True or "required")."""
+        self.required = self.required or mode == "required"
+        if self.reader is None:
+            from .images.reader import Reader
+
+            try:
+                self.reader = Reader(self.archives, **self.options)
+            except ValueError as exc:
+                _fail(f"--image: not an image reference: {exc}")
+        return self.reader
+
+    def report(self) -> bool:
+        """Say the notes (errors when required); whether a required image could not be read."""
+        if self.reader is None:
+            return False
+        self.reader.close()
+        for note in self.reader.notes:
+            typer.echo(f"ecsinit-lint: {'error' if self.required else 'note'}: {note}", err=True)
+        return self.required and bool(self.reader.failed)
+
+
+def _images_mode(images, required) -> "bool | str | None":
+    """The `images` setting the flags give: None when neither was given (the configuration's)."""
+    return "required" if required else images
 
 
 def _selectors(values) -> tuple[str, ...] | None:
@@ -136,9 +189,15 @@ def check(
         None, "--cache-dir", envvar="ECSINIT_LINT_CACHE_DIR", help="Cache of findings [default: ~/.cache/ecsinit-lint]"
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Lint every file again, without reading or writing the cache"),
+    images: Optional[bool] = ImagesFlag,
+    images_required: bool = ImagesRequired,
+    image: Optional[List[str]] = ImageArchive,
+    refresh_images: bool = RefreshImages,
+    insecure_registry: Optional[List[str]] = Insecure,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
-    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
+    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
+                       images=_images_mode(images, images_required))  # fmt: skip
     errors: list[InputError] = []
     findings, files, docs = [], 0, []
     keep = format.value in report.NEEDS_DOCUMENTS
@@ -149,7 +208,8 @@ def check(
             from .shellparser import cache_dir as user_cache_dir
 
             cache_dir = str(user_cache_dir())
-        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, cache_dir):
+        readers = Images(image, refresh_images, insecure_registry, cache_dir)
+        for outcome in lint_files(_inputs(paths, configs, known_only), configs, keep, cache_dir, readers):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue
@@ -185,7 +245,7 @@ def check(
     typer.echo(report.FORMATS["text" if output is not None else format.value](result), nl=False)
     if baseline_file:
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
-    if errors:
+    if readers.report() or errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0)
 
@@ -217,20 +277,28 @@ def fix_command(
     unsafe_fixes: Optional[bool] = Unsafe,
     config: Optional[str] = Config,
     known_only: bool = KnownOnly,
+    images: Optional[bool] = ImagesFlag,
+    images_required: bool = ImagesRequired,
+    image: Optional[List[str]] = ImageArchive,
+    refresh_images: bool = RefreshImages,
+    insecure_registry: Optional[List[str]] = Insecure,
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
     from .fixer import FixError, diff, fix, write_atomic  # jsonpatch: not on the `check` path
+    from .shellparser import cache_dir
 
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
-    configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)
+    configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes, images=_images_mode(images, images_required))
+    readers = Images(image, refresh_images, insecure_registry, os.environ.get("ECSINIT_LINT_CACHE_DIR") or str(cache_dir()))
     errors: list[InputError] = []
     changed = remaining = 0
     for raw, doc, settings, run in _documents(paths, errors, configs, known_only):
         rules = settings.rules(doc.path)
+        reader = readers(settings.images) if settings.images else None
         try:
-            fixed, done = fix(doc, rules, settings.unsafe_fixes)
+            fixed, done = fix(doc, rules, settings.unsafe_fixes, reader)
             if write and done:
                 write_atomic(doc.path, raw, fixed.edited([]))
         except FixError as exc:
@@ -243,10 +311,10 @@ def fix_command(
             errors.append(InputError(doc.path, f"not written: {exc.strerror or exc}"))
             continue
         changed += bool(done)
-        left = _own(lint(fixed, rules), doc, run)
+        left = _own(lint(fixed, rules, reader), doc, run)
         remaining += len(left)
         # notes at the lines of the file as the command leaves it
-        for f in left if write or not done else _own(lint(doc, rules), doc, run):
+        for f in left if write or not done else _own(lint(doc, rules, reader), doc, run):
             if f.fix is not None and f.fix.applicability == "manual":
                 where = f"`{f.container}`" if f.container else "the container"
                 typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand (not literal here)", err=True)
@@ -257,7 +325,7 @@ def fix_command(
     _report_errors(errors)
     verb = "would fix" if show_diff else "fixed" if write else "fixes applied to"
     typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
-    if errors:
+    if readers.report() or errors:
         raise typer.Exit(2)
     raise typer.Exit(1 if show_diff and changed else 0)
 
@@ -386,4 +454,6 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 def main():
+    # `--images=required` is `--images-required`: typer has no option whose value is optional
+    sys.argv[1:] = ["--images-required" if a == "--images=required" else a for a in sys.argv[1:]]
     app(prog_name="ecsinit-lint")

@@ -19,7 +19,7 @@ class FixError(Exception):
     pass
 
 
-def fix(doc: Document, rules: list[Rule], unsafe: bool = False) -> tuple[Document, list[Finding]]:
+def fix(doc: Document, rules: list[Rule], unsafe: bool = False, images=None) -> tuple[Document, list[Finding]]:
     """The document with every applicable fix applied, and the findings that were fixed.
 
     Each round applies the fixes of one lint pass in order; a fix whose "test" guard no longer
@@ -27,7 +27,7 @@ def fix(doc: Document, rules: list[Rule], unsafe: bool = False) -> tuple[Documen
     """
     fixed: list[Finding] = []
     for _ in range(MAX_ROUNDS):
-        findings = [f for f in lint(doc, rules) if applicable(f, unsafe)]
+        findings = [f for f in lint(doc, rules, images) if applicable(f, unsafe)]
         data, ops, round_fixed = doc.data, [], []
         for finding in findings:
             try:
