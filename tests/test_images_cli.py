@@ -1,0 +1,156 @@
+"""`check --images` and `fix --images` as users meet them: the CLI in a subprocess against a real
+registry (Debian's docker-registry on 127.0.0.1, images built in tests/imagetools.py), a `docker
+save` archive for CI before the push, the findings cache and the notes of unreadable images."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from . import imagetools as it
+
+DEBIAN = {"bin": ("symlink", "usr/bin"), "usr/": ("dir",), "usr/bin/": ("dir",), "usr/bin/dash": it.host_binary("dash"),
+          "usr/bin/sh": ("symlink", "dash")}  # fmt: skip
+ALPINE = {"bin/": ("dir",), "bin/busybox": it.host_binary("busybox"), "bin/sh": ("symlink", "/bin/busybox")}
+JENKINS_SH = b'#!/bin/bash\nexec java -jar /usr/share/jenkins/jenkins.war "$@"\n'
+TINI = ["/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh"]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    why = it.have_registry()
+    if why:
+        pytest.skip(why)
+    r = it.Registry(tmp_path_factory.mktemp("registry"))
+    jenkins = it.Built([DEBIAN, {"usr/bin/tini": it.host_binary("tini"), "usr/local/bin/jenkins.sh": JENKINS_SH}],
+                       {"Entrypoint": TINI, "StopSignal": "SIGTERM"})  # fmt: skip
+    r.push("jenkins", "lts", jenkins)
+    r.push("s6", "1", it.Built([ALPINE, {"init": b"#!/bin/sh\nexec s6-overlay-suexec \"$@\"\n"}], {"Entrypoint": ["/init"]}))
+    shell_form = {"Cmd": ["/bin/sh", "-c", "./migrate && ./server"], "StopSignal": "SIGQUIT"}
+    r.push("alpine-app", "1", it.Built([ALPINE], shell_form))
+    r.push("debian-app", "1", it.Built([DEBIAN], shell_form))
+    yield r
+    r.stop()
+
+
+def run(tmp_path, *args, **env_extra):
+    env = {**os.environ, "ECSINIT_LINT_CACHE_DIR": str(tmp_path / "cache"), "DOCKER_CONFIG": str(tmp_path / "docker"),
+           **env_extra}  # fmt: skip
+    return subprocess.run([sys.executable, "-m", "ecsinit_lint", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def taskdef(tmp_path, *containers, name="task.json", **task) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps({"family": "app", **task, "containerDefinitions": list(containers)}, indent=2))
+    return str(path)
+
+
+def findings(result) -> list[dict]:
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)["findings"]
+
+
+def codes(result) -> list[str]:
+    return sorted(f["code"] for f in findings(result))
+
+
+def test_an_init_in_the_image_entrypoint_is_no_init001(registry, tmp_path):
+    path = taskdef(tmp_path, {"name": "jenkins", "image": f"{registry.host}/jenkins:lts"})
+    assert "INIT001" in codes(run(tmp_path, "check", path, "--format", "json", "--no-cache"))  # the task definition alone
+    assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images")) == []
+
+
+def test_an_entrypoint_that_drops_the_images_tini_is_init006(registry, tmp_path):
+    path = taskdef(tmp_path, {"name": "jenkins", "image": f"{registry.host}/jenkins:lts", "entryPoint": ["/usr/local/bin/jenkins.sh"]})
+    (found,) = findings(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images"))
+    assert found["code"] == "INIT006" and found["pointer"] == "/containerDefinitions/0/entryPoint"
+    assert f"ENTRYPOINT `{' '.join(TINI)}`, dropping its `tini`" in found["message"]
+    assert found["fix"]["applicability"] == "safe"
+    fixed = run(tmp_path, "fix", path, "--images")
+    assert fixed.returncode == 0, fixed.stderr
+    container = json.loads(fixed.stdout)["containerDefinitions"][0]
+    assert container["linuxParameters"] == {"initProcessEnabled": True} and container["entryPoint"] == ["/usr/local/bin/jenkins.sh"]
+    # without images the same file is INIT001, as before
+    assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache")) == ["INIT001"]
+
+
+def test_s6_init_from_the_image_with_the_flag_on_is_init002(registry, tmp_path):
+    path = taskdef(tmp_path, {"name": "web", "image": f"{registry.host}/s6:1", "linuxParameters": {"initProcessEnabled": True}})
+    assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache")) == []
+    (found,) = findings(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images"))
+    assert found["code"] == "INIT002" and "(the image's ENTRYPOINT `/init`)" in found["message"]
+    fixed = run(tmp_path, "fix", path, "--images")
+    assert json.loads(fixed.stdout)["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": False}
+
+
+@pytest.mark.parametrize("image, flagged", [("debian-app", True), ("alpine-app", False)])
+def test_a_shell_form_cmd_is_judged_by_which_sh_the_image_has(registry, tmp_path, image, flagged):
+    """dash stays PID 1 as the parent of `./server`; busybox ash execs the last command
+    (pid1-facts §4; tests/test_pid1_kernel.py runs both)."""
+    path = taskdef(tmp_path, {"name": "app", "image": f"{registry.host}/{image}:1",
+                              "linuxParameters": {"initProcessEnabled": False}, "stopTimeout": 3})  # fmt: skip
+    found = findings(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images"))
+    sig = [f for f in found if f["code"] == "SIG001"]
+    if flagged:
+        (sig,) = sig
+        assert "dropping SIGQUIT" in sig["message"] and "(the image's CMD `/bin/sh -c ./migrate && ./server`)" in sig["message"]
+        assert sig["pointer"] == "/containerDefinitions/0/image" and sig["fix"] is None  # the cure is in the image
+    else:
+        assert sig == []
+    (stop,) = [f for f in found if f["code"] == "STOP001"]
+    assert "3 s between SIGQUIT and SIGKILL" in stop["message"]  # the image's STOPSIGNAL is what ECS sends
+
+
+def test_an_unreadable_image_is_a_note_and_the_task_definition_is_judged_alone(registry, tmp_path):
+    path = taskdef(tmp_path, {"name": "gone", "image": f"{registry.host}/missing:1"},
+                   {"name": "down", "image": f"127.0.0.1:{it.free_port()}/app:1"})  # fmt: skip
+    before = run(tmp_path, "check", path, "--format", "json", "--no-cache")
+    result = run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images")
+    assert result.returncode == 1 and result.stdout == before.stdout
+    notes = result.stderr.splitlines()
+    assert len(notes) == 2 and all(n.startswith("ecsinit-lint: note: 127.0.0.1:") and n.endswith("judged from the task definition alone") for n in notes)
+    required = run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images=required")
+    assert required.returncode == 2 and required.stderr.count("ecsinit-lint: error: ") == 2
+    (tmp_path / ".ecsinit-lint.toml").write_text('images = "required"\n')
+    assert run(tmp_path, "check", path, "--no-cache").returncode == 2
+
+
+def test_an_image_from_a_docker_save_archive_before_the_push(tmp_path):
+    image = it.Built([DEBIAN, {"usr/bin/tini": it.host_binary("tini"), "usr/local/bin/jenkins.sh": JENKINS_SH}], {"Entrypoint": TINI})
+    archive = it.docker_save(tmp_path / "jenkins.tar", image, ["example/jenkins:next"])
+    path = taskdef(tmp_path, {"name": "jenkins", "image": "example/jenkins:next"})
+    result = run(tmp_path, "check", path, "--format", "json", "--images", "--image", f"example/jenkins:next={archive}")
+    assert codes(result) == [] and result.stderr == ""  # nothing asked of a registry
+    bad = run(tmp_path, "check", path, "--images", "--image", "example/jenkins:next")
+    assert bad.returncode == 2 and "expected NAME=PATH" in bad.stderr
+
+
+def test_a_warm_run_costs_no_request_and_findings_made_without_images_are_not_reused(registry, tmp_path):
+    gate = it.gate(registry.host)  # counts the requests on their way to the registry
+    try:
+        host = gate.host
+        paths = [taskdef(tmp_path, {"name": "jenkins", "image": f"{host}/jenkins:lts"}, name=f"t{i:03}.json") for i in range(120)]
+        plain = run(tmp_path, "check", *paths, "--format", "json")  # fills the findings cache, without images
+        assert len(findings(plain)) == 120 and gate.requests == []
+        cold = run(tmp_path, "check", *paths, "--format", "json", "--images")
+        assert findings(cold) == [] and gate.requests, cold.stderr
+        sent = len(gate.requests)
+        warm = run(tmp_path, "check", *paths, "--format", "json", "--images")
+        assert findings(warm) == [] and len(gate.requests) == sent
+        refreshed = run(tmp_path, "check", *paths, "--format", "json", "--images", "--refresh-images")
+        assert findings(refreshed) == [] and [m for m, *_ in gate.requests[sent:]] == ["HEAD"]  # the tag again, nothing else
+        assert len(findings(run(tmp_path, "check", *paths, "--format", "json"))) == 120  # and back, from the cache
+    finally:
+        gate.stop()
+
+
+def test_without_images_nothing_of_the_image_layer_is_imported(tmp_path):
+    path = taskdef(tmp_path, {"name": "app", "image": "nginx"})
+    code = ("import sys; from ecsinit_lint.cli import main; sys.argv = ['ecsinit-lint', 'check', %r, '--no-cache']\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "assert not [m for m in sys.modules if m.startswith('ecsinit_lint.images')], sorted(sys.modules)") % path  # fmt: skip
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
