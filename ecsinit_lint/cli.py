@@ -57,7 +57,7 @@ ImagesFlag = typer.Option(None, "--images/--no-images", show_default=False,
 ImagesRequired = typer.Option(False, "--images-required", help="As --images, and an image that cannot be read is an "
                               "error, exit 2 (also spelt --images=required)")  # fmt: skip
 ImageArchive = typer.Option(None, "--image", metavar="NAME=PATH", help="Read image NAME from a docker save archive "
-                            "or an OCI layout at PATH (repeatable: CI before the push)")  # fmt: skip
+                            "or an OCI layout at PATH (repeatable: CI before the push); implies --images")  # fmt: skip
 RefreshImages = typer.Option(False, "--refresh-images", help="Resolve image tags again (cached for 1 h)")
 Insecure = typer.Option(None, "--insecure-registry", metavar="HOST", help="Reach this registry over plain HTTP (repeatable)")
 
@@ -101,9 +101,10 @@ class Images:
         return self.required and bool(self.reader.failed)
 
 
-def _images_mode(images, required) -> "bool | str | None":
-    """The `images` setting the flags give: None when neither was given (the configuration's)."""
-    return "required" if required else images
+def _images_mode(images, required, archives) -> "bool | str | None":
+    """The `images` setting the flags give: None when none was given (the configuration's);
+    `--image NAME=PATH` alone turns images on."""
+    return "required" if required else True if images is None and archives else images
 
 
 def _selectors(values) -> tuple[str, ...] | None:
@@ -197,7 +198,7 @@ def check(
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
-                       images=_images_mode(images, images_required))  # fmt: skip
+                       images=_images_mode(images, images_required, image))  # fmt: skip
     errors: list[InputError] = []
     findings, files, docs = [], 0, []
     keep = format.value in report.NEEDS_DOCUMENTS
@@ -290,7 +291,7 @@ def fix_command(
 
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
-    configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes, images=_images_mode(images, images_required))
+    configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes, images=_images_mode(images, images_required, image))
     readers = Images(image, refresh_images, insecure_registry, os.environ.get("ECSINIT_LINT_CACHE_DIR") or str(cache_dir()))
     errors: list[InputError] = []
     changed = remaining = 0

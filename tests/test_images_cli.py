@@ -9,7 +9,10 @@ import os
 import subprocess
 import sys
 
+import jsonpatch
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from . import imagetools as it
 
@@ -154,3 +157,52 @@ def test_without_images_nothing_of_the_image_layer_is_imported(tmp_path):
             "try: main()\nexcept SystemExit: pass\n"
             "assert not [m for m in sys.modules if m.startswith('ecsinit_lint.images')], sorted(sys.modules)") % path  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+# -- the class: a verdict on an argv the document does not wholly hold
+
+WORDS = st.sampled_from([
+    ["/usr/bin/tini", "--"], ["tini", "-s", "--"], ["dumb-init"], ["/init"], ["docker-entrypoint.sh"],
+    ["sh", "-c", "./migrate && ./server"], ["/bin/sh", "-c", "exec app"], ["su", "app", "-c", "server"],
+    ["gosu", "app"], ["app", "--serve"], ["tail", "-f", "/dev/null"], ["bash", "-c", "app"],
+])  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(image_ep=st.none() | WORDS, image_cmd=st.none() | WORDS, entry=st.none() | WORDS, command=st.none() | WORDS,
+       flag=st.sampled_from([None, True, False]))  # fmt: skip
+def test_every_fix_made_with_an_image_applies_to_the_document_as_it_is(tmp_path_factory, image_ep, image_cmd, entry, command, flag):
+    """Whatever the image and the task definition say, a fix offered with --images is a patch on
+    the document's own values (its tests hold, it never rewrites the image or a whole argv list
+    that the image completes), fixing converges, and an image that sets no ENTRYPOINT or CMD
+    changes no finding."""
+    from ecsinit_lint.fixer import fix
+    from ecsinit_lint.images.reader import Reader
+    from ecsinit_lint.linter import lint
+    from ecsinit_lint.registry import Selection
+    from ecsinit_lint.sources import load
+
+    tmp = tmp_path_factory.mktemp("prop")
+    container = {"name": "app", "image": "example/app:1", "stopTimeout": 3}
+    container.update({k: v for k, v in (("entryPoint", entry), ("command", command)) if v is not None})
+    if flag is not None:
+        container["linuxParameters"] = {"initProcessEnabled": flag}
+    path = tmp / "td.json"
+    path.write_text(json.dumps({"family": "f", "containerDefinitions": [container]}, indent=2))
+    doc = load(str(path), path.read_bytes())
+    config = {k: v for k, v in (("Entrypoint", image_ep), ("Cmd", image_cmd)) if v is not None}
+    layout = it.oci_layout(tmp / "layout", [it.Built([{}], {**config, "StopSignal": "SIGTERM"}, oci=True)], "1")
+    reader = Reader({"example/app:1": str(layout)}, folder=tmp / "cache")
+    rules = Selection().rules()
+    found = lint(doc, rules, reader)
+    assert not reader.notes
+    for f in found:
+        if f.fix is None:
+            continue
+        jsonpatch.apply_patch(doc.data, f.fix.patch)  # raises if a test op does not hold
+        assert not any(op["path"].startswith("/containerDefinitions/0/image") for op in f.fix.patch)
+    fixed, _ = fix(doc, rules, True, reader)
+    again, more = fix(fixed, rules, True, reader)
+    assert not more and again.text == fixed.text
+    if not config:
+        assert [(f.code, f.message, f.fix) for f in found] == [(f.code, f.message, f.fix) for f in lint(doc, rules)]

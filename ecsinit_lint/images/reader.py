@@ -5,8 +5,9 @@ read is one note, and its containers are judged from the task definition alone."
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from . import argv as merge
@@ -14,11 +15,12 @@ from .client import Client
 from .errors import ImageError
 from .image import Image, from_archive, from_layout, from_registry, platform_for
 from .reference import Reference, parse
-from .store import Store
+from .store import Store, _atomic_write
 from ..model import Container, TaskDef, known_str_list
 from ..shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
 
 SAID = {merge.IMAGE_ENTRYPOINT: "ENTRYPOINT", merge.IMAGE_CMD: "CMD"}
+SHELL_RECORD = "shell-v1"  # bump when Image.shell decides otherwise: the records are by digest
 
 
 def decided(word: str) -> bool:
@@ -42,8 +44,8 @@ class View:
     image: Image
     merged: merge.Effective
     effective: merge.Effective
+    reader: Reader = field(repr=False)
     script: str | None = None
-    notes: list[str] = field(default_factory=list, repr=False)
 
     def pointers(self, c: Container, part: merge.Part) -> list[str]:
         if part.source in SAID:
@@ -64,15 +66,10 @@ class View:
             return None
         return f"signal {signal}" if signal.isdigit() else signal if signal.startswith("SIG") else "SIG" + signal
 
-    @cached_property
+    @property
     def shell(self) -> str | None:
         """What /bin/sh is in the image (busybox, dash, bash), None when not decided."""
-        try:
-            found = self.image.shell()
-        except ImageError as exc:
-            self.notes.append(f"{exc}; its /bin/sh is taken to be dash")
-            return None
-        return found.kind if found else None
+        return self.reader.shell(self.image)
 
 
 class Reader:
@@ -87,6 +84,26 @@ class Reader:
         self.read: dict[tuple[str, str], Image | ImageError] = {}
         self.notes: list[str] = []
         self.failed: list[ImageError] = []
+        self.shells: dict[int, str | None] = {}  # id(Image) -> what its /bin/sh is
+
+    def shell(self, image: Image) -> str | None:
+        """What /bin/sh is in the image, read once (it may take a layer) and kept in the cache
+        by the image's digest, which names its bytes: a warm run reads no layer for it."""
+        if id(image) not in self.shells:
+            record = self.store.folder / "shells" / hashlib.sha256(f"{SHELL_RECORD}\0{image.digest}".encode()).hexdigest()
+            try:
+                self.shells[id(image)] = json.loads(record.read_text())["shell"]
+            except (OSError, ValueError, KeyError, TypeError):
+                try:
+                    found = image.shell()
+                except ImageError as exc:
+                    self.notes.append(f"{exc}; its /bin/sh is taken to be dash")
+                    self.shells[id(image)] = None
+                    return None
+                self.shells[id(image)] = found.kind if found else None
+                if image.digest:
+                    _atomic_write(record, json.dumps({"shell": self.shells[id(image)]}).encode())
+        return self.shells[id(image)]
 
     def image(self, name: str, platform: str) -> Image | None:
         if (name, platform) not in self.read:
@@ -126,7 +143,7 @@ class Reader:
             if image is None:
                 continue
             merged = merge.effective(image.config, entry, command)
-            view = View(image, merged, merged, notes=self.notes)
+            view = View(image, merged, merged, self)
             first = merged.parts[0] if merged.parts else None
             if first is not None and first.source == merge.IMAGE_ENTRYPOINT and not decided(first.words[0]):
                 view.script, view.effective = first.words[0], merge.effective(None, entry, command)
