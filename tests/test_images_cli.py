@@ -36,6 +36,8 @@ def registry(tmp_path_factory):
     shell_form = {"Cmd": ["/bin/sh", "-c", "./migrate && ./server"], "StopSignal": "SIGQUIT"}
     r.push("alpine-app", "1", it.Built([ALPINE], shell_form))
     r.push("debian-app", "1", it.Built([DEBIAN], shell_form))
+    r.push_index("multi", "1", [it.Built([DEBIAN], {"Entrypoint": TINI}, oci=True),  # linux/amd64 starts tini, arm64 not
+                                it.Built([DEBIAN], {"Cmd": ["/usr/local/bin/app"]}, oci=True, platform=("linux", "arm64"))])
     yield r
     r.stop()
 
@@ -79,6 +81,14 @@ def test_an_entrypoint_that_drops_the_images_tini_is_init006(registry, tmp_path)
     assert container["linuxParameters"] == {"initProcessEnabled": True} and container["entryPoint"] == ["/usr/local/bin/jenkins.sh"]
     # without images the same file is INIT001, as before
     assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache")) == ["INIT001"]
+
+
+@pytest.mark.parametrize("runtime, expect", [(None, []), ({"cpuArchitecture": "X86_64"}, []),
+                                             ({"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}, ["INIT001"])])
+def test_the_platform_comes_from_runtime_platform(registry, tmp_path, runtime, expect):
+    task = {"runtimePlatform": runtime} if runtime else {}
+    path = taskdef(tmp_path, {"name": "app", "image": f"{registry.host}/multi:1"}, **task)
+    assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images")) == expect
 
 
 def test_s6_init_from_the_image_with_the_flag_on_is_init002(registry, tmp_path):
