@@ -216,3 +216,25 @@ def test_every_fix_made_with_an_image_applies_to_the_document_as_it_is(tmp_path_
     assert not more and again.text == fixed.text
     if not config:
         assert [(f.code, f.message, f.fix) for f in found] == [(f.code, f.message, f.fix) for f in lint(doc, rules)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="ascii"), max_size=40) | st.from_regex(r"[a-z0-9{}` .:\[\]_-]{1,20}/[a-z0-9]{1,8}(:[a-z0-9]{1,5})?", fullmatch=True))
+def test_every_reference_parse_accepts_names_a_host_the_client_can_address(text):
+    """An `image` field is free text (templates put `{{ env }}` in it): parse refuses it, or its
+    host is one http.client takes, so a bad reference is a note, never a traceback."""
+    import http.client
+
+    from ecsinit_lint.images.reference import parse
+
+    try:
+        ref = parse(text)
+    except ValueError:
+        return
+    http.client.HTTPSConnection(ref.host)  # raises InvalidURL on spaces, control characters, a bad port
+
+
+def test_a_templated_image_is_a_note(tmp_path):
+    path = taskdef(tmp_path, {"name": "app", "image": "{{ must_env `aws_account_id` }}.dkr.ecr.us-east-1.amazonaws.com/app:1"})
+    result = run(tmp_path, "check", path, "--images")
+    assert result.returncode == 1 and "is not a registry host; judged from the task definition alone" in result.stderr
