@@ -238,3 +238,10 @@ def test_a_templated_image_is_a_note(tmp_path):
     path = taskdef(tmp_path, {"name": "app", "image": "{{ must_env `aws_account_id` }}.dkr.ecr.us-east-1.amazonaws.com/app:1"})
     result = run(tmp_path, "check", path, "--images")
     assert result.returncode == 1 and "is not a registry host; judged from the task definition alone" in result.stderr
+
+
+def test_one_note_per_image_however_it_is_spelt(tmp_path):
+    path = taskdef(tmp_path, *({"name": f"c{i}", "image": name} for i, name in enumerate(
+        ["127.0.0.1:9/library/app", "127.0.0.1:9/library/app:latest", "127.0.0.1:9/library/app"])))  # fmt: skip
+    notes = run(tmp_path, "check", path, "--images").stderr.splitlines()
+    assert len(notes) == 1 and notes[0].startswith("ecsinit-lint: note: 127.0.0.1:9/library/app:latest: ")

@@ -112,7 +112,9 @@ class Reader:
             except ImageError as exc:
                 self.read[name, platform] = exc
                 self.failed.append(exc)
-                self.notes.append(f"{exc}; judged from the task definition alone")
+                note = f"{exc}; judged from the task definition alone"
+                if note not in self.notes:  # `nginx` and `nginx:latest` are one image
+                    self.notes.append(note)
         found = self.read[name, platform]
         return found if isinstance(found, Image) else None
 
