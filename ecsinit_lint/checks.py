@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .launchtype import launch_type
 from .model import Container, TaskDef, is_unknown
 from .shell import Launch, Script, analyse
 
@@ -44,9 +45,12 @@ def _analysed(argv: tuple[str, ...], pointers: tuple[str | None, ...], sh: str |
 
 
 def stop_signal(c: Container) -> str:
-    """The signal ECS stops the container with: its image's STOPSIGNAL when read, else SIGTERM."""
+    """The signal ECS stops the container with: its image's STOPSIGNAL when read, else SIGTERM.
+    That Fargate sends the image's is not verified (pid1-facts §3): there it says both."""
     signal = c.image.stop_signal if c.image is not None else None
-    return signal or "SIGTERM"
+    if signal is None or signal == "SIGTERM":
+        return "SIGTERM"
+    return f"SIGTERM or {signal} (the image's STOPSIGNAL)" if launch_type(c.task) == "fargate" else signal
 
 
 def from_image(c: Container) -> str:

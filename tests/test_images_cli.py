@@ -245,3 +245,10 @@ def test_one_note_per_image_however_it_is_spelt(tmp_path):
         ["127.0.0.1:9/library/app", "127.0.0.1:9/library/app:latest", "127.0.0.1:9/library/app"])))  # fmt: skip
     notes = run(tmp_path, "check", path, "--images").stderr.splitlines()
     assert len(notes) == 1 and notes[0].startswith("ecsinit-lint: note: 127.0.0.1:9/library/app:latest: ")
+
+
+def test_on_fargate_the_images_stop_signal_is_not_claimed_alone(registry, tmp_path):
+    """That Fargate sends the image's STOPSIGNAL is unverified (pid1-facts §3): both are named."""
+    path = taskdef(tmp_path, {"name": "app", "image": f"{registry.host}/alpine-app:1"}, requiresCompatibilities=["FARGATE"])
+    (found,) = findings(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images"))
+    assert found["code"] == "INIT001" and "ignores SIGTERM or SIGQUIT (the image's STOPSIGNAL) unless" in found["message"]
