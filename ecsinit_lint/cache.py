@@ -35,7 +35,7 @@ def code_stamp() -> str:
 
     digest = hashlib.blake2b(f"{sys.version}\0{__version__}".encode(), digest_size=16)
     here = os.path.dirname(__file__)
-    files = [e.path for folder in (here, os.path.join(here, "data"), *rules.__path__)
+    files = [e.path for folder in (here, os.path.join(here, "data"), os.path.join(here, "images"), *rules.__path__)
              for e in os.scandir(folder) if e.name.endswith((".py", ".json"))]  # fmt: skip
     files += [spec.origin for name in PARSERS if (spec := importlib.util.find_spec(name)) and spec.origin]
     for path in sorted(files):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .launchtype import launch_type
 from .model import Container, TaskDef, is_unknown
 from .shell import Launch, Script, analyse
 
@@ -35,13 +36,31 @@ def launch(c: Container) -> Launch | None:
     Kept on the container: every rule asks."""
     if "launch" not in c.memo:
         argv = c.argv
-        c.memo["launch"] = _analysed(tuple(argv), c.argv_pointers()) if argv else None
+        # what the image's /bin/sh is matters only to a shell in the argv (reading it may fetch a layer)
+        sh = c.image.shell if c.image is not None and any("sh" in w for w in argv or ()) else None
+        c.memo["launch"] = _analysed(tuple(argv), c.argv_sources(), sh) if argv else None
     return c.memo["launch"]
 
 
 @lru_cache(maxsize=1024)  # every rule asks, and the same argv recurs across files
-def _analysed(argv: tuple[str, ...], pointers: tuple[str, ...]) -> Launch:
-    return analyse(list(argv), list(pointers))
+def _analysed(argv: tuple[str, ...], pointers: tuple[str | None, ...], sh: str | None) -> Launch:
+    return analyse(list(argv), list(pointers), sh)
+
+
+def stop_signal(c: Container) -> str:
+    """The signal ECS stops the container with: its image's STOPSIGNAL when read, else SIGTERM.
+    That Fargate sends the image's is not verified (pid1-facts §3): there it says both."""
+    signal = c.image.stop_signal if c.image is not None else None
+    if signal is None or signal == "SIGTERM":
+        return "SIGTERM"
+    return f"SIGTERM or {signal} (the image's STOPSIGNAL)" if launch_type(c.task) == "fargate" else signal
+
+
+def from_image(c: Container) -> str:
+    """` (the image's ENTRYPOINT `…` and CMD `…`)` when part of the argv came from the image
+    read with --images, else "": what a finding on that argv names."""
+    said = c.image.origin if c.image is not None else ""
+    return f" ({said})" if said else ""
 
 
 def label(c: Container) -> str:

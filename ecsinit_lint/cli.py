@@ -10,6 +10,7 @@ import enum
 import json
 import os
 import sys
+from dataclasses import dataclass
 from typing import List, Optional
 
 import typer
@@ -114,6 +115,74 @@ Config = typer.Option(None, "--config", help="Configuration file to use instead 
 KnownOnly = typer.Option(
     False, "--known-formats-only", help="Skip named files of a suffix no input format has (for pre-commit)"
 )
+ImagesFlag = typer.Option(None, "--images/--no-images", show_default=False,
+                          help="Judge each container with its image's ENTRYPOINT, CMD and STOPSIGNAL (read from its "
+                          "registry, or --image); an image that cannot be read is a note")  # fmt: skip
+ImagesRequired = typer.Option(False, "--images-required", help="As --images, and an image that cannot be read is an "
+                              "error, exit 2 (also spelt --images=required)")  # fmt: skip
+ImageArchive = typer.Option(None, "--image", metavar="NAME=PATH", help="Read image NAME from a docker save archive "
+                            "or an OCI layout at PATH (repeatable: CI before the push); implies --images")  # fmt: skip
+RefreshImages = typer.Option(False, "--refresh-images", help="Resolve image tags again (cached for 1 h)")
+Insecure = typer.Option(None, "--insecure-registry", metavar="HOST", help="Reach this registry over plain HTTP (repeatable)")
+
+
+class Images:
+    """The run's image reader, made (and images/ imported) only when a file's settings ask for
+    images; then its notes, or errors under `required`, are said once the files are linted."""
+
+    def __init__(self, archives, refresh: bool, insecure, cache_dir: str | None):
+        self.archives = {}
+        for item in archives or ():
+            name, sep, path = item.partition("=")
+            if not sep or not name or not path:
+                _fail(f"--image {item!r}: expected NAME=PATH")
+            if not os.path.exists(path):
+                _fail(f"--image {item!r}: no such file or directory: {path}")
+            self.archives[name] = path
+        self.options = dict(refresh=refresh, insecure=tuple(insecure or ()),
+                            folder=os.path.join(cache_dir, "images") if cache_dir else None)  # fmt: skip
+        self.reader, self.required = None, False
+
+    def __call__(self, mode: "bool | str" = True):
+        """The reader, for a file whose `images` setting is `mode` (True or "required")."""
+        self.required = self.required or mode == "required"
+        if self.reader is None:
+            from .images.reader import Reader
+
+            try:
+                self.reader = Reader(self.archives, **self.options)
+            except ValueError as exc:
+                _fail(f"--image: not an image reference: {exc}")
+        return self.reader
+
+    def report(self) -> bool:
+        """Say the notes (errors when required); whether a required image could not be read."""
+        if self.reader is None:
+            return False
+        self.reader.close()
+        for note in self.reader.notes:
+            typer.echo(f"ecsinit-lint: {'error' if self.required else 'note'}: {note}", err=True)
+        return self.required and bool(self.reader.failed)
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """The image flags of `check` and `fix`."""
+
+    images: bool | None
+    required: bool
+    archives: list[str] | None
+    refresh: bool
+    insecure: list[str] | None
+
+    @property
+    def mode(self) -> "bool | str | None":
+        """The `images` setting the flags give: None when none was given (the configuration's);
+        `--image NAME=PATH` alone turns images on."""
+        return "required" if self.required else True if self.images is None and self.archives else self.images
+
+    def readers(self, cache_dir: str | None) -> Images:
+        return Images(self.archives, self.refresh, self.insecure, cache_dir)
 
 
 def _selectors(values) -> tuple[str, ...] | None:
@@ -213,10 +282,17 @@ def check(
         "auto", "--color", help="Colour the text report: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it)"
     ),
     stdin_filename: Optional[str] = StdinFilename,
+    images: Optional[bool] = ImagesFlag,
+    images_required: bool = ImagesRequired,
+    image: Optional[List[str]] = ImageArchive,
+    refresh_images: bool = RefreshImages,
+    insecure_registry: Optional[List[str]] = Insecure,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
-    fix_failed = apply_fixes and _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet)
-    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
+    image_options = ImageOptions(images, images_required, image, refresh_images, insecure_registry)
+    fix_failed = apply_fixes and _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet, image_options)
+    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
+                       images=image_options.mode)  # fmt: skip
     errors: list[InputError] = []
     findings, files, docs = [], 0, []
     keep = format.value in report.NEEDS_DOCUMENTS
@@ -227,7 +303,8 @@ def check(
             from .shellparser import cache_dir as user_cache_dir
 
             cache_dir = str(user_cache_dir())
-        for outcome in lint_files(_inputs(paths, configs, known_only, stdin_filename), configs, keep, cache_dir):
+        readers = image_options.readers(cache_dir)
+        for outcome in lint_files(_inputs(paths, configs, known_only, stdin_filename), configs, keep, cache_dir, readers):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue
@@ -269,7 +346,7 @@ def check(
         _emit(report.FORMATS["text" if output is not None else format.value](result), painted)
     if baseline_file and not quiet:
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
-    if errors or fix_failed:
+    if readers.report() or errors or fix_failed:
         raise typer.Exit(2)
     raise typer.Exit(0 if exit_zero else 1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0)
 
@@ -284,12 +361,13 @@ def _colour(choice: str) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or sys.stdout.isatty()
 
 
-def _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet) -> bool:
+def _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet, image_options) -> bool:
     """`check --fix`: `fix --write` on the paths, its notes and summary on stderr; whether a
     file could not be fixed (the check then exits 2)."""
     if "-" in paths:
         _fail("--fix cannot rewrite stdin (`fix -` prints the fixed document)")
-    return _fix(paths, False, True, select, ignore, unsafe_fixes, config, known_only, quiet, None, unread=False) == 2
+    return _fix(paths, False, True, select, ignore, unsafe_fixes, config, known_only, quiet, None, image_options,
+                unread=False) == 2  # fmt: skip
 
 
 def _count(n: int, noun: str) -> str:
@@ -321,29 +399,39 @@ def fix_command(
     known_only: bool = KnownOnly,
     quiet: bool = Quiet,
     stdin_filename: Optional[str] = StdinFilename,
+    images: Optional[bool] = ImagesFlag,
+    images_required: bool = ImagesRequired,
+    image: Optional[List[str]] = ImageArchive,
+    refresh_images: bool = RefreshImages,
+    insecure_registry: Optional[List[str]] = Insecure,
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
-    raise typer.Exit(_fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_only, quiet, stdin_filename))
+    image_options = ImageOptions(images, images_required, image, refresh_images, insecure_registry)
+    raise typer.Exit(_fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_only, quiet, stdin_filename,
+                          image_options))  # fmt: skip
 
 
 def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_only, quiet, stdin_filename,
-         unread: bool = True) -> int:  # fmt: skip
+         image_options: "ImageOptions", unread: bool = True) -> int:  # fmt: skip
     """`fix`; its exit status. Without `unread`, the files that could not be read are not
     reported (`check --fix`: the check reports them)."""
     from .fixer import FixError, diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
+    from .shellparser import cache_dir
 
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
-    configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes)
+    configs = _configs(config, select, ignore, unsafe_fixes=unsafe_fixes, images=image_options.mode)
+    readers = image_options.readers(os.environ.get("ECSINIT_LINT_CACHE_DIR") or str(cache_dir()))
     unreadable: list[InputError] = []
     errors: list[InputError] = []  # the files that could not be fixed
     changed = remaining = 0
     for raw, doc, settings, run in _documents(paths, unreadable, configs, known_only, stdin_filename):
         rules = settings.rules(doc.path)
+        reader = readers(settings.images) if settings.images else None
         conflicts: dict = {}  # the findings whose fixes undo each other, to fix by hand
         try:
-            fixed, done = fix(doc, rules, settings.unsafe_fixes, conflicts)
+            fixed, done = fix(doc, rules, settings.unsafe_fixes, conflicts, reader)
             if write and done:
                 write_atomic(doc.path, raw, fixed.edited([]))
         except (FixError, RecursionError, OSError) as exc:
@@ -354,10 +442,10 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
             errors.append(report.crashed_on(doc.path, exc))
             continue
         changed += bool(done)
-        left = _own(lint(fixed, rules), doc, run)
+        left = _own(lint(fixed, rules, reader), doc, run)
         remaining += len(left)
         # notes at the lines of the file as the command leaves it
-        for f in left if write or not done else _own(lint(doc, rules), doc, run):
+        for f in left if write or not done else _own(lint(doc, rules, reader), doc, run):
             manual = f.fix is not None and f.fix.applicability == "manual"
             why = conflicts.get(key(f)) or (manual and doc.by_hand(f.pointer))
             if why:
@@ -371,7 +459,7 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
     if not quiet:  # one wording: files on disk change only with --write
         verb = "fixed" if write else "would fix"
         typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
-    if unreadable or errors:
+    if readers.report() or unreadable or errors:
         return 2
     return 1 if show_diff and changed else 0
 
@@ -583,6 +671,8 @@ def _main(version: bool = typer.Option(False, "--version", "-V", callback=_versi
 
 
 def main():
+    # `--images=required` is `--images-required`: typer has no option whose value is optional
+    sys.argv[1:] = ["--images-required" if a == "--images=required" else a for a in sys.argv[1:]]
     # typer makes a click command of every command on each run, though a run needs only the one it
     # names: a tenth of what a one-file check adds to importing typer. Without one, all are listed.
     named = [c for c in app.registered_commands if typer.main.get_command_name(c.name or c.callback.__name__) in sys.argv[1:2]]

@@ -44,6 +44,7 @@ def schema() -> dict:
             "per-file-ignores": {"type": "object", "additionalProperties": _strings()},
             "fail-on": {"enum": list(LEVELS)},
             "unsafe-fixes": {"type": "boolean"},
+            "images": {"enum": [True, False, "required"]},
             "exclude": _strings(),
             "rules": {"type": "object", "properties": rules, "additionalProperties": False},
         },
@@ -76,6 +77,7 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     fail_on: str = "error"
     unsafe_fixes: bool = False
+    images: bool | str = False  # judge with the images read (--images); "required": an unreadable one is an error
     exclude: tuple[str, ...] = ()
     options: dict[str, dict] = field(default_factory=dict)  # rule code -> option values
     _rules: dict = field(default_factory=dict, repr=False, compare=False)
@@ -200,6 +202,7 @@ def load(path: str, required: bool = False) -> Settings | None:
         per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in table.get("per-file-ignores", {}).items()),
         fail_on=table.get("fail-on", "error"),
         unsafe_fixes=table.get("unsafe-fixes", False),
+        images=table.get("images", False),
         exclude=tuple(table.get("exclude", ())),
         options=table.get("rules", {}),
     )

@@ -27,7 +27,8 @@ def key(finding: Finding) -> tuple:
     return finding.code, finding.task, finding.container, finding.pointer
 
 
-def fix(doc: Document, rules: list[Rule], unsafe: bool = False, conflicts: dict | None = None) -> tuple[Document, list[Finding]]:
+def fix(doc: Document, rules: list[Rule], unsafe: bool = False, conflicts: dict | None = None,
+        images=None) -> tuple[Document, list[Finding]]:  # fmt: skip
     """The document with every applicable fix applied, and the findings that were fixed.
 
     Each round applies the fixes of one lint pass in order; a fix whose "test" guard no longer
@@ -40,7 +41,7 @@ def fix(doc: Document, rules: list[Rule], unsafe: bool = False, conflicts: dict 
     """
     blocked: dict[tuple, str] = {}
     while True:  # each new start blocks at least one more finding
-        outcome = _rounds(doc, rules, unsafe, blocked)
+        outcome = _rounds(doc, rules, unsafe, blocked, images)
         if isinstance(outcome, tuple):
             break
         codes = " and ".join(dict.fromkeys(f.code for f in outcome))
@@ -50,13 +51,13 @@ def fix(doc: Document, rules: list[Rule], unsafe: bool = False, conflicts: dict 
     return outcome
 
 
-def _rounds(doc: Document, rules: list[Rule], unsafe: bool, blocked: dict) -> tuple[Document, list[Finding]] | list[Finding]:
+def _rounds(doc: Document, rules: list[Rule], unsafe: bool, blocked: dict, images) -> tuple[Document, list[Finding]] | list[Finding]:
     """The fixed document and the fixed findings, or the findings whose fixes conflict."""
     fixed: list[Finding] = []
     texts, rounds = [doc.text], []  # the text before each round, the findings each fixed
     before: dict[str, list] = {}  # pointer -> (its value before a fix set it, that fix's finding)
     for _ in range(MAX_ROUNDS):
-        findings = [f for f in lint(doc, rules) if applicable(f, True) and key(f) not in blocked]
+        findings = [f for f in lint(doc, rules, images) if applicable(f, True) and key(f) not in blocked]
         for finding in findings:
             undone = [by for op in finding.fix.patch if op["op"] != "remove" and _member(op, doc.data)
                       for old, by in before.get(op["path"], ()) if _same(old, op["value"])]  # fmt: skip

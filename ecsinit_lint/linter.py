@@ -72,10 +72,30 @@ def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:
                    v.pointer, task.label, v.container, _as_applicable(v.fix, task, doc))  # fmt: skip
 
 
-def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
+def _with_image(task, v: Violation) -> Violation:
+    """A violation on a container whose argv comes partly from its image (--images): said at
+    its `image` when a rule points at an element from there, and without a fix that would
+    rewrite the argv as a whole (entryPoint, command) or the image: its patch was computed on
+    an argv the document does not hold."""
+    for c in task.containers:
+        if c.image is None or not c.image.origin or not v.pointer.startswith(c.pointer + "/"):
+            continue
+        image, whole = c.ptr("image"), (c.ptr("entryPoint"), c.ptr("command"))
+        if v.pointer == image:
+            v = replace(v, message=v.message + (f" ({c.image.origin})" if c.image.origin not in v.message else ""))
+        if v.fix and any(op["path"] in whole or op["path"] == image or op["path"].startswith(image + "/") for op in v.fix.patch):
+            v = replace(v, fix=None)
+    return v
+
+
+def lint(doc: Document, rules: list[Rule], images=None) -> list[Finding]:
+    """The document's findings; with `images` (images/reader.py), each container is judged
+    with what its image decides."""
     findings, seen = [], set()
     unused_rule = next((r for r in rules if r.code == UNUSED), None)
     for task in doc.tasks:
+        if images is not None:
+            images.attach(task)
         found = {rule.code: violations for rule in rules if (violations := list(rule.run(task)))}
         stamped = []
         for rule in rules:
@@ -84,7 +104,7 @@ def lint(doc: Document, rules: list[Rule]) -> list[Finding]:
                 if v.container in merged or (rule.code, v.pointer, v.message) in seen:
                     continue  # said by the rule it merges into, or by the other branch of an `Fn::If`
                 seen.add((rule.code, v.pointer, v.message))
-                stamped.append(_stamp(doc, task, rule, v))
+                stamped.append(_stamp(doc, task, rule, _with_image(task, v) if images is not None else v))
         kept, unused = suppress.apply(task, stamped, rules)
         findings += kept
         if unused_rule is not None:

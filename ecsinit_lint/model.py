@@ -95,6 +95,8 @@ class Container(Node):
 
     def dotted(self, *names: str) -> str:
         return ".".join([self.spelt.get(names[0], self.key(names[0])), *map(self.key, names[1:])])
+    # What its image decides (images/reader.py `View`), set with --images before any rule asks
+    image: Any = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str | None:
@@ -113,7 +115,10 @@ class Container(Node):
 
         Without `entryPoint` the image's ENTRYPOINT would come first; most images have none
         or one that execs its arguments, so `command` is taken as the argv (pid1-facts §3).
+        With the image read (`image`), it is Docker's merge of the two (images/argv.py).
         """
+        if self.image is not None:
+            return self.image.effective.argv or None
         entry, command = self.get("entryPoint"), self.get("command")
         if entry is None and command is None:
             return None
@@ -123,11 +128,21 @@ class Container(Node):
         return entry + command
 
     def argv_pointers(self) -> tuple[str, ...]:
-        """Document pointer of each argv element, in argv order."""
+        """Document pointer of each argv element, in argv order; an element from the image is
+        at the container's `image`."""
         return self._argv_pointers
+
+    def argv_sources(self) -> tuple[str | None, ...]:
+        """The pointer of each argv element that the task definition holds, None for the image's."""
+        if self.image is None:
+            return self._argv_pointers
+        return tuple(None if p == self.ptr("image") else p for p in self._argv_pointers)
 
     @cached_property
     def _argv_pointers(self) -> tuple[str, ...]:
+        if self.image is not None:
+            return tuple(ptr for part in self.image.effective.parts
+                         for ptr in self.image.pointers(self, part))  # fmt: skip
         ptrs = []
         for name in ("entryPoint", "command"):
             value = self.get(name)

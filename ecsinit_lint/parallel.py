@@ -52,13 +52,16 @@ class Job(NamedTuple):
     stamp: str | None = None
 
 
-def _lint(job: Job, configs: Configs, keep: bool, run: Run) -> tuple[Outcome | InputError, tuple | None]:
-    """The job's outcome, and the cache row to write for it when the cache is in use."""
-    rules = configs.for_path(job.path).rules(job.path)
+def _lint(job: Job, configs: Configs, keep: bool, run: Run, images=None) -> tuple[Outcome | InputError, tuple | None]:
+    """The job's outcome, and the cache row to write for it when the cache is in use.
+    `images`: gives the run's image reader, for files whose settings ask for images."""
+    settings = configs.for_path(job.path)
+    rules = settings.rules(job.path)
     try:
         raw = read(job.path) if job.raw is None else job.raw
         doc = load(job.path, raw)
-        findings = [] if doc is None else [f for f in lint(doc, rules) if doc.read_from(f.task) not in run]
+        reader = images(settings.images) if doc is not None and images is not None and settings.images else None
+        findings = [] if doc is None else [f for f in lint(doc, rules, reader) if doc.read_from(f.task) not in run]
     except InputError as exc:
         return exc, None
     except Exception as exc:  # a bug met on this file (in a worker too) is its error, not the run's end
@@ -83,15 +86,20 @@ def workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache_dir: str | None = None) -> Iterator[Outcome | InputError]:
+def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache_dir: str | None = None,
+               images=None) -> Iterator[Outcome | InputError]:  # fmt: skip
     """For each path, in order: (whether the file holds a task definition, its findings, the
     document if `keep`), or the error reading it. Each path's configuration is looked up here
     first, so a bad one fails before any work. With a cache folder and enough files, a file
     whose findings the cache holds is not linted, and the others' findings are written to it
-    (not with `keep`: that needs the documents)."""
+    (not with `keep`: that needs the documents). `images(mode)` gives the image reader for files
+    whose settings ask for images: those are linted in this process (the reader and its notes
+    live here) and never cached, as their findings depend on more than the file."""
     paths = list(paths)
+    with_images = False
     for path in paths:
         configs.for_path(path).rules(path)
+        with_images = with_images or bool(images is not None and configs.for_path(path).images)
     run = Run(paths)
     cache = None
     if cache_dir is not None and not keep and len(paths) >= CACHE_MIN_FILES:
@@ -103,12 +111,12 @@ def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache
         previous: tuple[list, Iterator] | None = None
         for batch in _batches(paths, configs, cache):
             jobs = [item for item in batch if isinstance(item, Job)]
-            if pool is None and len(jobs) >= POOL_MIN_FILES and workers() > 1:
+            if pool is None and len(jobs) >= POOL_MIN_FILES and workers() > 1 and not with_images:
                 from concurrent.futures import ProcessPoolExecutor  # not on the one-file path
 
                 pool = ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs, keep, run))
             # submitted now, so the workers lint this batch while the previous one is reported
-            results = pool.map(_lint_in_worker, jobs, chunksize=CHUNK) if pool else (_lint(j, configs, keep, run) for j in jobs)
+            results = pool.map(_lint_in_worker, jobs, chunksize=CHUNK) if pool else (_lint(j, configs, keep, run, images) for j in jobs)
             if previous is not None:
                 yield from _merged(*previous, cache)
             previous = batch, iter(results)
@@ -131,7 +139,7 @@ def _batches(paths: list[str], configs: Configs, cache: Cache | None) -> Iterato
 def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> Job | Outcome | InputError:
     """A worker reads its files and makes their keys from the stamp. A file to look up in the
     cache is read here, and so is standard input: a worker's is /dev/null."""
-    cached = cache is not None and self_contained(path)
+    cached = cache is not None and self_contained(path) and not configs.for_path(path).images
     stamp, lookup = (cache.stamp, look) if cached else (None, False)
     if not is_stdin(path) and not lookup:
         return Job(path, stamp=stamp)

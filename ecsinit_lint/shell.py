@@ -128,11 +128,15 @@ class Launch:
     su_direct: bool = False  # that command is the argv itself, not inside a script
     scripts: list[Script] = field(default_factory=list)
     main: list[str] | None = None  # the main program's words, when known
+    sh: str | None = None  # what /bin/sh is in the image, when it was read
 
 
-def _shell_at(argv: list[str], i: int) -> tuple[str, int] | None:
-    """(shell name, index of its first option) when argv[i] starts a shell."""
+def _shell_at(argv: list[str], i: int, sh: str | None = None) -> tuple[str, int] | None:
+    """(shell name, index of its first option) when argv[i] starts a shell. `sh`: what the
+    image's /bin/sh is, when read ("busybox" is ash, which execs; others stay `sh`)."""
     name = basename(argv[i])
+    if sh == "busybox" and argv[i] in ("sh", "/bin/sh"):
+        return "busybox", i + 1
     if name in SHELLS:
         return name, i + 1
     if name == "busybox" and i + 1 < len(argv) and argv[i + 1] in SHELLS:
@@ -184,10 +188,11 @@ def _skip_wrapper(argv: list[str], i: int) -> int:
     return i + EXEC_WRAPPERS[name]
 
 
-def analyse(argv: list[str], pointers: list[str] | None = None) -> Launch:
-    """Follow the argv (with the document pointer of each element) down to its main process."""
-    launch = Launch(argv)
-    sources = [(p, 0, True) for p in pointers] if pointers else [None] * len(argv)
+def analyse(argv: list[str], pointers: list[str | None] | None = None, sh: str | None = None) -> Launch:
+    """Follow the argv (with the document pointer of each element, None for one the document
+    does not hold) down to its main process; `sh` is what the image's /bin/sh is, if known."""
+    launch = Launch(argv, sh=sh)
+    sources = [(p, 0, True) if p else None for p in pointers] if pointers else [None] * len(argv)
     _follow(launch, argv, sources, pid1=True, in_script=False)
     return launch
 
@@ -216,7 +221,7 @@ def _follow(launch: Launch, argv: list[str], sources: list, pid1: bool, in_scrip
     if name in SU_WRAPPERS:
         launch.su, launch.su_direct = argv[i:], not in_script
         return
-    shell = _shell_at(argv, i)
+    shell = _shell_at(argv, i, launch.sh)
     k = _script_index(argv, shell[1]) if shell else None
     if k is None:
         return

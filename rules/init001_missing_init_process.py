@@ -14,7 +14,8 @@ installed a handler, so when ECS stops the task it waits `stopTimeout` and then 
 Orphaned children are re-parented to PID 1, and a process that does not `wait` for them leaves
 zombies until the PID table fills and `fork` fails ("Resource temporarily unavailable"): one
 Zabbix server container gathered 4,035 of them. When the image's ENTRYPOINT itself starts an
-init, the finding does not apply: ignore it for that container.
+init, the finding does not apply: with `--images` that ENTRYPOINT is read and counts (no
+finding), and a task `entryPoint` that drops it is INIT006's finding, which this one defers to.
 
 ## Example
 ```json
@@ -45,7 +46,7 @@ pid1-facts §1 (kernel rule, Zabbix report), §2 (the flag, pidMode, Windows), �
 checks), §7.
 """
 
-from ecsinit_lint.checks import label, linux_containers
+from ecsinit_lint.checks import label, linux_containers, stop_signal
 from ecsinit_lint.reaping import health_probe, probes_leak, without_init
 from ecsinit_lint.registry import Fix, Violation, rule
 from ecsinit_lint.shell import basename
@@ -61,7 +62,7 @@ def _own_init(argv: list[str] | None, extra_inits: list[str]) -> bool:
     return any(argv[0] == name if "/" in name else basename(argv[0]) == name for name in extra_inits)
 
 
-@rule("INIT001", "missing-init-process", "error", fixable="always", options=OPTIONS)
+@rule("INIT001", "missing-init-process", "error", fixable="always", options=OPTIONS, merged_into="INIT006")
 def check(task, options):
     for c in linux_containers(task):
         if not without_init(task, c) or _own_init(c.argv, options["extra-inits"]):
@@ -78,7 +79,7 @@ def check(task, options):
         zombies = "leaves orphaned children as zombies"
         if probes_leak(task, c):  # INIT005's finding, said here once
             zombies += f", among them the children of any `{health_probe(c)}` health-check probe that times out"
-        message = (f"{label(c)} runs without an init: its main process is PID 1, which ignores SIGTERM unless it "
+        message = (f"{label(c)} runs without an init: its main process is PID 1, which ignores {stop_signal(c)} unless it "
                    f"installs a handler and {zombies}")  # fmt: skip
         if opted_out:
             message += ("; the fix is unsafe: an explicit false is the usual opt-out for an image whose ENTRYPOINT "

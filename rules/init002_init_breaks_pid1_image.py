@@ -3,7 +3,8 @@
 ## What it does
 Flags a container with `linuxParameters.initProcessEnabled: true` whose argv starts
 s6-overlay's `/init` or systemd (`/sbin/init`, `/usr/sbin/init`, `/lib/systemd/systemd`,
-`/usr/lib/systemd/systemd`), directly or exec'd by a `sh -c` script. Not raised when the task's
+`/usr/lib/systemd/systemd`), directly or exec'd by a `sh -c` script; with `--images`, also
+when that argv is the image's ENTRYPOINT (an s6-overlay image, which sets `/init`). Not raised when the task's
 `pidMode` is `task` or `host`, where Docker adds no init (INIT003 covers that).
 
 ## Why is this bad?
@@ -33,7 +34,7 @@ pid1-facts §2 (the flag prepends docker-init; it breaks s6-overlay and systemd)
 and systemd must be PID 1); tests/test_init_kernel.py runs systemd and busybox init under tini.
 """
 
-from ecsinit_lint.checks import docker_init_launches, label, replace_fix
+from ecsinit_lint.checks import docker_init_launches, from_image, label, replace_fix
 from ecsinit_lint.registry import Fix, Violation, rule
 
 MUST_BE_PID1 = {"s6-overlay", "systemd"}
@@ -46,6 +47,6 @@ def check(task):
             continue
         pointer = c.ptr("linuxParameters", "initProcessEnabled")
         message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but `{started.main[0]}` must itself "
-                   f"be PID 1 and will not start under it")  # fmt: skip
+                   f"be PID 1 and will not start under it{from_image(c)}")  # fmt: skip
         fix = Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", replace_fix(pointer, True, False))
         yield Violation(pointer, message, c.name, fix)

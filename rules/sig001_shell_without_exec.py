@@ -43,7 +43,7 @@ pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init i
 non-exec shell kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.checks import element, init_in_front, label, replace_fix, scripts, stop_timeout, where
+from ecsinit_lint.checks import element, init_in_front, label, replace_fix, scripts, stop_signal, stop_timeout, where
 from ecsinit_lint.registry import Fix, Violation, rule
 
 TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "builtin": "what `{}` runs"}
@@ -66,7 +66,7 @@ def check(task):
             message = (f"`{script.shell} -c` runs {target} as its child to keep its trap on {', '.join(script.traps)}, "
                        f"and does not pass SIGTERM on to it: {label(c)} never stops gracefully")  # fmt: skip
         else:
-            message = (f"`{script.shell} -c` runs {target} as its child and stays PID 1, dropping SIGTERM: "
+            message = (f"`{script.shell} -c` runs {target} as its child and stays PID 1, dropping {stop_signal(c)}: "
                        f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
         flagged.append((c, started, script, message))
     # Unsafe fixes last, so that a safe fix of one value never waits for an unsafe one.

@@ -36,7 +36,7 @@ pid1-facts §3 (how ECS stops a container; `stopTimeout`: Fargate default 30 s, 
 EC2 falls back to `ECS_CONTAINER_STOP_TIMEOUT`).
 """
 
-from ecsinit_lint.checks import label, replace_fix
+from ecsinit_lint.checks import label, replace_fix, stop_signal
 from ecsinit_lint.launchtype import launch_type
 from ecsinit_lint.registry import Fix, Violation, rule
 
@@ -64,7 +64,7 @@ def check(task):
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)} is negative: it is no number of seconds "
                                      f"to wait between SIGTERM and SIGKILL", c.name)  # fmt: skip
         elif value < SHORT:
-            yield Violation(pointer, f"{label(c)} gets only {value} s between SIGTERM and SIGKILL: likely too short "
+            yield Violation(pointer, f"{label(c)} gets only {value} s between {stop_signal(c)} and SIGKILL: likely too short "
                                      f"to drain connections or flush buffers", c.name, severity="info")  # fmt: skip
         elif platform == "ec2" and value > LONG:
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)}: every deploy, scale-in and drain may wait "

@@ -211,7 +211,7 @@ def test_rule_option_from_config(tmp_path, monkeypatch):
     ("name", "text", "message"),
     [
         ("pyproject.toml", '[tool.ecsinit-lint]\nselect = ["INIT"]\nselekt = ["SIG"]\n',
-         "pyproject.toml:3:1: error: unknown key `tool.ecsinit-lint.selekt`; the keys are: exclude, fail-on, ignore, "
+         "pyproject.toml:3:1: error: unknown key `tool.ecsinit-lint.selekt`; the keys are: exclude, fail-on, ignore, images, "
          "per-file-ignores, rules, select, unsafe-fixes"),
         (".ecsinit-lint.toml", '\n[rules.INIT001]\nextra-init = ["x"]\n',
          ".ecsinit-lint.toml:3:1: error: unknown option `rules.INIT001.extra-init`: INIT001 takes: extra-inits"),

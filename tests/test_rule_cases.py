@@ -2,7 +2,9 @@
 variant must raise, (`fixed`) the patch that `fix` must amount to (`[]`: nothing to fix), and
 (`options`) the rule's option values for the variant. A case runs the file's rule alone unless it
 lists the rules to run (`select`), as rules that merge findings need; `severity` lists the
-findings' levels where a rule reports more than one."""
+findings' levels where a rule reports more than one; `image` (the file's or the case's, `null`
+for none) is the config of the image the first container names, read as `--images` reads it,
+from an OCI layout built here."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from ecsinit_lint.fixer import fix
 from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection, load_rules
 from ecsinit_lint.sources import load
+
+from . import imagetools
 
 CASES = Path(__file__).parent / "cases"
 
@@ -45,16 +49,29 @@ def _variant(spec, case, tmp_path):
 def test_case(spec, case, tmp_path):
     data, doc = _variant(spec, case, tmp_path)
     rules = [r.configured(case.get("options", {})) for r in Selection(tuple(case.get("select", [spec["rule"]]))).rules()]
-    findings = lint(doc, rules)
+    images = _images(spec, case, data, tmp_path)
+    findings = lint(doc, rules, images)
     assert [f.code for f in findings] == case["expect"]
     if "severity" in case:
         assert [f.severity for f in findings] == case["severity"]
     if "fixed" in case:
-        fixed, done = fix(doc, rules, unsafe=case.get("unsafe", False))
+        fixed, done = fix(doc, rules, case.get("unsafe", False), images)
         assert bool(done) == bool(case["fixed"]), "`fixed: []` means no fix applies"
         assert fixed.data == jsonpatch.apply_patch(data, case["fixed"])
-        again, more = fix(fixed, rules, unsafe=case.get("unsafe", False))
+        again, more = fix(fixed, rules, case.get("unsafe", False), images)
         assert not more and again.text == fixed.text, "fixing twice changed something"
+
+
+def _images(spec, case, data, tmp_path):
+    """An image reader holding the case's image under the first container's name, or None."""
+    config = case.get("image", spec.get("image"))
+    if config is None:
+        return None
+    from ecsinit_lint.images.reader import Reader
+
+    name = data["containerDefinitions"][0]["image"]
+    layout = imagetools.oci_layout(tmp_path / "layout", [imagetools.Built([{}], config, oci=True)], name.rsplit(":", 1)[-1])
+    return Reader({name: str(layout)}, folder=tmp_path / "cache")
 
 
 def test_every_rule_has_a_case_file():

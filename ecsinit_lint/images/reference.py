@@ -14,6 +14,9 @@ COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 REPOSITORY = re.compile(rf"{COMPONENT}(?:/{COMPONENT})*")
 TAG = re.compile(r"[\w][\w.-]{0,127}")
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# distribution/reference's domain: DNS labels or a bracketed IPv6 address, an optional port
+LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+HOST = re.compile(rf"(?:{LABEL}(?:\.{LABEL})*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?")
 ECR = re.compile(r"(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?")
 
 
@@ -66,6 +69,8 @@ def parse(text: str) -> Reference:
     else:
         registry, path = DOCKER_HUB, rest
     registry = DOCKER_HUB if registry in HUB_ALIASES else registry
+    if not HOST.fullmatch(registry):  # a template's `{{ env }}.dkr.ecr…` is no host to connect to
+        raise ValueError(f"{text!r}: {registry!r} is not a registry host")
     tag = None
     last = path.rsplit("/", 1)[-1]
     if ":" in last:

@@ -1,0 +1,161 @@
+"""What `--images` gives the rules: each container's image read once a run (a registry, or an
+archive named with `--image NAME=PATH`) and a `View` of it put on the container before any rule
+asks, so every rule that judges the argv judges the one Docker runs. An image that cannot be
+read is one note, and its containers are judged from the task definition alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import argv as merge
+from .client import Client
+from .errors import ImageError
+from .image import Image, from_archive, from_layout, from_registry, platform_for
+from .reference import Reference, parse
+from .store import Store, _atomic_write
+from ..model import Container, TaskDef, known_str_list
+from ..shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
+
+SAID = {merge.IMAGE_ENTRYPOINT: "ENTRYPOINT", merge.IMAGE_CMD: "CMD"}
+SHELL_RECORD = "shell-v1"  # bump when Image.shell decides otherwise: the records are by digest
+
+
+def decided(word: str) -> bool:
+    """Whether the image config alone says what argv[0] `word` does as PID 1: an init, a
+    supervisor, a shell or a wrapper the shell analysis follows. Anything else (an entrypoint
+    script) is the script follower's to judge."""
+    name = basename(word)
+    return (word in PID1_ONLY or word == "/dev/init" or name in FORWARDING_INITS or name in SUPERVISORS
+            or name in SHELLS or name == "busybox" or name in EXEC_WRAPPERS or name in SU_WRAPPERS)  # fmt: skip
+
+
+@dataclass
+class View:
+    """A container's image as the rules see it.
+
+    `merged` is Docker's merge of the task definition over the image config; `effective` is the
+    argv the rules judge: the merge, except when argv[0] is the image's ENTRYPOINT and not
+    `decided` (a script): that one is `script`, where the entrypoint script's verdict plugs in
+    (entrypoint.follow), and until then the task definition's own argv is judged, as today."""
+
+    image: Image
+    merged: merge.Effective
+    effective: merge.Effective
+    reader: Reader = field(repr=False)
+    script: str | None = None
+
+    def pointers(self, c: Container, part: merge.Part) -> list[str]:
+        if part.source in SAID:
+            return [c.ptr("image")] * len(part.words)
+        return [c.ptr(part.source, i) for i in range(len(part.words))]
+
+    @property
+    def origin(self) -> str:
+        """"the image's ENTRYPOINT `…` and CMD `…`": the parts of the judged argv from the image."""
+        said = [f"{SAID[p.source]} `{' '.join(p.words)}`" for p in self.effective.parts if p.source in SAID]
+        return "the image's " + " and ".join(said) if said else ""
+
+    @property
+    def stop_signal(self) -> str | None:
+        """The image's STOPSIGNAL as ECS names it (`SIGQUIT`), None when it sets none."""
+        signal = (self.image.config.stop_signal or "").strip().upper()
+        if not signal:
+            return None
+        return f"signal {signal}" if signal.isdigit() else signal if signal.startswith("SIG") else "SIG" + signal
+
+    @property
+    def shell(self) -> str | None:
+        """What /bin/sh is in the image (busybox, dash, bash), None when not decided."""
+        return self.reader.shell(self.image)
+
+
+class Reader:
+    """The images of one run, each read once (per platform): registries through one client
+    and the cache folder `check` uses, `archives` (NAME -> docker save archive or OCI layout)
+    in their place. `notes`: one line per image that could not be read."""
+
+    def __init__(self, archives: dict[str, str] | None = None, refresh: bool = False, insecure=(), folder=None):
+        self.archives: dict[Reference, str] = {parse(name): path for name, path in (archives or {}).items()}
+        self.store = Store(folder, refresh=refresh)
+        self.client = Client(insecure=insecure)
+        self.read: dict[tuple[str, str], Image | ImageError] = {}
+        self.notes: list[str] = []
+        self.failed: list[ImageError] = []
+        self.shells: dict[int, str | None] = {}  # id(Image) -> what its /bin/sh is
+
+    def shell(self, image: Image) -> str | None:
+        """What /bin/sh is in the image, read once (it may take a layer) and kept in the cache
+        by the image's digest, which names its bytes: a warm run reads no layer for it."""
+        if id(image) not in self.shells:
+            record = self.store.folder / "shells" / hashlib.sha256(f"{SHELL_RECORD}\0{image.digest}".encode()).hexdigest()
+            try:
+                self.shells[id(image)] = json.loads(record.read_text())["shell"]
+            except (OSError, ValueError, KeyError, TypeError):
+                try:
+                    found = image.shell()
+                except ImageError as exc:
+                    self.notes.append(f"{exc}; its /bin/sh is taken to be dash")
+                    self.shells[id(image)] = None
+                    return None
+                self.shells[id(image)] = found.kind if found else None
+                if image.digest:
+                    _atomic_write(record, json.dumps({"shell": self.shells[id(image)]}).encode())
+        return self.shells[id(image)]
+
+    def image(self, name: str, platform: str) -> Image | None:
+        if (name, platform) not in self.read:
+            try:
+                self.read[name, platform] = self._open(name, platform)
+            except ImageError as exc:
+                self.read[name, platform] = exc
+                self.failed.append(exc)
+                note = f"{exc}; judged from the task definition alone"
+                if note not in self.notes:  # `nginx` and `nginx:latest` are one image
+                    self.notes.append(note)
+        found = self.read[name, platform]
+        return found if isinstance(found, Image) else None
+
+    def _open(self, name: str, platform: str) -> Image:
+        try:
+            ref = parse(name)
+        except ValueError as e:
+            raise ImageError(name, f"not an image reference: {e}") from None
+        path = self.archives.get(ref)
+        if path is None:
+            return from_registry(ref, self.client, self.store, platform)
+        opener = from_layout if Path(path).is_dir() else from_archive
+        return opener(path, name, platform)
+
+    def attach(self, task: TaskDef) -> None:
+        """Put each Linux container's View on it (none where the argv is not known)."""
+        if task.is_windows:
+            return
+        runtime = task.get("runtimePlatform")
+        runtime = runtime if isinstance(runtime, dict) else {}
+        platform = platform_for(*(v if isinstance(v := runtime.get(task.key(k)), str) else None
+                                  for k in ("cpuArchitecture", "operatingSystemFamily")))  # fmt: skip
+        for c in task.containers:
+            name, entry, command = c.get("image"), c.get("entryPoint"), c.get("command")
+            if not isinstance(name, str) or any(v is not None and known_str_list(v) is None for v in (entry, command)):
+                continue  # `!Ref Image`, an entryPoint only known at deploy time
+            image = self.image(name, platform)
+            if image is None:
+                continue
+            merged = merge.effective(image.config, entry, command)
+            view = View(image, merged, merged, self)
+            first = merged.parts[0] if merged.parts else None
+            if first is not None and first.source == merge.IMAGE_ENTRYPOINT and not decided(first.words[0]):
+                view.script, view.effective = first.words[0], merge.effective(None, entry, command)
+            c.image = view
+            for cached in ("argv", "_argv_pointers"):  # worked out without the image (is_windows)
+                c.__dict__.pop(cached, None)
+            c.memo.clear()
+        task.memo.clear()
+
+    def close(self) -> None:
+        for image in self.read.values():
+            if isinstance(image, Image):
+                image.close()
