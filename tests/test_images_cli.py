@@ -211,8 +211,8 @@ def test_every_fix_made_with_an_image_applies_to_the_document_as_it_is(tmp_path_
             continue
         jsonpatch.apply_patch(doc.data, f.fix.patch)  # raises if a test op does not hold
         assert not any(op["path"].startswith("/containerDefinitions/0/image") for op in f.fix.patch)
-    fixed, _ = fix(doc, rules, True, reader)
-    again, more = fix(fixed, rules, True, reader)
+    fixed, _ = fix(doc, rules, True, images=reader)
+    again, more = fix(fixed, rules, True, images=reader)
     assert not more and again.text == fixed.text
     if not config:
         assert [(f.code, f.message, f.fix) for f in found] == [(f.code, f.message, f.fix) for f in lint(doc, rules)]

@@ -55,10 +55,10 @@ def test_case(spec, case, tmp_path):
     if "severity" in case:
         assert [f.severity for f in findings] == case["severity"]
     if "fixed" in case:
-        fixed, done = fix(doc, rules, case.get("unsafe", False), images)
+        fixed, done = fix(doc, rules, case.get("unsafe", False), images=images)
         assert bool(done) == bool(case["fixed"]), "`fixed: []` means no fix applies"
         assert fixed.data == jsonpatch.apply_patch(data, case["fixed"])
-        again, more = fix(fixed, rules, case.get("unsafe", False), images)
+        again, more = fix(fixed, rules, case.get("unsafe", False), images=images)
         assert not more and again.text == fixed.text, "fixing twice changed something"
 
 
