@@ -85,11 +85,12 @@ class Outcome:
         return {p.kind for p in self.paths}
 
 
-def follow(text: str, args=(), env=None, sh: str | None = None, *, path: str | None = None, user: str | None = None) -> Outcome:
+def follow(text: str, args=(), env=None, sh: str | None = None, *, path: str | None = None, user: str | None = None,
+           env_complete: bool = False) -> Outcome:
     """The ways the script `text` ends when run with arguments `args` (None: not known).
 
     env: the variables the container is known to have (a value of None: known to be unset); a
-    variable not in it is unknown. sh: which shell `/bin/sh` is in the image ("dash", "bash",
+    variable not in it is unknown, or unset if `env_complete`. sh: which shell `/bin/sh` is in the image ("dash", "bash",
     "busybox", None: unknown, taken for dash, pid1-facts §4). path: where the script is in the
     image ($0). user: the container's user ("" or "root" or "0" is root; None: unknown)."""
     shell = _shebang(text, sh)
@@ -105,16 +106,14 @@ def follow(text: str, args=(), env=None, sh: str | None = None, *, path: str | N
     except Exception:  # bashlex raises many kinds; each means "cannot tell"
         return Outcome(shell, reason="the script could not be parsed")
     root = None if user is None else user.split(":")[0] in ("", "root", "0")
-    run = _Run(source, shell, path, env or {})
+    run = _Run(source, shell, path, env or {}, env_complete)
     start = _State(args=None if args is None else tuple(args), root=root)
     try:
         ends = run.block(nodes, [start])
         paths = [run.end(s) for s in ends]
     except _TooMany:
         return Outcome(shell, reason="too many paths to follow")
-    paths += run.unknown
-    unique = tuple(dict.fromkeys(paths))
-    return Outcome(shell, unique)
+    return Outcome(shell, tuple(dict.fromkeys(paths)))
 
 
 # ---- the shell that runs it -----------------------------------------------------------------
@@ -154,6 +153,13 @@ def rewrite(text: str) -> str:
     nothing), each `NAME=( … )` into `NAME=__array__`, and each `[[ … ]]` without `&& || < > ( )` inside into `__dbltest__ … ]]`, keeping
     every line where it was; here-document bodies become blank lines (`</dev/null`). Raises Unsupported (then nothing is claimed) on what it cannot map."""
     return _Scanner(text).rewrite(0, top=True)[0]
+
+
+def _requote(quoted: str) -> str:
+    """'…$…' as the same string in double quotes: bashlex loops forever on some `'${'…`."""
+    if "$" not in quoted:
+        return quoted
+    return '"' + re.sub(r'([$`"\\])', r"\\\1", quoted[1:-1]) + '"'
 
 
 class _Scanner:
@@ -208,10 +214,12 @@ class _Scanner:
 
     def word_at(self, i: int) -> tuple[str, int]:
         """The shell word starting at i (quotes kept) and the index after it."""
-        t, j = self.t, i
+        t, j, out = self.t, i, []
         while j < len(t) and t[j] not in _BREAK:
-            j = self.skip_quoted(j) if t[j] in "'\"`\\$" else j + 1
-        return t[i:j], j
+            k = self.skip_quoted(j) if t[j] in "'\"`\\$" else j + 1
+            out.append(_requote(t[j:k]) if t[j] == "'" else t[j:k])
+            j = k
+        return "".join(out), j
 
     def skip_blank(self, i: int, newlines: bool = True) -> int:
         """Skip blanks (and newlines, comments and pending here-document bodies if `newlines`)."""
@@ -249,7 +257,7 @@ class _Scanner:
             c = t[i]
             if c in "'\"`\\" or (c == "$" and t[i + 1 : i + 2] in ("(", "{")):
                 j = self.skip_quoted(i)
-                out.append(t[i:j])
+                out.append(_requote(t[i:j]) if c == "'" else t[i:j])
                 i, prev = j, "w"
                 continue
             if c == "#" and (i == 0 or t[i - 1] in " \t\n;&|()"):
@@ -408,9 +416,8 @@ class _State:
 
 
 class _Run:
-    def __init__(self, text: str, shell: str, path: str | None, env):
-        self.text, self.shell, self.path, self.env = text, shell, path, env
-        self.unknown: list[Path] = []
+    def __init__(self, text: str, shell: str, path: str | None, env, env_complete: bool):
+        self.text, self.shell, self.path, self.env, self.env_complete = text, shell, path, env, env_complete
         self.steps = 0
 
     def line(self, node) -> int:
@@ -423,6 +430,8 @@ class _Run:
     def end(self, state: _State) -> Path:
         if state.done is not None:
             return state.done
+        if state.flow:  # `return` or `break` outside a function or loop: an error in bash
+            return Path("unknown", reason=f"`{state.flow}` outside a function or loop")
         if state.main is not None:
             return self.child(state, *state.main)
         return Path("exit", reexec=state.reexec)
@@ -458,7 +467,7 @@ class _Run:
         if kind == "list":
             return self.andor(node.parts, s)
         if kind == "command":
-            return self.command(node, s, background=False)
+            return self.command(node, s)
         if kind == "function":
             s.funcs[node.parts[0].word] = node.parts[-1]
             s.status = 0
@@ -652,7 +661,7 @@ class _Run:
 
     # -- simple commands --
 
-    def command(self, node, s: _State, background: bool) -> list[_State]:
+    def command(self, node, s: _State) -> list[_State]:
         assigns = [p for p in node.parts if p.kind == "assignment"]
         wordnodes = [p for p in node.parts if p.kind == "word"]
         if not wordnodes:
@@ -1037,8 +1046,8 @@ class _Expander:
             raise _NoModel
         if name in s.vars:
             return s.vars[name]
-        if name in run.env:
-            return run.env[name]
+        if name in run.env or run.env_complete:
+            return run.env.get(name)
         return Unknown(raw)
 
     def fields(self, raw: str, assignment: bool = False):

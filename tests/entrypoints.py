@@ -42,7 +42,7 @@ _main() {
 
 	if [ "$1" = 'APP' ] && ! _wants_help "$@"; then
 		env_from_file POSTGRES_PASSWORD
-		mkdir -p "$PGDATA"
+		mkdir -p "${PGDATA:-/tmp}"
 		if [ "$(id -u)" = '0' ]; then
 			# run this script again as the unprivileged user
 			exec setpriv --reuid=nobody --regid=nogroup --clear-groups "$BASH_SOURCE" "$@"

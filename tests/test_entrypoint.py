@@ -234,3 +234,11 @@ def test_follow_never_raises_on_shell_ish_text(body):
     for path in out.paths:
         assert path.kind in ("exec", "su", "child", "exit", "unknown")
         assert all(isinstance(w, (str, Unknown)) for w in path.argv)
+
+
+def test_a_complete_env_makes_a_missing_variable_unset():
+    assert ends(E.NO_EXEC, env={}, env_complete=True) == {("child", ("app", "--port", "8080"))}
+
+
+def test_return_outside_a_function_is_unknown():
+    assert follow("#!/bin/bash\nreturn\nexec app\n").unknown
