@@ -242,3 +242,53 @@ def test_a_complete_env_makes_a_missing_variable_unset():
 
 def test_return_outside_a_function_is_unknown():
     assert follow("#!/bin/bash\nreturn\nexec app\n").unknown
+
+
+# Differential: composed scripts run for real (not as PID 1) with recorders on PATH in place of the
+# programs; the argv the script really ends in must be one of the paths `follow` claims.
+DIFF_PIECES = [
+    'if [ "$1" = a ]; then shift; set -- app "$@"; fi',
+    'case "$1" in -*) set -- app "$@" ;; b|c) shift ;; *) ;; esac',
+    'if [ "$#" -eq 0 ]; then set -- app --default; fi',
+    'f() { set -- x "$@"; }; f "$@"',
+    'g() { exec app g "$@"; }; if [ "$1" = g ]; then shift; g "$@"; fi',
+    'if [ -z "$MODE" ]; then MODE=run; fi; if [ "$MODE" = run ] && [ "$1" = x ]; then exec app x; fi',
+    '[ "${1#-}" != "$1" ] && set -- app "$@"',
+    'for arg; do case "$arg" in --help) exit 0 ;; esac; done',
+]  # fmt: skip
+PROGRAMS = ["a", "b", "c", "x", "g", "app"]
+
+
+@pytest.fixture(scope="module")
+def recorders(tmp_path_factory):
+    bin_dir = tmp_path_factory.mktemp("bin")
+    for name in PROGRAMS:
+        (bin_dir / name).write_text('#!/bin/sh\nprintf "%s\\n" "$(basename "$0")" "$@" > "$OUT"\n')
+        (bin_dir / name).chmod(0o755)
+    return bin_dir
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.sampled_from(DIFF_PIECES), min_size=1, max_size=4),
+       final=st.sampled_from(['exec "$@"', 'app "$@"']),
+       args=st.lists(st.sampled_from(["a", "b", "c", "-v", "x", "g", "--help"]), max_size=3),
+       shell=st.sampled_from(["/bin/bash", "/bin/sh"]))  # fmt: skip
+def test_follow_agrees_with_a_real_run(recorders, tmp_path_factory, pieces, final, args, shell):
+    import subprocess
+
+    text = "\n".join([f"#!{shell}", *pieces, final, ""])
+    out = follow(text, args, {"MODE": None}, "dash")
+    if any(p.kind == "unknown" for p in out.paths):
+        return
+    work = tmp_path_factory.mktemp("run")
+    script, record = work / "entry.sh", work / "argv"
+    script.write_text(text)
+    script.chmod(0o755)
+    env = {"PATH": f"{recorders}:/usr/bin:/bin", "OUT": str(record)}
+    subprocess.run([str(script), *args], env=env, timeout=10, capture_output=True)
+    ran = tuple(record.read_text().splitlines()) if record.exists() else None
+    claimed = {tuple(p.program) for p in out.starts}
+    if ran is None:
+        assert not claimed or "exit" in out.kinds(), (text, args, out)
+    else:
+        assert ran in claimed, (text, args, ran, out)
