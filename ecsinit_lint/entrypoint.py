@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
-from .shell import EXEC_WRAPPERS, SU_WRAPPERS, TRIVIAL, _skip_wrapper, basename, parse
+from .shell import EXEC_WRAPPERS, SU_WRAPPERS, TRIVIAL, _commands, _skip_wrapper, basename, parse
 
 MAX_PATHS = 32  # paths followed at most; more is "unknown"
 MAX_STEPS = 5000  # commands evaluated at most over all paths
@@ -408,6 +408,7 @@ class _State:
     bg: tuple | None = None  # the same for the last background job
     reexec: str | None = None
     locals: frozenset = frozenset()  # names the running function declared `local`
+    opaque: bool = False  # a variable not known by name was set: every other one is unknown
     done: Path | None = None  # the path ended
     flow: str | None = None  # "return", "break", "continue" being propagated
 
@@ -555,8 +556,6 @@ class _Run:
         return [self.give_up(s, node, "a compound command")]
 
     def first_program(self, node, s):
-        from .shell import _commands
-
         for cmd in _commands(node):
             words = self.words(cmd, s)
             if words and not _trivial(words) and words[0] not in s.funcs:
@@ -640,8 +639,6 @@ class _Run:
     def loop(self, node, s: _State) -> list[_State]:
         """A loop whose turns are not known: followed only when its body neither leaves the
         script, nor calls a function, nor changes the arguments; what it assigns becomes unknown."""
-        from .shell import _commands
-
         assigned = set()
         for cmd in _commands(node):
             words = [w.word for w in cmd.parts if w.kind == "word"]
@@ -746,8 +743,8 @@ class _Run:
                     s.vars[key] = w.split("=", 1)[1]
                 elif name == "local" and key and not key.startswith("-"):
                     s.vars[key] = None
-                elif isinstance(w, Unknown):
-                    return [self.give_up(s, node, f"`{name}` of an unknown word")]
+                elif isinstance(w, Unknown):  # `export "$var"="$val"`: some variable changed
+                    s.opaque = True
             s.status = 0
             return [s]
         if name == "unset":
@@ -1046,6 +1043,8 @@ class _Expander:
             raise _NoModel
         if name in s.vars:
             return s.vars[name]
+        if s.opaque:
+            return Unknown(raw)
         if name in run.env or run.env_complete:
             return run.env.get(name)
         return Unknown(raw)
@@ -1204,6 +1203,14 @@ class _Expander:
             if v is None:
                 return "0"
             return str(len(v)) if isinstance(v, str) else Unknown("${" + inner + "}")
+        indirect = re.fullmatch(r"!([A-Za-z_]\w*)(.*)", inner, re.S)
+        if indirect:  # ${!var}: the variable named by var's value (bash)
+            if self.run.shell == "dash":
+                raise _NoModel
+            target = self.param(indirect.group(1), "${" + inner + "}")
+            if not (isinstance(target, str) and _NAME.fullmatch(target)):
+                return Unknown("${" + inner + "}")
+            return self.braced(target + indirect.group(2))
         if re.fullmatch(r"[A-Za-z_]\w*\[[@*]\]", inner):  # a bash array: any number of words
             if self.run.shell == "dash":
                 raise _NoModel

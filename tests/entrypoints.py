@@ -13,11 +13,18 @@ _is_sourced() {
 		&& [ "${FUNCNAME[1]}" = 'source' ]
 }
 
+# VAR from the environment, or from the file named by VAR_FILE
 env_from_file() {
 	local var="$1"
 	local fileVar="${var}_FILE"
 	local def="${2:-}"
-	export "$var"="$def"
+	local val="$def"
+	if [ "${!var:-}" ]; then
+		val="${!var}"
+	elif [ "${!fileVar:-}" ]; then
+		val="$(< "${!fileVar}")"
+	fi
+	export "$var"="$val"
 	unset "$fileVar"
 }
 

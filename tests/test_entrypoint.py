@@ -292,3 +292,18 @@ def test_follow_agrees_with_a_real_run(recorders, tmp_path_factory, pieces, fina
         assert not claimed or "exit" in out.kinds(), (text, args, out)
     else:
         assert ran in claimed, (text, args, ran, out)
+
+
+def test_indirect_and_unknown_exports():
+    """`${!var}` reads the variable var names; `export "$var"="$val"` of an unknown value makes
+    every variable not set by name unknown (it may have been that one)."""
+    text = '#!/bin/bash\nv=MODE\nif [ "${!v:-}" = x ]; then exec app-x; fi\nexec app\n'
+    assert ends(text, env={"MODE": "x"}) == {("exec", ("app-x",))}
+    text = '#!/bin/bash\nk="$1"\nexport "$k"="$2"\nif [ -z "$MODE" ]; then exec app; fi\nexec app-set\n'
+    assert ends(text, None, env={"MODE": None}) == {("exec", ("app",)), ("exec", ("app-set",))}
+
+
+def test_postgres_with_its_password_from_a_secret():
+    """POSTGRES_PASSWORD unknown (a secret): env_from_file forks, the verdict does not change."""
+    out = follow(E.script(E.POSTGRES), ("app",), {}, None, path=SELF, user="")
+    assert {(p.kind, p.argv) for p in out.starts} == {("exec", ("app",))} and not any(p.kind == "unknown" for p in out.paths)
