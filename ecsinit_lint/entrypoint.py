@@ -824,9 +824,8 @@ class _Run:
         if program is None:
             return [self.give_up(s, node, "an exec wrapper with unknown words")]
         target = program[0] if program else None
-        if isinstance(target, str) and target in s.funcs:  # "not found", exit 127 (pid1-facts §4)
-            s.done = Path("exit", tuple(words), line, reason="exec of a function: not found")
-            return [s]
+        if isinstance(target, str) and target in s.funcs:  # exec skips functions: PATH decides (pid1-facts §4)
+            return [self.give_up(s, node, "exec of a name the script defines as a function")]
         if target is not None and (target == self.path or isinstance(target, Unknown) and target.self_path):
             if s.reexec is not None:
                 return [self.give_up(s, node, "the script re-execs itself twice")]
