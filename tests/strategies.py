@@ -188,7 +188,8 @@ def _yaml_argv(draw, anchors: list[str]) -> str:
         anchor = f"&{anchors[-1]} "
     if kind == "flow":
         return anchor + "[" + ", ".join(_word(a, draw) for a in argv) + "]"
-    items = "".join(f"\n            - {_word(a, draw)}" for a in argv)
+    indent = draw(st.sampled_from(["            ", "          "]))  # indented, or at its key's column
+    items = "".join(f"\n{indent}- {_word(a, draw)}" for a in argv)
     return anchor + items
 
 
@@ -218,6 +219,7 @@ def _yaml_container(draw, n: int, anchors: list[str], bases: list[str]) -> str:
                 value = f"{{InitProcessEnabled: {init}}}" if draw(st.booleans()) and init else f"\n            InitProcessEnabled: {init}"
             lines.append(f"{key}: {value}".rstrip(" "))
     lines = [line + draw(_COMMENTS) if "\n" not in line else line for line in lines]
+    lines = lines[:1] + draw(st.permutations(lines[1:])) if lines[0].startswith("<<") else draw(st.permutations(lines))
     anchor = ""
     if draw(st.booleans()):
         bases.append(f"b{n}")
