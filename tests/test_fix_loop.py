@@ -198,3 +198,24 @@ def test_yaml_block_lists_replaced_and_a_first_key_removed():
     fixed, _ = fix(load("t.yaml", BLOCK.encode()), RULES, unsafe=True)
     assert fixed.text == BLOCK.replace("- Command:\n        - /init\n        Image", "- Image").replace(
         "- tini\n        - --\n        - app", ' ["app", "/init"]')
+
+
+def _patcher(code: str, patch: list[dict]) -> Rule:
+    """A rule that finds every task and fixes it with `patch` while /x is "a"."""
+    return Rule(code, code.lower(), "error", "always", lambda task: [
+        Violation("/x", "x", None, Fix(code, patch))] if task.data["x"] == "a" else [])  # fmt: skip
+
+
+def test_a_patch_that_fails_part_way_changes_nothing():
+    """Patches apply in place on one copy per round: one whose later op fails leaves no trace, one
+    whose test fails after an earlier fix of the round waits (here: is gone next round), and the
+    document read stays as it was."""
+    doc = _doc("a")
+    data = json.loads(json.dumps(doc.data))
+    broken = _patcher("X1", [{"op": "add", "path": "/containerDefinitions/0/y", "value": 1},
+                             {"op": "replace", "path": "/containerDefinitions/0/missing/z", "value": 2}])  # fmt: skip
+    late_test = _patcher("X3", [{"op": "add", "path": "/containerDefinitions/0/w", "value": 3},
+                                {"op": "test", "path": "/x", "value": "a"}])  # fmt: skip
+    fixed, done = fix(doc, [broken, _setter("X2", "a", "b"), late_test])
+    assert doc.data == data and [f.code for f in done] == ["X2"]
+    assert fixed.data == {**data, "x": "b"}
