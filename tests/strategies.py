@@ -219,7 +219,8 @@ def _yaml_container(draw, n: int, anchors: list[str], bases: list[str]) -> str:
                 value = f"{{InitProcessEnabled: {init}}}" if draw(st.booleans()) and init else f"\n            InitProcessEnabled: {init}"
             lines.append(f"{key}: {value}".rstrip(" "))
     lines = [line + draw(_COMMENTS) if "\n" not in line else line for line in lines]
-    lines = lines[:1] + draw(st.permutations(lines[1:])) if lines[0].startswith("<<") else draw(st.permutations(lines))
+    if not any("*" in line for line in lines):  # keys in any order, where no alias can come before its anchor
+        lines = draw(st.permutations(lines))
     anchor = ""
     if draw(st.booleans()):
         bases.append(f"b{n}")
