@@ -99,14 +99,20 @@ def is_container(item) -> bool:
     return isinstance(item, dict) and ("image" in item or ("name" in item and CONTAINER_KEYS & item.keys()))
 
 
+# devcontainer.json keys, which no ECS container has (its `name`, `image`, `privileged` it shares)
+DEVCONTAINER_KEYS = {"features", "customizations", "forwardPorts", "portsAttributes", "remoteUser", "containerUser",
+                     "remoteEnv", "containerEnv", "runArgs", "workspaceFolder", "workspaceMount", "overrideCommand",
+                     "shutdownAction", "initializeCommand", "onCreateCommand", "updateContentCommand",
+                     "postCreateCommand", "postStartCommand", "postAttachCommand", "hostRequirements"}  # fmt: skip
+
+
 def _ecs_keys(item: dict, beyond: tuple = ()) -> bool:
     """Whether most keys of a container-like object are the ECS ContainerDefinition's, one of them
-    not in `beyond` (a devcontainer.json has a name and an image, beside `features`,
-    `customizations`, `postCreateCommand`: other formats' keys)."""
+    not in `beyond`, and none only a devcontainer.json has (one has a name and an image too)."""
     from .schema import schema
 
     known = schema()["$defs"]["ContainerDefinition"]["properties"].keys() & item.keys()
-    return len(known) > len(item) - len(known) and bool(known.difference(beyond))
+    return len(known) > len(item) - len(known) and bool(known.difference(beyond)) and not DEVCONTAINER_KEYS & item.keys()
 
 
 def find_tasks(data) -> tuple[str, list[TaskDef]] | None:

@@ -100,6 +100,8 @@ OTHERS = {
 }
 """,
     "other/.devcontainer/devcontainer.json": DEVCONTAINER,
+    "privileged/.devcontainer/devcontainer.json": '{"name": "dind", "image": "docker:dind", "privileged": true, '
+                                                  '"runArgs": ["--init"]}\n',
     "commented/.devcontainer.json": """// For format details, see https://aka.ms/devcontainer.json.
 {
   "name": "Node.js",
