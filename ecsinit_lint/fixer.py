@@ -100,7 +100,8 @@ def _apply(data, patch: list[dict]):
     holder = resolve(data, join_pointer(prefix))
     if prefix and not isinstance(holder, (dict, list)):
         raise jsonpatch.JsonPointerException(f"no value at {join_pointer(prefix)}")
-    relative = [dict(op, **{k: join_pointer(split_pointer(op[k])[len(prefix) :]) for k in ("path", "from") if k in op}) for op in patch]
+    relative = [dict(op, **{k: join_pointer(split_pointer(op[k])[len(prefix) :]) for k in ("path", "from") if k in op})
+                for op in patch]  # fmt: skip
     value = jsonpatch.apply_patch(copy.deepcopy(holder), relative, in_place=True)
     if not prefix:
         return value

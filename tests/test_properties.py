@@ -97,7 +97,8 @@ def test_fix_is_a_clean_idempotent_patch(data, indent, crlf):
     assert ("\r\n" in fixed.text) == crlf or "\n" not in fixed.text
 
 
-STYLES = [{"separators": (",", ":")}, {}, {"indent": 2}, {"indent": 4}, {"indent": "\t"}, {"indent": 2, "separators": (",", " : ")}]
+STYLES = [{"separators": (",", ":")}, {}, {"indent": 2}, {"indent": 4}, {"indent": "\t"},
+          {"indent": 2, "separators": (",", " : ")}]  # fmt: skip
 
 
 @SETTINGS
