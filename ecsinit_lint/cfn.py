@@ -496,7 +496,7 @@ def _splice_run(text: str, nodes: dict, ops: list[dict]) -> tuple[str, list[dict
 
 def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
     """(start, end, new text) for one op on the composed text."""
-    from ruamel.yaml.nodes import MappingNode
+    from ruamel.yaml.nodes import CollectionNode, MappingNode
 
     from .fixer import FixError
 
@@ -512,7 +512,16 @@ def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
             at = _pair_end(text, _key_of(parent, node, op), node)
             return at, at, " " + _flow(op["value"])
         flow = any(getattr(nodes.get(join_pointer(tokens[:i])), "flow_style", False) for i in range(len(tokens)))
-        return start, end, _like(text, node, op["value"], nl, flow)
+        new = _like(text, node, op["value"], nl, flow)
+        keys = [k for k, v in parent.value if v is node] if isinstance(parent, MappingNode) else []
+        if keys and isinstance(node, CollectionNode) and not node.flow_style:
+            # a block collection starts a line of its own, a sequence maybe at its key's column,
+            # where a flow value cannot: it goes after the colon, or indented past a comment
+            colon = _COLON.match(text, keys[0].end_mark.index).end()
+            if not text[colon:start].strip():
+                return colon, end, " " + new
+            return start, end, " " * max(0, keys[0].start_mark.column + 1 - node.start_mark.column) + new
+        return start, end, new
     if op["op"] == "add" and isinstance(parent, MappingNode):
         name, value = tokens[-1], op["value"]
         if parent.flow_style or not parent.value:
@@ -528,8 +537,11 @@ def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
     if op["op"] == "remove" and isinstance(parent, MappingNode) and not parent.flow_style:
         key = _key_of(parent, node, op)
         start = text.rfind("\n", 0, key.start_mark.index) + 1
-        if text[start : key.start_mark.index].strip():  # `- Key: …`: the dash stays
-            raise FixError(f"cannot remove {op['path']} from the line that starts its list item")
+        if text[start : key.start_mark.index].strip():  # `- Key: …`: the next key moves up to the dash
+            i = [k for k, _ in parent.value].index(key)
+            if i + 1 < len(parent.value):
+                return key.start_mark.index, parent.value[i + 1][0].start_mark.index, ""
+            return key.start_mark.index, _pair_end(text, key, node), "{}"
         end = text.find("\n", _pair_end(text, key, node))
         return start, (end + 1 if end >= 0 else len(text)), ""
     raise FixError(f"cannot apply {op['op']} {op['path']} to this YAML layout; file left as it was")

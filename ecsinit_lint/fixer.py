@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import errno
 import os
@@ -10,6 +11,7 @@ import tempfile
 
 import jsonpatch
 
+from .jsonpos import join_pointer, split_pointer
 from .linter import Finding, applicable, lint
 from .model import resolve
 from .registry import Rule
@@ -63,16 +65,15 @@ def _rounds(doc: Document, rules: list[Rule], unsafe: bool, blocked: dict, image
                       for old, by in before.get(op["path"], ()) if _same(old, op["value"])]  # fmt: skip
             if undone:
                 return [finding, *undone]
-        data, ops, round_fixed = doc.data, [], []
+        data, ops, round_fixed = copy.deepcopy(doc.data), [], []
         for finding in (f for f in findings if applicable(f, unsafe)):
+            old = [(op["path"], resolve(data, op["path"])) for op in finding.fix.patch if _member(op, data)]
             try:
-                new_data = jsonpatch.apply_patch(data, finding.fix.patch)
+                data = _apply(data, finding.fix.patch)
             except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
                 continue
-            for op in finding.fix.patch:
-                if _member(op, data):
-                    before.setdefault(op["path"], []).append((resolve(data, op["path"]), finding))
-            data = new_data
+            for path, value in old:
+                before.setdefault(path, []).append((value, finding))
             ops += finding.fix.patch
             round_fixed.append(finding)
         if not round_fixed:
@@ -90,6 +91,24 @@ def _rounds(doc: Document, rules: list[Rule], unsafe: bool, blocked: dict, image
         rounds.append(round_fixed)
         doc, fixed = new, fixed + round_fixed
     raise FixError(f"the fixes did not settle in {MAX_ROUNDS} rounds; file left as it was")
+
+
+def _apply(data, patch: list[dict]):
+    """`data` with `patch` applied in place, or unchanged when a test or an op of it fails: the
+    patch is applied to a copy of the one value that holds all its paths, then put in place."""
+    paths = [split_pointer(path) for op in patch for path in (op["path"], op.get("from")) if path is not None]
+    prefix = os.path.commonprefix([tokens[:-1] for tokens in paths])
+    holder = resolve(data, join_pointer(prefix))
+    if prefix and not isinstance(holder, (dict, list)):
+        raise jsonpatch.JsonPointerException(f"no value at {join_pointer(prefix)}")
+    relative = [dict(op, **{k: join_pointer(split_pointer(op[k])[len(prefix) :]) for k in ("path", "from") if k in op})
+                for op in patch]  # fmt: skip
+    value = jsonpatch.apply_patch(copy.deepcopy(holder), relative, in_place=True)
+    if not prefix:
+        return value
+    parent = resolve(data, join_pointer(prefix[:-1]))
+    parent[int(prefix[-1]) if isinstance(parent, list) else prefix[-1]] = value
+    return data
 
 
 def _member(op: dict, data) -> bool:

@@ -13,6 +13,7 @@ from json.decoder import scanstring
 
 _decoder = json.JSONDecoder()
 _ws = re.compile(r"[ \t\r\n]*")
+_ws_on_line = re.compile(r"[ \t]*")
 _colon = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 _comma = re.compile(r"[ \t\r\n]*,?[ \t\r\n]*")
 
@@ -178,36 +179,61 @@ def _indent_unit(text: str) -> str:
     return m.group(1) if m else "  "
 
 
-def render(value, indent: str | None, unit: str, nl: str) -> str:
-    """JSON for `value`: multi-line at `indent` in the file's style, or on one line."""
+_KEY_SEP = re.compile(r'"(?:[^"\\\n]|\\.)*"([ \t]*:[ \t]*)')  # the first string of an object is a key
+
+
+def _key_sep(text: str) -> str:
+    """The file's `:` between key and value, with the spaces around it (`": "` when no key says)."""
+    m = _KEY_SEP.search(text)
+    return m.group(1) if m else ": "
+
+
+def render(value, indent: str | None, unit: str, nl: str, key_sep: str = ": ") -> str:
+    """JSON for `value`: multi-line at `indent` in the file's style, or on one line; with the
+    file's separators (a compact `"k":v` file stays compact)."""
+    item_sep = "," if indent is not None or not key_sep.endswith(" ") else ", "
     if indent is None or not isinstance(value, (dict, list)) or not value:
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, indent=unit, ensure_ascii=False).replace("\n", nl + indent)
+        return json.dumps(value, ensure_ascii=False, separators=(item_sep, key_sep))
+    text = json.dumps(value, indent=unit, ensure_ascii=False, separators=(item_sep, key_sep))
+    return text.replace("\n", nl + indent)
+
+
+_OWN_LINE = re.compile(r'[ \t]*(?:"(?:[^"\\\n]|\\.)*"[ \t]*:[ \t]*)?')  # indentation, maybe a key
 
 
 def _replace(text: str, start: int, end: int, value) -> str:
+    """The value at text[start:end] replaced, in its layout: a list or object on one line stays
+    on one line; a scalar on a line of its own (after its key) gives way to lines, as its siblings are."""
     old = text[start:end]
-    indent = _line_indent(text, start) if "\n" in old else None
-    return text[:start] + render(value, indent, _indent_unit(text), _newline(text)) + text[end:]
+    multiline = "\n" in old or (old[:1] not in "[{" and _OWN_LINE.fullmatch(text, text.rfind("\n", 0, start) + 1, start))
+    indent = _line_indent(text, start) if multiline else None
+    return text[:start] + render(value, indent, _indent_unit(text), _newline(text), _key_sep(text)) + text[end:]
 
 
 def _add_member(text: str, start: int, key: str, value) -> str:
     nl, unit = _newline(text), _indent_unit(text)
     members = _members(text, start)
     if not members:
-        end = _value_end(text, start)
+        end, key_sep = _value_end(text, start), _key_sep(text)
+        if "\n" not in text.strip():  # a file on one line stays on it
+            return text[:start] + "{" + json.dumps(key) + key_sep + render(value, None, unit, nl, key_sep) + "}" + text[end:]
         outer = _line_indent(text, start)
-        body = json.dumps(key) + ": " + render(value, outer + unit, unit, nl)
+        body = json.dumps(key) + key_sep + render(value, outer + unit, unit, nl, key_sep)
         return text[:start] + "{" + nl + outer + unit + body + nl + outer + "}" + text[end:]
     _, key_start, value_start, value_end = members[-1]
     last_key_end = scanstring(text, key_start + 1)[1]
     sep = text[last_key_end:value_start]
+    key_sep = sep if "\n" not in sep else _key_sep(text)
     indent = _indent_at(text, key_start)
-    if indent is None:  # the object sits on one line: stay on it
-        insert = ", " + json.dumps(key) + sep + render(value, None, unit, nl)
-    else:
-        insert = "," + nl + indent + json.dumps(key) + sep + render(value, indent, unit, nl)
-    return text[:value_end] + insert + text[value_end:]
+    if indent is None:  # the object sits on one line: stay on it, with its separator between members
+        between = text[members[-2][3] : members[-1][1]] if len(members) > 1 else ""
+        item_sep = between if between and "\n" not in between else "," + " " * key_sep.endswith(" ")
+        insert = item_sep + json.dumps(key) + key_sep + render(value, None, unit, nl, key_sep)
+        return text[:value_end] + insert + text[value_end:]
+    # on a line of its own at the last member's indentation; what follows that value on its line stays
+    eol = _ws_on_line.match(text, value_end).end()
+    insert = nl + indent + json.dumps(key) + key_sep + render(value, indent, unit, nl, key_sep)
+    return text[:value_end] + "," + text[value_end:eol] + insert + text[eol:]
 
 
 def _remove_member(text: str, start: int, key: str) -> str:

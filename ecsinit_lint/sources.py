@@ -99,10 +99,28 @@ def is_container(item) -> bool:
     return isinstance(item, dict) and ("image" in item or ("name" in item and CONTAINER_KEYS & item.keys()))
 
 
+# devcontainer.json keys, which no ECS container has (its `name`, `image`, `privileged` it shares)
+DEVCONTAINER_KEYS = {"features", "customizations", "forwardPorts", "portsAttributes", "remoteUser", "containerUser",
+                     "remoteEnv", "containerEnv", "runArgs", "workspaceFolder", "workspaceMount", "overrideCommand",
+                     "shutdownAction", "initializeCommand", "onCreateCommand", "updateContentCommand",
+                     "postCreateCommand", "postStartCommand", "postAttachCommand", "hostRequirements"}  # fmt: skip
+
+
+def _ecs_keys(item: dict, beyond: tuple = ()) -> bool:
+    """Whether most keys of a container-like object are the ECS ContainerDefinition's, one of them
+    not in `beyond`, and none only a devcontainer.json has (one has a name and an image too)."""
+    from .schema import schema
+
+    known = schema()["$defs"]["ContainerDefinition"]["properties"].keys() & item.keys()
+    return len(known) > len(item) - len(known) and bool(known.difference(beyond)) and not DEVCONTAINER_KEYS & item.keys()
+
+
 def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
-    """What a parsed JSON document holds, or None when it is no task definition."""
+    """What a parsed JSON document holds, or None when it is no task definition. A bare list of
+    containers, or a container alone, needs mostly the keys of ECS containers, and a container
+    alone one beyond a name and an image: other formats have those too."""
     if isinstance(data, list):
-        if data and all(is_container(item) for item in data):
+        if data and all(is_container(item) and _ecs_keys(item) for item in data):
             task = TaskDef.build({}, "", "camel", "", data)
             task.decoder = "either"  # also Terraform's container_definitions file
             return "containers", [task]
@@ -128,7 +146,7 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
 
         tasks = plan_tasks(data)
         return ("terraform-plan", tasks) if tasks else None
-    if is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2):
+    if is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2) and _ecs_keys(data, ("name", "image")):
         task = TaskDef({}, "", "camel", decoder="either")
         task.containers.append(Container(data, "", "camel", task=task))
         return "container", [task]

@@ -186,7 +186,8 @@ def _yaml_argv(draw, anchors: list[str]) -> str:
         anchor = f"&{anchors[-1]} "
     if kind == "flow":
         return anchor + "[" + ", ".join(_word(a, draw) for a in argv) + "]"
-    items = "".join(f"\n            - {_word(a, draw)}" for a in argv)
+    indent = draw(st.sampled_from(["            ", "          "]))  # indented, or at its key's column
+    items = "".join(f"\n{indent}- {_word(a, draw)}" for a in argv)
     return anchor + items
 
 
@@ -216,6 +217,8 @@ def _yaml_container(draw, n: int, anchors: list[str], bases: list[str]) -> str:
                 value = f"{{InitProcessEnabled: {init}}}" if draw(st.booleans()) and init else f"\n            InitProcessEnabled: {init}"
             lines.append(f"{key}: {value}".rstrip(" "))
     lines = [line + draw(_COMMENTS) if "\n" not in line else line for line in lines]
+    if not any("*" in line for line in lines):  # keys in any order, where no alias can come before its anchor
+        lines = draw(st.permutations(lines))
     anchor = ""
     if draw(st.booleans()):
         bases.append(f"b{n}")

@@ -73,3 +73,11 @@ def test_added_member_uses_the_files_indentation():
 def test_removing_first_and_only_members():
     assert jsonpos.apply_ops('{"a": 1, "b": 2}', [{"op": "remove", "path": "/a"}]) == '{"b": 2}'
     assert jsonpos.apply_ops('{"a": 1}', [{"op": "remove", "path": "/a"}]) == "{}"
+
+
+@pytest.mark.parametrize("nl", ["\n", "\r\n"])
+def test_what_follows_the_last_value_on_its_line_stays_there(nl):
+    """Trailing whitespace after the last member stays on that line, the new member on its own."""
+    text = nl.join(['{', '  "c": {', '    "name": "x" \t', '  }  ', '}', ''])
+    edited = jsonpos.apply_ops(text, [{"op": "add", "path": "/c/lp", "value": True}, {"op": "add", "path": "/d", "value": 1}])
+    assert edited == nl.join(['{', '  "c": {', '    "name": "x", \t', '    "lp": true', '  },  ', '  "d": 1', '}', ''])

@@ -97,6 +97,22 @@ def test_fix_is_a_clean_idempotent_patch(data, indent, crlf):
     assert ("\r\n" in fixed.text) == crlf or "\n" not in fixed.text
 
 
+STYLES = [{"separators": (",", ":")}, {}, {"indent": 2}, {"indent": 4}, {"indent": "\t"},
+          {"indent": 2, "separators": (",", " : ")}]  # fmt: skip
+
+
+@SETTINGS
+@given(task_definitions(), st.sampled_from(STYLES))
+def test_fix_writes_in_the_files_style(data, style):
+    """What a fix writes is in the file's layout and separators: the fixed file is what formatting
+    the fixed data in the style of the original gives (a compact file stays compact, a new member
+    of an indented file is on its own line at its siblings' indentation)."""
+    doc = load("taskdef.json", (json.dumps(data, ensure_ascii=False, **style) + "\n").encode())
+    assume(doc is not None)
+    fixed, done = fix(doc, RULES, unsafe=True)
+    assert fixed.text == json.dumps(fixed.data, ensure_ascii=False, **style) + "\n"
+
+
 def _fix_properties(doc):
     """Fixes apply, say what they did, clear what they fixed and converge."""
     try:

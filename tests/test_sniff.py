@@ -82,7 +82,67 @@ def test_a_broken_task_definition_stays_an_error(tmp_path, name):
 
 
 def test_a_commented_container_is_still_an_error(tmp_path):
-    """JSONC that holds a container (a devcontainer.json has `name` and `image`) is read as one:
-    the sniff cannot tell it from a commented container definition."""
+    """JSONC that holds an ECS container definition (most of its keys the ECS ones) is read as
+    one: an ECS tool reads strict JSON."""
+    text = '{\n  // the web tier\n  "name": "web",\n  "image": "nginx",\n  "essential": true,\n}\n'
     with pytest.raises(InputError, match="invalid JSON"):
-        load(str(tmp_path / "devcontainer.json"), DEVCONTAINER.encode())
+        load(str(tmp_path / "web.json"), text.encode())
+
+
+# Ordinary repository files with a name and an image that are no ECS container
+OTHERS = {
+    ".devcontainer/devcontainer.json": """{
+  "name": "Python 3",
+  "image": "mcr.microsoft.com/devcontainers/python:1-3.12-bullseye",
+  "features": {"ghcr.io/devcontainers/features/node:1": {"version": "lts"}},
+  "customizations": {"vscode": {"extensions": ["ms-python.python"]}},
+  "postCreateCommand": "pip3 install --user -r requirements.txt"
+}
+""",
+    "other/.devcontainer/devcontainer.json": DEVCONTAINER,
+    "privileged/.devcontainer/devcontainer.json": '{"name": "dind", "image": "docker:dind", "privileged": true, '
+                                                  '"runArgs": ["--init"]}\n',
+    "commented/.devcontainer.json": """// For format details, see https://aka.ms/devcontainer.json.
+{
+  "name": "Node.js",
+  // Or use a Dockerfile or Docker Compose file.
+  "image": "mcr.microsoft.com/devcontainers/javascript-node:1-20-bullseye",
+  "forwardPorts": [3000],
+  "postCreateCommand": "yarn install",
+  "remoteUser": "node", // trailing comma next
+}
+""",
+    "compose.json": """{
+  "services": {
+    "web": {"image": "nginx:1.25", "command": ["nginx", "-g", "daemon off;"], "ports": ["80:80"]},
+    "db": {"image": "postgres:16", "environment": {"POSTGRES_PASSWORD": "example"}}
+  }
+}
+""",
+    "web-service.json": '{"image": "nginx:1.25", "command": ["nginx", "-g", "daemon off;"], "ports": ["80:80"], '
+                        '"restart": "always", "volumes": ["./conf:/etc/nginx:ro"]}\n',
+    ".github/workflows/ci.json": """{
+  "name": "CI",
+  "on": {"push": {"branches": ["main"]}, "pull_request": {}},
+  "jobs": {"test": {
+    "runs-on": "ubuntu-latest",
+    "container": {"image": "python:3.12", "options": "--user 1001"},
+    "services": {"redis": {"image": "redis:7", "ports": ["6379:6379"]}},
+    "steps": [{"uses": "actions/checkout@v4"}, {"name": "Test", "run": "pytest"}]
+  }}
+}
+""",
+}  # fmt: skip
+
+
+def test_other_formats_with_a_name_and_an_image_pass_quietly(tmp_path):
+    """A devcontainer.json (with or without comments), Compose JSON and a workflow in JSON are no
+    container definitions: their keys are mostly other formats' (or only a name and an image)."""
+    for name, text in OTHERS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+        assert load(name, text.encode()) is None, name
+    (tmp_path / "td.json").write_text('{"family": "a", "containerDefinitions": [{"name": "a", "image": "x"}]}\n')
+    proc = _cli("check", ".", "--no-cache", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (1, ""), proc.stderr
+    assert proc.stdout.startswith("td.json:1:42: INIT001 ") and "1 finding" in proc.stdout, proc.stdout
