@@ -34,10 +34,7 @@ def _config(n: int) -> tuple[list[dict], dict]:
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    why = it.have_registry()
-    if why:
-        pytest.skip(why)
-    registry = it.Registry(tmp_path_factory.mktemp("registry"))
+    registry = it.registry_or_skip(tmp_path_factory.mktemp("registry"))
     for n in range(IMAGES):
         layers, config = _config(n)
         registry.push(f"svc{n}", "1", it.Built(layers, config))

@@ -21,10 +21,7 @@ SCRIPT = b'#!/bin/sh\nset -e\nif [ "$1" = server ]; then\n  exec gosu app "$@"\n
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
-    why = it.have_registry()
-    if why:
-        pytest.skip(why)
-    registry = it.Registry(tmp_path_factory.mktemp("registry"))
+    registry = it.registry_or_skip(tmp_path_factory.mktemp("registry"))
     base = {"bin/": ("dir",), "bin/busybox": it.host_binary("busybox"), "bin/sh": ("symlink", "busybox"),
             "usr/": ("dir",), "usr/lib/": ("dir",), **{f"usr/lib/lib{i}.so": os.urandom(20_000) for i in range(50)}}  # fmt: skip
     refs = []

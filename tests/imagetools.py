@@ -430,3 +430,13 @@ def have_registry() -> str | None:
     if not os.access(REGISTRY, os.X_OK) and not shutil.which("docker-registry"):
         return f"{REGISTRY} is not installed (apt-get install docker-registry)"
     return None
+
+
+def registry_or_skip(folder) -> Registry:
+    """A registry started in `folder`, or the test skipped with the reason it cannot be."""
+    import pytest
+
+    why = have_registry()
+    if why:
+        pytest.skip(why)
+    return Registry(folder)

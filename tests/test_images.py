@@ -38,10 +38,7 @@ ALPINE = {"bin/": ("dir",), "bin/busybox": it.host_binary("busybox"), "bin/sh": 
 
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory):
-    why = it.have_registry()
-    if why:
-        pytest.skip(why)
-    r = it.Registry(tmp_path_factory.mktemp("registry"))
+    r = it.registry_or_skip(tmp_path_factory.mktemp("registry"))
     yield r
     r.stop()
 

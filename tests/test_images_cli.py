@@ -25,10 +25,7 @@ TINI = ["/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh"]
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    why = it.have_registry()
-    if why:
-        pytest.skip(why)
-    r = it.Registry(tmp_path_factory.mktemp("registry"))
+    r = it.registry_or_skip(tmp_path_factory.mktemp("registry"))
     jenkins = it.Built([DEBIAN, {"usr/bin/tini": it.host_binary("tini"), "usr/local/bin/jenkins.sh": JENKINS_SH}],
                        {"Entrypoint": TINI, "StopSignal": "SIGTERM"})  # fmt: skip
     r.push("jenkins", "lts", jenkins)
