@@ -36,6 +36,15 @@ def crashed_on(path: str, exc: Exception) -> InputError:
     return InputError(path, internal_error(exc))
 
 
+# Control characters in names print escaped: a finding is one line, never a forged one (a
+# `::error` line that a CI runner would read as an annotation) nor a terminal escape.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
 def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
@@ -71,12 +80,12 @@ def text_lines(report: Report) -> Iterator[str]:
     inputs = f"{count} {report.unit}{'s' * (count != 1)}"
     for f in report.findings:
         mark = " [*]" if report.fixable(f) else ""
-        where = _paint(f"{f.location}:", "1", colour)
+        where = _paint(f"{_one_line(f.location)}:", "1", colour)
         users = (*f.origin.services, *(f"daemon {d}" for d in f.origin.daemons)) if f.origin else ()
         runs = f" (run by {', '.join(users)})" if users else ""
-        yield f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {f.message}{mark}{runs}\n"
+        yield f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {_one_line(f.message)}{mark}{runs}\n"
         if report.show_fixes and f.fix is not None:
-            yield f"  fix ({f.fix.applicability}): {f.fix.title}\n"
+            yield f"  fix ({f.fix.applicability}): {_one_line(f.fix.title)}\n"
     if report.quiet:
         return
     found = stats["findings"]

@@ -22,7 +22,7 @@ from ecsinit_lint.gitlab import gitlab
 from ecsinit_lint.junit import junit
 from ecsinit_lint.linter import Finding, lint
 from ecsinit_lint.registry import Selection, load_rules
-from ecsinit_lint.report import FORMATS, Report
+from ecsinit_lint.report import FORMATS, Report, text
 from ecsinit_lint.sarif import sarif
 from ecsinit_lint.sources import InputError, load
 
@@ -335,7 +335,7 @@ ANY_TEXT = st.text(st.characters(codec=None), max_size=12)
 def test_any_text_in_names_and_messages_gives_well_formed_reports(file, task, container, message, error):
     """Whatever a file names its things (control characters, lone surrogates, U+FFFF), JUnit is
     well-formed XML, SARIF valid against its schema once written as the CLI writes it, and each
-    GitHub command one line."""
+    GitHub command and each text finding one line."""
     finding = Finding("INIT001", "missing-init-process", "error", message, file or "-", 1, 1,
                       "/containerDefinitions/0", task, container, None)  # fmt: skip
     rep = Report([finding], [InputError(file or "-", error)], 1, lambda f: False)
@@ -343,3 +343,5 @@ def test_any_text_in_names_and_messages_gives_well_formed_reports(file, task, co
     ET.fromstring(written(junit(rep)))
     VALIDATOR.validate(json.loads(written(sarif(rep))))
     assert len(github(rep).split("\n")) == 3
+    out = text(rep)  # the finding's line and the summary, nothing forged
+    assert out.count("\n") == 2 and "\x1b" not in out and "\r" not in out
