@@ -203,9 +203,7 @@ def _follow(launch: Launch, argv: list[str], sources: list, pid1: bool, in_scrip
     i = 0
     if pid1 and argv:
         init = FORWARDING_INITS.get(basename(argv[0])) or ("tini" if argv[0] == "/dev/init" else None)
-        if argv[0] in PID1_ONLY:
-            launch.pid1 = PID1_ONLY[argv[0]]
-        elif init:
+        if init:
             launch.init = launch.pid1 = init
             i = _skip_init(argv, 1, init)
             launch.init_args = argv[1:i]
@@ -216,8 +214,8 @@ def _follow(launch: Launch, argv: list[str], sources: list, pid1: bool, in_scrip
         return
     name = basename(argv[i])
     launch.main = argv[i:]
-    if pid1 and launch.pid1 is None and name in SUPERVISORS:
-        launch.pid1 = SUPERVISORS[name]
+    if pid1 and launch.pid1 is None:  # also behind a wrapper that execs: `/usr/bin/env /init`
+        launch.pid1 = PID1_ONLY.get(argv[i]) or SUPERVISORS.get(name)
     if name in SU_WRAPPERS:
         launch.su, launch.su_direct = argv[i:], not in_script
         return
