@@ -9,6 +9,8 @@ from .launchtype import launch_type
 from .model import Container, TaskDef, is_unknown
 from .shell import Launch, Script, analyse
 
+MUST_BE_PID1 = {"s6-overlay", "systemd"}  # what does not start under Docker's init (pid1-facts §2)
+
 
 def linux_containers(task: TaskDef) -> list[Container]:
     """Containers that the Linux-only fields apply to: none of a Windows task."""
