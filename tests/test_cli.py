@@ -227,12 +227,23 @@ def test_keyboard_interrupt_is_130(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("command", [["check"], ["check", "--format", "sarif"], ["fix"], ["rules"], ["--version"]])
+@pytest.mark.parametrize("command", [["check"], ["check", "--format", "sarif"], ["fix"], ["rules"], ["--version"],
+                                     ["-V"], ["--help"], ["check", "--help"], ["rule", "INIT001"]])  # fmt: skip
 def test_a_full_disk_on_stdout_is_one_line_and_exit_2(command):
     args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True)
     assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+
+
+@pytest.mark.parametrize("command", [["check"], ["check", "--format", "json"], ["fix"], ["rules"], ["-V"], ["--help"],
+                                     ["audit", "--help"]])  # fmt: skip
+def test_a_closed_stdout_is_one_line_and_exit_2(command):
+    """`>&-`: the process starts with no standard output at all (sys.stdout is None)."""
+    args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "ecsinit_lint"]
+    result = subprocess.run([*closed, *map(str, args)], stderr=subprocess.PIPE, text=True)
+    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: it is closed\n")
 
 
 @pytest.mark.parametrize("command", [["check"], ["fix", "--diff"], ["rules"]])
