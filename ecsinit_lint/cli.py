@@ -314,6 +314,8 @@ def check(
     insecure_registry: Optional[List[str]] = Insecure,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
+    if statistics and format.value not in ("text", "json"):
+        _fail(f"--statistics is a text or json table, not --format {format.value}")
     image_options = ImageOptions(images, images_required, image, refresh_images, insecure_registry)
     fix_failed = apply_fixes and _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet, image_options)
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
@@ -355,20 +357,20 @@ def check(
 
     painted = _colour(colour.value)
     result = report.Report(findings, errors, files, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes)
-    if statistics:
-        _report_errors(errors)
-        as_json = format.value == "json"
-        _emit(json.dumps(report.statistics(result), indent=2) + "\n" if as_json else report.statistics_text(result))
-    elif output is not None:
+    def render(fmt: str) -> str:
+        if not statistics:
+            return report.FORMATS[fmt](result)
+        return json.dumps(report.statistics(result), indent=2) + "\n" if fmt == "json" else report.statistics_text(result)
+
+    if output is not None:
         try:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
-                f.write(report.FORMATS[format.value](result))
+                f.write(render(format.value))
         except OSError as exc:
             _fail(f"{output}: {exc.strerror or exc}")
-    if not statistics and (format.value == "text" or output is not None):
+    if statistics or format.value == "text" or output is not None:
         _report_errors(errors)
-    if not statistics:
-        _emit(report.FORMATS["text" if output is not None else format.value](result), painted)
+    _emit(render("text" if output is not None else format.value), None if statistics else painted)
     if baseline_file and not quiet:
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
     if readers.report() or errors or fix_failed:

@@ -363,6 +363,23 @@ def test_statistics_count_per_code_most_first():
     assert sum(r["count"] for r in as_json) == json.loads(run("check", "--format", "json", EXAMPLES).stdout)["summary"]["findings"]
 
 
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_statistics_to_a_file_in_the_format(tmp_path, fmt):
+    out = tmp_path / "st.txt"
+    result = run("check", "--statistics", "-o", out, "--format", fmt, EXAMPLES)
+    assert result.returncode == 1
+    assert result.stdout == run("check", "--statistics", EXAMPLES).stdout  # the console gets the text table
+    expected = run("check", "--statistics", "--format", fmt, EXAMPLES).stdout
+    assert out.read_text() == expected and (fmt == "text" or json.loads(expected)[0]["code"] == "INIT001")
+
+
+@pytest.mark.parametrize("fmt", sorted(set(report.FORMATS) - {"text", "json"}))
+def test_statistics_in_another_format_is_a_usage_error(fmt):
+    result = run("check", "--statistics", "--format", fmt, EXAMPLES)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"ecsinit-lint: error: --statistics is a text or json table, not --format {fmt}\n"
+
+
 def test_summary_severities_in_order(tmp_path):
     path = tmp_path / "t.json"
     path.write_text(json.dumps({"family": "t", "pidMode": "task", "containerDefinitions": [
