@@ -261,6 +261,34 @@ def test_a_named_file_that_is_not_regular_is_refused(tmp_path, command):
     assert result.returncode == 1 and "INIT001" in result.stdout  # `-` is still standard input
 
 
+def _not_regular(tmp_path, kind: str) -> Path:
+    path = tmp_path / f"side-{kind}.toml"
+    os.mkfifo(path) if kind == "fifo" else os.symlink("/dev/zero", path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+@pytest.mark.parametrize(("command", "option"), [("check", "--config"), ("check", "--baseline"), ("fix", "--config")])
+def test_a_named_side_file_that_is_not_regular_is_refused(tmp_path, kind, command, option):
+    """A FIFO blocks an open for reading forever, /dev/zero never ends: refused before either."""
+    side = _not_regular(tmp_path, kind)
+    result = cli_process(command, option, side, write(tmp_path, TEXT.encode()))
+    assert (result.returncode, result.stderr) == (2, f"{side}:1:1: error: not a regular file\n")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+@pytest.mark.parametrize("name", ["pyproject.toml", ".ecsinit-lint.toml"])
+@pytest.mark.parametrize("command", [["check"], ["fix", "--write"]])
+def test_a_discovered_config_that_is_not_regular_is_an_error_naming_it(tmp_path, kind, name, command):
+    """Found upward, it is not ignored either: the settings it may hold would be lost silently."""
+    (tmp_path / "sub").mkdir()
+    _not_regular(tmp_path, kind).rename(tmp_path / name)
+    write(tmp_path / "sub", TEXT.encode())
+    result = cli_process(*command, "sub", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, f"{name}:1:1: error: not a regular file\n")
+    assert (tmp_path / "sub" / "taskdef.json").read_text() == TEXT
+
+
 def test_a_file_named_twice_is_linted_once(tmp_path):
     path = write(tmp_path, TEXT.encode())
     (tmp_path / "link.json").symlink_to(path.name)
