@@ -194,6 +194,37 @@ def test_owner_group_and_mode_are_kept(tmp_path):
     assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (65534, 65534, 0o664)
 
 
+def _acl(uid: int) -> bytes:
+    """A POSIX ACL as its xattr holds it (version 2; owner rw, user `uid` rw, group r, mask rw, other r)."""
+    import struct
+
+    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 6, uid), (0x04, 4, 0xFFFFFFFF), (0x10, 6, 0xFFFFFFFF), (0x20, 4, 0xFFFFFFFF)]
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+
+
+def test_extended_attributes_are_kept(tmp_path):
+    """The temp file renamed over the original gets its xattrs first: user.*, and a POSIX ACL."""
+    path = write(tmp_path, TEXT.encode())
+    try:
+        os.setxattr(path, "user.origin", b"team-a")
+    except OSError as exc:
+        pytest.skip(f"{tmp_path} holds no user xattrs: {exc.strerror}")
+    wanted = {"user.origin": b"team-a", "user.empty": b""}
+    os.setxattr(path, "user.empty", b"")
+    try:
+        os.setxattr(path, "system.posix_acl_access", _acl(4242))
+        wanted["system.posix_acl_access"] = _acl(4242)
+    except OSError:  # no ACLs on this file system: the user.* ones still count
+        pass
+    mode = path.stat().st_mode
+    inode = path.stat().st_ino
+    assert run("fix", "--write", path).exit_code == 0 and fixed(path)
+    assert path.stat().st_ino != inode, "renamed over, not written in place"
+    assert {name: os.getxattr(path, name) for name in os.listxattr(path)} == wanted
+    assert path.stat().st_mode == mode
+    assert sorted(os.listdir(tmp_path)) == ["taskdef.json"]
+
+
 def test_hard_link_keeps_its_inode(tmp_path):
     path = write(tmp_path, TEXT.encode())
     other = tmp_path / "other.json"
