@@ -50,6 +50,22 @@ def test_invalid_utf8_says_where(tmp_path):
     assert f"{path}:6:" in result.stderr
 
 
+BLANK = [b"", b" \n\t\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n  "]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml", ".yml", ".template"])
+@pytest.mark.parametrize("named", [True, False])
+def test_empty_blank_or_bom_only_files_hold_nothing(tmp_path, suffix, named):
+    """A placeholder file holds no task definition: no error, walked or named, and fix leaves it."""
+    paths = [write(tmp_path, raw, f"blank{i}{suffix}") for i, raw in enumerate(BLANK)]
+    for command in (["check"], ["fix", "--write"]):
+        result = run(*command, *(paths if named else [tmp_path]))
+        assert result.exit_code == 0 and "error" not in result.stderr, result.stderr
+    assert [p.read_bytes() for p in paths] == BLANK
+    nbsp = write(tmp_path, "\u00a0".encode(), "nbsp.json")  # not JSON whitespace: still invalid
+    assert_input_error(run("check", nbsp), nbsp, "invalid JSON")
+
+
 def test_invalid_json_says_where(tmp_path):
     path = write(tmp_path, TEXT.replace('"app",', '"app"').encode())
     assert_input_error(run("check", path), path, "invalid JSON")
