@@ -74,9 +74,9 @@ def _image_init(c) -> str | None:
     m = S6_FAMILIES.match(image) if c.image is None and isinstance(image, str) else None
     if m is None or c.get("entryPoint") is not None or (m[2] and c.get("command") is not None):
         return None
-    field = "ENTRYPOINT is s6-overlay's `/init`, which must be PID 1" if m[1] else "CMD is their init `/init`, taken to need PID 1"
-    return (f"the fix is unsafe: the {m[1] or m[2]} images' {field}: it does not start "
-            f"under Docker's init; the image is not read without --images")  # fmt: skip
+    field = ("ENTRYPOINT is s6-overlay's `/init`, which must be PID 1 and does not start under Docker's init"
+             if m[1] else "CMD is their own `/init`, taken to need PID 1 as s6-overlay's does")  # fmt: skip
+    return f"the fix is unsafe: the {m[1] or m[2]} images' {field}; without --images the image is not read"
 
 
 def _pid1_branch(c) -> tuple[str, str] | None:
