@@ -20,6 +20,13 @@ SUPERVISORS = {"supervisord": "supervisord", "runsvdir": "runit", "runit": "runi
 INIT_VALUE_OPTIONS = {"tini": {"-p", "-e"}, "dumb-init": {"-r", "--rewrite"}, "catatonit": set()}
 # Wrappers that exec their command (no extra process): name -> number of operands before it.
 EXEC_WRAPPERS = {"gosu": 1, "su-exec": 1, "setpriv": 0, "chpst": 0, "env": 0, "nohup": 0}
+# Their options that take a value as the next word (chpst(8), setpriv(1)).
+WRAPPER_VALUE_OPTIONS = {
+    "chpst": {"-u", "-U", "-b", "-e", "-/", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c", "-r", "-t"},
+    "setpriv": {"--reuid", "--regid", "--ruid", "--euid", "--rgid", "--egid", "--groups", "--inh-caps",
+                "--ambient-caps", "--bounding-set", "--securebits", "--selinux-label", "--apparmor-profile",
+                "--pdeathsig"},
+}  # fmt: skip
 SU_WRAPPERS = {"su", "runuser"}
 # Builtins and short-lived utilities: never the long-running main process of a script.
 TRIVIAL = {"echo", "printf", "true", "false", ":", "exit", "return", "wait", "set", "export", "cd",
@@ -181,10 +188,11 @@ def _skip_wrapper(argv: list[str], i: int) -> int:
         while i < len(argv) and ("=" in argv[i] or argv[i].startswith("-")):
             i += 2 if argv[i] in ("-u", "-C", "-S") else 1
         return i
+    takes_value = WRAPPER_VALUE_OPTIONS.get(name, set())
     while i < len(argv) and argv[i].startswith("-"):
         if argv[i] == "--":
             return i + 1
-        i += 1
+        i += 2 if argv[i] in takes_value else 1
     return i + EXEC_WRAPPERS[name]
 
 
