@@ -49,6 +49,15 @@ def _analysed(argv: tuple[str, ...], pointers: tuple[str | None, ...], sh: str |
     return analyse(list(argv), list(pointers), sh)
 
 
+def other_views(c: Container):
+    """(which `Fn::If` branches, the container) in each other view of the container's resource:
+    a fix to a value they share must not break them."""
+    for which, view in c.task.views:
+        for other in view.containers:
+            if other is not c and other.pointer == c.pointer:
+                yield which, other
+
+
 def stop_signal(c: Container) -> str:
     """The signal ECS stops the container with: its image's STOPSIGNAL when read, else SIGTERM.
     That Fargate sends the image's is not verified (pid1-facts §3): there it says both."""

@@ -53,7 +53,7 @@ checks), §7, §11 (the linuxserver.io and jlesage base images).
 
 import re
 
-from ecsinit_lint.checks import MUST_BE_PID1, label, launch, linux_containers, stop_signal
+from ecsinit_lint.checks import MUST_BE_PID1, label, launch, linux_containers, other_views, stop_signal
 from ecsinit_lint.reaping import health_probe, probes_leak, without_init
 from ecsinit_lint.registry import Fix, Violation, rule
 from ecsinit_lint.shell import basename
@@ -82,12 +82,10 @@ def _image_init(c) -> str | None:
 def _pid1_branch(c) -> tuple[str, str] | None:
     """(which `Fn::If` branches, argv[0]) of another view of this container whose argv must
     itself be PID 1: the init this view lacks would break that one (INIT002)."""
-    for which, view in c.task.views:
-        for other in view.containers:
-            if other is not c and other.pointer == c.pointer:
-                started = launch(other)
-                if started is not None and started.pid1 in MUST_BE_PID1:
-                    return which, started.main[0]
+    for which, other in other_views(c):
+        started = launch(other)
+        if started is not None and started.pid1 in MUST_BE_PID1:
+            return which, started.main[0]
     return None
 
 

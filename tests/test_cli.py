@@ -59,10 +59,10 @@ def test_stdin():
     ("content", "message"),
     [
         (b'{"family": "x",\n  "containerDefinitions": [}\n', "2:28: error: invalid JSON: Expecting value"),
-        (b"", "1:1: error: invalid JSON: Expecting value"),
+        (b"{", "1:2: error: invalid JSON: Expecting property name enclosed in double quotes"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "1:1: error: not UTF-8 text (byte 0x89)"),
     ],
-    ids=["invalid JSON", "empty file", "binary file"],
+    ids=["invalid JSON", "truncated file", "binary file"],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
     path = tmp_path / "bad.json"
