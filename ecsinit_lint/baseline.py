@@ -11,7 +11,7 @@ import json
 import os
 from collections import Counter
 
-from .sources import InputError, decode, parse_json
+from .sources import InputError, decode, parse_json, read
 
 VERSION = 1
 FIELDS = ("file", "task", "container", "code")
@@ -38,11 +38,7 @@ def dumps(findings, path: str) -> str:
 
 def load(path: str) -> Counter:
     """The recorded keys and their counts."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as exc:
-        raise InputError(path, exc.strerror or str(exc)) from None
+    raw = read(os.path.join(".", path) if path == "-" else path)  # a FIFO or a device is refused
     data = parse_json(path, decode(path, raw)[0])
     entries = data.get("findings") if isinstance(data, dict) and data.get("version") == VERSION else None
     valid = isinstance(entries, list) and all(

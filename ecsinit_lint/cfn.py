@@ -56,7 +56,11 @@ def _views(props: dict, pointer: str, label: str) -> list[TaskDef]:
     if not resolved:
         return [] if is_unknown(props) else [_task(props, pointer, label, ())]
     opaque = tuple(sorted(set(resolved)))
-    return [_task(b, pointer, label, opaque) for b in branches if isinstance(b, dict) and not is_unknown(b)]
+    views = [(which, _task(b, pointer, label, opaque)) for which, b in zip(("first", "second"), branches)
+             if isinstance(b, dict) and not is_unknown(b)]  # fmt: skip
+    for _, task in views:
+        task.views = views
+    return [task for _, task in views]
 
 
 def _task(props: dict, pointer: str, label: str, opaque: tuple[str, ...]) -> TaskDef:

@@ -9,6 +9,8 @@ from .launchtype import launch_type
 from .model import Container, TaskDef, is_unknown
 from .shell import Launch, Script, analyse
 
+MUST_BE_PID1 = {"s6-overlay", "systemd"}  # what does not start under Docker's init (pid1-facts §2)
+
 
 def linux_containers(task: TaskDef) -> list[Container]:
     """Containers that the Linux-only fields apply to: none of a Windows task."""
@@ -45,6 +47,15 @@ def launch(c: Container) -> Launch | None:
 @lru_cache(maxsize=1024)  # every rule asks, and the same argv recurs across files
 def _analysed(argv: tuple[str, ...], pointers: tuple[str | None, ...], sh: str | None) -> Launch:
     return analyse(list(argv), list(pointers), sh)
+
+
+def other_views(c: Container):
+    """(which `Fn::If` branches, the container) in each other view of the container's resource:
+    a fix to a value they share must not break them."""
+    for which, view in c.task.views:
+        for other in view.containers:
+            if other is not c and other.pointer == c.pointer:
+                yield which, other
 
 
 def stop_signal(c: Container) -> str:

@@ -7,6 +7,8 @@ Exit status: 0 no findings at or above --fail-on, 1 findings, 2 an input or usag
 # from its string on each run (half of building the commands, ~2 ms).
 import copy
 import enum
+import errno
+import io
 import json
 import os
 import sys
@@ -46,6 +48,9 @@ def _crashed(exc: Exception) -> int:
         raise exc
     if isinstance(exc, BrokenPipeError):  # the reader left (`| head`): nothing to say
         _drop_stdout()
+    elif isinstance(exc, OSError) and _stdout_refuses(exc):  # the help, which click writes
+        _drop_stdout()
+        typer.echo(f"ecsinit-lint: error: cannot write to standard output: {exc.strerror or exc}", err=True)
     else:
         typer.echo(f"ecsinit-lint: error: {report.internal_error(exc)}", err=True)
     return 2
@@ -61,6 +66,26 @@ def _emit(text: str, colour: bool | None = None) -> None:
     except OSError as exc:
         _drop_stdout()
         _fail(f"cannot write to standard output: {exc.strerror or exc}")
+
+
+def _stdout_refuses(exc: OSError) -> bool:
+    """Whether the error is standard output's: a stream's write error (no file name) that a
+    flush repeats, or one of a disk that is full or a descriptor that is closed."""
+    if exc.filename is not None:
+        return False
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF)
+
+
+class _Closed(io.TextIOBase):
+    """Standard output when the process started without one (`>&-`): each write fails as on a
+    full disk, so that the same one line says so."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
 
 
 def _drop_stdout() -> None:
@@ -289,6 +314,8 @@ def check(
     insecure_registry: Optional[List[str]] = Insecure,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
+    if statistics and format.value not in ("text", "json"):
+        _fail(f"--statistics is a text or json table, not --format {format.value}")
     image_options = ImageOptions(images, images_required, image, refresh_images, insecure_registry)
     fix_failed = apply_fixes and _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet, image_options)
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
@@ -330,20 +357,20 @@ def check(
 
     painted = _colour(colour.value)
     result = report.Report(findings, errors, files, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes)
-    if statistics:
-        _report_errors(errors)
-        as_json = format.value == "json"
-        _emit(json.dumps(report.statistics(result), indent=2) + "\n" if as_json else report.statistics_text(result))
-    elif output is not None:
+    def render(fmt: str) -> str:
+        if not statistics:
+            return report.FORMATS[fmt](result)
+        return json.dumps(report.statistics(result), indent=2) + "\n" if fmt == "json" else report.statistics_text(result)
+
+    if output is not None:
         try:
             with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
-                f.write(report.FORMATS[format.value](result))
+                f.write(render(format.value))
         except OSError as exc:
             _fail(f"{output}: {exc.strerror or exc}")
-    if not statistics and (format.value == "text" or output is not None):
+    if statistics or format.value == "text" or output is not None:
         _report_errors(errors)
-    if not statistics:
-        _emit(report.FORMATS["text" if output is not None else format.value](result), painted)
+    _emit(render("text" if output is not None else format.value), None if statistics else painted)
     if baseline_file and not quiet:
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
     if readers.report() or errors or fix_failed:
@@ -671,6 +698,8 @@ def _main(version: bool = typer.Option(False, "--version", "-V", callback=_versi
 
 
 def main():
+    if sys.stdout is None:  # started with it closed
+        sys.stdout = _Closed()
     # `--images=required` is `--images-required`: typer has no option whose value is optional
     sys.argv[1:] = ["--images-required" if a == "--images=required" else a for a in sys.argv[1:]]
     # typer makes a click command of every command on each run, though a run needs only the one it

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from .jsonpos import line_col
 from .registry import Rule, Selection, load_rules
-from .sources import InputError
+from .sources import InputError, read
 
 FILE_NAMES = (".ecsinit-lint.toml", "pyproject.toml")
 LEVELS = ("error", "warning", "info", "never")
@@ -106,11 +106,11 @@ class Settings:
 
 
 def _read(path: str) -> str:
+    """The file's text; a FIFO or a device (`/dev/zero`) is refused before it is read."""
     try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(path, exc.strerror or str(exc)) from None
+        return read(os.path.join(".", path) if path == "-" else path).decode("utf-8")  # `-` is a file here
+    except InputError as exc:
+        raise ConfigError(path, exc.message) from None
     except UnicodeDecodeError:
         raise ConfigError(path, "not UTF-8 text") from None
 
@@ -236,7 +236,7 @@ class Configs:
             found = None
             for name in FILE_NAMES:
                 candidate = os.path.join(directory, name)
-                if os.path.isfile(candidate):
+                if not os.path.isdir(candidate) and os.path.exists(candidate):  # a FIFO too: an error
                     shown = os.path.relpath(candidate)
                     candidate = candidate if shown.startswith("..") else shown
                     if candidate not in self._by_file:

@@ -152,7 +152,8 @@ def write_atomic(path: str, original: bytes, text: str) -> None:
     _write_in_place(path, original, new)
 
 
-IN_PLACE = {errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES}  # no rename over it: write in place
+# no rename over it, or an extended attribute the temp file cannot get: write in place
+IN_PLACE = {errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES, errno.ENOTSUP}
 
 
 def _replace(path: str, original: bytes, new: bytes, info: os.stat_result) -> None:
@@ -164,11 +165,28 @@ def _replace(path: str, original: bytes, new: bytes, info: os.stat_result) -> No
             f.flush()
             os.fchown(f.fileno(), info.st_uid, info.st_gid)  # EPERM unless root or the owner's group
             os.fchmod(f.fileno(), info.st_mode & 0o7777)  # after chown, which clears set-id bits
+            _copy_xattrs(path, f.fileno())  # after chmod, which would rewrite an ACL's mask
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _copy_xattrs(path: str, fd: int) -> None:
+    """Give the temp file the original's extended attributes (user.*, POSIX ACLs, SELinux
+    labels): none where the file system holds none (ENOTSUP). One that cannot be set (EPERM,
+    ENOTSUP for its namespace) raises, and the file is then rewritten in place, keeping them."""
+    if not hasattr(os, "listxattr"):  # Linux only
+        return
+    try:
+        names = os.listxattr(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOTSUP:
+            return
+        raise
+    for name in names:
+        os.setxattr(fd, name, os.getxattr(path, name))
 
 
 def _write_in_place(path: str, original: bytes, new: bytes) -> None:

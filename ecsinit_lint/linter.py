@@ -93,9 +93,9 @@ def lint(doc: Document, rules: list[Rule], images=None) -> list[Finding]:
     with what its image decides."""
     findings, seen = [], set()
     unused_rule = next((r for r in rules if r.code == UNUSED), None)
+    for task in doc.tasks if images is not None else ():  # all first: a rule may ask another view
+        images.attach(task)
     for task in doc.tasks:
-        if images is not None:
-            images.attach(task)
         found = {rule.code: violations for rule in rules if (violations := list(rule.run(task)))}
         stamped = []
         for rule in rules:

@@ -164,6 +164,9 @@ class TaskDef(Node):
     # Pointers whose value this view shows otherwise than the document holds it (an `Fn::If`
     # resolved to one branch, a JSON string decoded): a fix may not touch or rely on them.
     opaque: tuple[str, ...] = ()
+    # Every view of the same resource (an `Fn::If` decided both ways), this one included, each as
+    # (which branches it takes, the view): what a fix on one view must not break in another
+    views: list = field(default_factory=list, repr=False, compare=False)
     # YAML: pointers whose value is an anchor's that aliases or merge keys repeat -> the anchor
     anchors: dict[str, str] = field(default_factory=dict)
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once

@@ -20,6 +20,13 @@ SUPERVISORS = {"supervisord": "supervisord", "runsvdir": "runit", "runit": "runi
 INIT_VALUE_OPTIONS = {"tini": {"-p", "-e"}, "dumb-init": {"-r", "--rewrite"}, "catatonit": set()}
 # Wrappers that exec their command (no extra process): name -> number of operands before it.
 EXEC_WRAPPERS = {"gosu": 1, "su-exec": 1, "setpriv": 0, "chpst": 0, "env": 0, "nohup": 0}
+# Their options that take a value as the next word (chpst(8), setpriv(1)).
+WRAPPER_VALUE_OPTIONS = {
+    "chpst": {"-u", "-U", "-b", "-e", "-/", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c", "-r", "-t"},
+    "setpriv": {"--reuid", "--regid", "--ruid", "--euid", "--rgid", "--egid", "--groups", "--inh-caps",
+                "--ambient-caps", "--bounding-set", "--securebits", "--selinux-label", "--apparmor-profile",
+                "--pdeathsig"},
+}  # fmt: skip
 SU_WRAPPERS = {"su", "runuser"}
 # Builtins and short-lived utilities: never the long-running main process of a script.
 TRIVIAL = {"echo", "printf", "true", "false", ":", "exit", "return", "wait", "set", "export", "cd",
@@ -181,10 +188,11 @@ def _skip_wrapper(argv: list[str], i: int) -> int:
         while i < len(argv) and ("=" in argv[i] or argv[i].startswith("-")):
             i += 2 if argv[i] in ("-u", "-C", "-S") else 1
         return i
+    takes_value = WRAPPER_VALUE_OPTIONS.get(name, set())
     while i < len(argv) and argv[i].startswith("-"):
         if argv[i] == "--":
             return i + 1
-        i += 1
+        i += 2 if argv[i] in takes_value else 1
     return i + EXEC_WRAPPERS[name]
 
 
@@ -203,9 +211,7 @@ def _follow(launch: Launch, argv: list[str], sources: list, pid1: bool, in_scrip
     i = 0
     if pid1 and argv:
         init = FORWARDING_INITS.get(basename(argv[0])) or ("tini" if argv[0] == "/dev/init" else None)
-        if argv[0] in PID1_ONLY:
-            launch.pid1 = PID1_ONLY[argv[0]]
-        elif init:
+        if init:
             launch.init = launch.pid1 = init
             i = _skip_init(argv, 1, init)
             launch.init_args = argv[1:i]
@@ -216,8 +222,8 @@ def _follow(launch: Launch, argv: list[str], sources: list, pid1: bool, in_scrip
         return
     name = basename(argv[i])
     launch.main = argv[i:]
-    if pid1 and launch.pid1 is None and name in SUPERVISORS:
-        launch.pid1 = SUPERVISORS[name]
+    if pid1 and launch.pid1 is None:  # also behind a wrapper that execs: `/usr/bin/env /init`
+        launch.pid1 = PID1_ONLY.get(argv[i]) or SUPERVISORS.get(name)
     if name in SU_WRAPPERS:
         launch.su, launch.su_direct = argv[i:], not in_script
         return

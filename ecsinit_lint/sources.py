@@ -277,6 +277,8 @@ def self_contained(path: str) -> bool:
 def load(path: str, raw: bytes) -> Document | None:
     """The document in `raw`, or None when it holds no task definition."""
     text, bom = decode(path, raw)
+    if not text.strip(" \t\r\n"):  # empty, blank or only a BOM: a placeholder, not invalid JSON
+        return None
     suffix = os.path.splitext(path)[1].lower()
     return LOADERS.get(suffix, load_json)(path, text, bom)
 

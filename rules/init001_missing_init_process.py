@@ -40,13 +40,20 @@ and keeping its other keys. Docker then runs tini as PID 1, which forwards signa
 Unsafe where the container sets `initProcessEnabled` to `false` explicitly: that is the usual
 opt-out for an image whose ENTRYPOINT must itself be PID 1 (s6-overlay's `/init`, which the
 task definition does not show), and such an image does not start under Docker's init (INIT002).
+Unsafe too, without `--images`, for an image of a family whose `/init` is its ENTRYPOINT
+(`linuxserver/*`, `lscr.io/linuxserver/*`, `ghcr.io/linuxserver/*`) or CMD (`jlesage/*`) when
+the task does not replace it; with `--images` the image read decides. By hand where an `Fn::If`
+gives the container another argv that must itself be PID 1 (`/init`, systemd): the flag then
+belongs only in the other branch.
 
 ## Sources
 pid1-facts §1 (kernel rule, Zabbix report), §2 (the flag, pidMode, Windows), §5 (reaping, health
-checks), §7.
+checks), §7, §11 (the linuxserver.io and jlesage base images).
 """
 
-from ecsinit_lint.checks import label, linux_containers, stop_signal
+import re
+
+from ecsinit_lint.checks import MUST_BE_PID1, label, launch, linux_containers, other_views, stop_signal
 from ecsinit_lint.reaping import health_probe, probes_leak, without_init
 from ecsinit_lint.registry import Fix, Violation, rule
 from ecsinit_lint.shell import basename
@@ -54,6 +61,32 @@ from ecsinit_lint.shell import basename
 OPTIONS = {
     "extra-inits": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": []},
 }
+
+
+# Image families whose `/init` must be PID 1, and the field of theirs it is in (pid1-facts §11).
+S6_FAMILIES = re.compile(r"(?:(?:lscr\.io|ghcr\.io|docker\.io|index\.docker\.io)/)?(?:(linuxserver)|(jlesage))/")
+
+
+def _image_init(c) -> str | None:
+    """Why the fix is unsafe when the image, not read (no --images), is of a family whose
+    ENTRYPOINT or CMD is an `/init` that must be PID 1, and the task does not replace it."""
+    image = c.get("image")
+    m = S6_FAMILIES.match(image) if c.image is None and isinstance(image, str) else None
+    if m is None or c.get("entryPoint") is not None or (m[2] and c.get("command") is not None):
+        return None
+    field = ("ENTRYPOINT is s6-overlay's `/init`, which must be PID 1 and does not start under Docker's init"
+             if m[1] else "CMD is their own `/init`, taken to need PID 1 as s6-overlay's does")  # fmt: skip
+    return f"the fix is unsafe: the {m[1] or m[2]} images' {field}; without --images the image is not read"
+
+
+def _pid1_branch(c) -> tuple[str, str] | None:
+    """(which `Fn::If` branches, argv[0]) of another view of this container whose argv must
+    itself be PID 1: the init this view lacks would break that one (INIT002)."""
+    for which, other in other_views(c):
+        started = launch(other)
+        if started is not None and started.pid1 in MUST_BE_PID1:
+            return which, started.main[0]
+    return None
 
 
 def _own_init(argv: list[str] | None, extra_inits: list[str]) -> bool:
@@ -81,8 +114,17 @@ def check(task, options):
             zombies += f", among them the children of any `{health_probe(c)}` health-check probe that times out"
         message = (f"{label(c)} runs without an init: its main process is PID 1, which ignores {stop_signal(c)} unless it "
                    f"installs a handler and {zombies}")  # fmt: skip
-        if opted_out:
+        title = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true"
+        applicability = "safe"
+        if branch := _pid1_branch(c):
+            message += (f"; the fix is by hand: where every `Fn::If` takes its {branch[0]} branch the argv starts "
+                        f"`{branch[1]}`, which must itself be PID 1 and does not start under Docker's init")  # fmt: skip
+            title, applicability = f"{title} only in the `Fn::If` branches whose argv is not `{branch[1]}`", "manual"
+        elif opted_out:
             message += ("; the fix is unsafe: an explicit false is the usual opt-out for an image whose ENTRYPOINT "
                         "must be PID 1 (s6-overlay)")  # fmt: skip
-        title = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true"
-        yield Violation(pointer, message, c.name, Fix(title, patch, "unsafe" if opted_out else "safe"))
+            applicability = "unsafe"
+        elif why := _image_init(c):
+            message += "; " + why
+            applicability = "unsafe"
+        yield Violation(pointer, message, c.name, Fix(title, patch, applicability))

@@ -28,17 +28,16 @@ Use instead:
 
 ## Fix and its safety
 Safe: sets `initProcessEnabled` to `false`. The argv's init runs as PID 1, as its image expects.
+By hand where an `Fn::If` gives the container another argv that starts no init: the flag is its
+init there (INIT001), so it is turned off only in the branch that starts the PID-1 program.
 
 ## Sources
 pid1-facts §2 (the flag prepends docker-init; it breaks s6-overlay and systemd), §7 (s6-overlay
 and systemd must be PID 1); tests/test_init_kernel.py runs systemd and busybox init under tini.
 """
 
-from ecsinit_lint.checks import docker_init_launches, from_image, label, replace_fix
+from ecsinit_lint.checks import MUST_BE_PID1, docker_init_launches, from_image, label, launch, other_views, replace_fix
 from ecsinit_lint.registry import Fix, Violation, rule
-
-MUST_BE_PID1 = {"s6-overlay", "systemd"}
-
 
 @rule("INIT002", "init-breaks-pid1-image", "error", fixable="always")
 def check(task):
@@ -48,5 +47,19 @@ def check(task):
         pointer = c.ptr("linuxParameters", "initProcessEnabled")
         message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but `{started.main[0]}` must itself "
                    f"be PID 1 and will not start under it{from_image(c)}")  # fmt: skip
-        fix = Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", replace_fix(pointer, True, False))
-        yield Violation(pointer, message, c.name, fix)
+        title, applicability = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", "safe"
+        if branch := _needs_init(c):
+            message += (f"; the fix is by hand: where every `Fn::If` takes its {branch} branch the argv has no init "
+                        f"of its own, and the flag gives it one")  # fmt: skip
+            title, applicability = f"{title} only in the `Fn::If` branches whose argv is `{started.main[0]}`", "manual"
+        yield Violation(pointer, message, c.name, Fix(title, replace_fix(pointer, True, False), applicability))
+
+
+def _needs_init(c) -> str | None:
+    """Which `Fn::If` branches give the container an argv that starts no init: the flag this
+    fix turns off is its init there (INIT001)."""
+    for which, other in other_views(c):
+        started = launch(other)
+        if started is None or started.pid1 is None:
+            return which
+    return None

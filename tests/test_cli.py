@@ -59,10 +59,10 @@ def test_stdin():
     ("content", "message"),
     [
         (b'{"family": "x",\n  "containerDefinitions": [}\n', "2:28: error: invalid JSON: Expecting value"),
-        (b"", "1:1: error: invalid JSON: Expecting value"),
+        (b"{", "1:2: error: invalid JSON: Expecting property name enclosed in double quotes"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "1:1: error: not UTF-8 text (byte 0x89)"),
     ],
-    ids=["invalid JSON", "empty file", "binary file"],
+    ids=["invalid JSON", "truncated file", "binary file"],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, content, message):
     path = tmp_path / "bad.json"
@@ -227,12 +227,23 @@ def test_keyboard_interrupt_is_130(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-@pytest.mark.parametrize("command", [["check"], ["check", "--format", "sarif"], ["fix"], ["rules"], ["--version"]])
+@pytest.mark.parametrize("command", [["check"], ["check", "--format", "sarif"], ["fix"], ["rules"], ["--version"],
+                                     ["-V"], ["--help"], ["check", "--help"], ["rule", "INIT001"]])  # fmt: skip
 def test_a_full_disk_on_stdout_is_one_line_and_exit_2(command):
     args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True)
     assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+
+
+@pytest.mark.parametrize("command", [["check"], ["check", "--format", "json"], ["fix"], ["rules"], ["-V"], ["--help"],
+                                     ["audit", "--help"]])  # fmt: skip
+def test_a_closed_stdout_is_one_line_and_exit_2(command):
+    """`>&-`: the process starts with no standard output at all (sys.stdout is None)."""
+    args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "ecsinit_lint"]
+    result = subprocess.run([*closed, *map(str, args)], stderr=subprocess.PIPE, text=True)
+    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: it is closed\n")
 
 
 @pytest.mark.parametrize("command", [["check"], ["fix", "--diff"], ["rules"]])
@@ -350,6 +361,23 @@ def test_statistics_count_per_code_most_first():
     as_json = json.loads(run("check", "--statistics", "--format", "json", EXAMPLES).stdout)
     assert as_json[0] == {"code": "INIT001", "name": "missing-init-process", "count": 3, "fixable": 3}
     assert sum(r["count"] for r in as_json) == json.loads(run("check", "--format", "json", EXAMPLES).stdout)["summary"]["findings"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_statistics_to_a_file_in_the_format(tmp_path, fmt):
+    out = tmp_path / "st.txt"
+    result = run("check", "--statistics", "-o", out, "--format", fmt, EXAMPLES)
+    assert result.returncode == 1
+    assert result.stdout == run("check", "--statistics", EXAMPLES).stdout  # the console gets the text table
+    expected = run("check", "--statistics", "--format", fmt, EXAMPLES).stdout
+    assert out.read_text() == expected and (fmt == "text" or json.loads(expected)[0]["code"] == "INIT001")
+
+
+@pytest.mark.parametrize("fmt", sorted(set(report.FORMATS) - {"text", "json"}))
+def test_statistics_in_another_format_is_a_usage_error(fmt):
+    result = run("check", "--statistics", "--format", fmt, EXAMPLES)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"ecsinit-lint: error: --statistics is a text or json table, not --format {fmt}\n"
 
 
 def test_summary_severities_in_order(tmp_path):

@@ -50,6 +50,22 @@ def test_invalid_utf8_says_where(tmp_path):
     assert f"{path}:6:" in result.stderr
 
 
+BLANK = [b"", b" \n\t\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n  "]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml", ".yml", ".template"])
+@pytest.mark.parametrize("named", [True, False])
+def test_empty_blank_or_bom_only_files_hold_nothing(tmp_path, suffix, named):
+    """A placeholder file holds no task definition: no error, walked or named, and fix leaves it."""
+    paths = [write(tmp_path, raw, f"blank{i}{suffix}") for i, raw in enumerate(BLANK)]
+    for command in (["check"], ["fix", "--write"]):
+        result = run(*command, *(paths if named else [tmp_path]))
+        assert result.exit_code == 0 and "error" not in result.stderr, result.stderr
+    assert [p.read_bytes() for p in paths] == BLANK
+    nbsp = write(tmp_path, "\u00a0".encode(), "nbsp.json")  # not JSON whitespace: still invalid
+    assert_input_error(run("check", nbsp), nbsp, "invalid JSON")
+
+
 def test_invalid_json_says_where(tmp_path):
     path = write(tmp_path, TEXT.replace('"app",', '"app"').encode())
     assert_input_error(run("check", path), path, "invalid JSON")
@@ -194,6 +210,37 @@ def test_owner_group_and_mode_are_kept(tmp_path):
     assert (info.st_uid, info.st_gid, info.st_mode & 0o7777) == (65534, 65534, 0o664)
 
 
+def _acl(uid: int) -> bytes:
+    """A POSIX ACL as its xattr holds it (version 2; owner rw, user `uid` rw, group r, mask rw, other r)."""
+    import struct
+
+    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 6, uid), (0x04, 4, 0xFFFFFFFF), (0x10, 6, 0xFFFFFFFF), (0x20, 4, 0xFFFFFFFF)]
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+
+
+def test_extended_attributes_are_kept(tmp_path):
+    """The temp file renamed over the original gets its xattrs first: user.*, and a POSIX ACL."""
+    path = write(tmp_path, TEXT.encode())
+    try:
+        os.setxattr(path, "user.origin", b"team-a")
+    except OSError as exc:
+        pytest.skip(f"{tmp_path} holds no user xattrs: {exc.strerror}")
+    wanted = {"user.origin": b"team-a", "user.empty": b""}
+    os.setxattr(path, "user.empty", b"")
+    try:
+        os.setxattr(path, "system.posix_acl_access", _acl(4242))
+        wanted["system.posix_acl_access"] = _acl(4242)
+    except OSError:  # no ACLs on this file system: the user.* ones still count
+        pass
+    mode = path.stat().st_mode
+    inode = path.stat().st_ino
+    assert run("fix", "--write", path).exit_code == 0 and fixed(path)
+    assert path.stat().st_ino != inode, "renamed over, not written in place"
+    assert {name: os.getxattr(path, name) for name in os.listxattr(path)} == wanted
+    assert path.stat().st_mode == mode
+    assert sorted(os.listdir(tmp_path)) == ["taskdef.json"]
+
+
 def test_hard_link_keeps_its_inode(tmp_path):
     path = write(tmp_path, TEXT.encode())
     other = tmp_path / "other.json"
@@ -259,6 +306,34 @@ def test_a_named_file_that_is_not_regular_is_refused(tmp_path, command):
         assert result.returncode == 2 and result.stderr.splitlines()[0] == f"{path}:1:1: error: not a regular file"
     result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", "-"], input=TEXT, capture_output=True, text=True)
     assert result.returncode == 1 and "INIT001" in result.stdout  # `-` is still standard input
+
+
+def _not_regular(tmp_path, kind: str) -> Path:
+    path = tmp_path / f"side-{kind}.toml"
+    os.mkfifo(path) if kind == "fifo" else os.symlink("/dev/zero", path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+@pytest.mark.parametrize(("command", "option"), [("check", "--config"), ("check", "--baseline"), ("fix", "--config")])
+def test_a_named_side_file_that_is_not_regular_is_refused(tmp_path, kind, command, option):
+    """A FIFO blocks an open for reading forever, /dev/zero never ends: refused before either."""
+    side = _not_regular(tmp_path, kind)
+    result = cli_process(command, option, side, write(tmp_path, TEXT.encode()))
+    assert (result.returncode, result.stderr) == (2, f"{side}:1:1: error: not a regular file\n")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+@pytest.mark.parametrize("name", ["pyproject.toml", ".ecsinit-lint.toml"])
+@pytest.mark.parametrize("command", [["check"], ["fix", "--write"]])
+def test_a_discovered_config_that_is_not_regular_is_an_error_naming_it(tmp_path, kind, name, command):
+    """Found upward, it is not ignored either: the settings it may hold would be lost silently."""
+    (tmp_path / "sub").mkdir()
+    _not_regular(tmp_path, kind).rename(tmp_path / name)
+    write(tmp_path / "sub", TEXT.encode())
+    result = cli_process(*command, "sub", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, f"{name}:1:1: error: not a regular file\n")
+    assert (tmp_path / "sub" / "taskdef.json").read_text() == TEXT
 
 
 def test_a_file_named_twice_is_linted_once(tmp_path):

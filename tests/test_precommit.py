@@ -78,6 +78,7 @@ def test_readme_hooks_fail_fix_and_pass(hook_repo, pre_commit, tmp_path):
               "main.tf": 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n', "k8s.yaml": MANIFESTS}  # fmt: skip
     others["tsconfig.json"] = '{\n  // TypeScript\n  "compilerOptions": {"strict": true, /* ok */},\n}\n'  # JSONC
     others[".vscode/settings.json"] = '{\n    "editor.formatOnSave": true, // on\n}\n'
+    others.update({"empty.json": "", "blank.json": " \n\t\n", "bom.json": "\ufeff", "infra/empty.yaml": "\ufeff\n"})
     for name, text in others.items():
         (project / name).parent.mkdir(exist_ok=True)
         (project / name).write_text(text)

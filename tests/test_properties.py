@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ecsinit_lint import cli
+from ecsinit_lint import cli, shell
 from ecsinit_lint.fixer import FixError, fix
 from ecsinit_lint.jsonpos import split_pointer
 from ecsinit_lint.linter import lint
@@ -198,3 +198,18 @@ def test_terraform_cli_never_tracebacks_on_corrupted_text(tmp_path_factory, file
         assert result.exit_code in (0, 1, 2)
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
         assert "Traceback" not in result.output and "Token(" not in result.output
+
+
+_wrapper = st.sampled_from([["env"], ["/usr/bin/env", "-i", "A=1"], ["gosu", "app"], ["su-exec", "1000:1000"],
+                            ["setpriv", "--reuid=1000"], ["setpriv", "--regid", "0", "--"],
+                            ["chpst", "-u", "app"], ["chpst", "-v", "-b", "x"], ["nohup"]])  # fmt: skip
+
+
+@SETTINGS
+@given(st.lists(_wrapper, max_size=3), st.sampled_from(sorted(shell.PID1_ONLY)), st.booleans())
+def test_what_must_be_pid1_is_seen_behind_exec_wrappers(wrappers, program, in_script):
+    """Wrappers that exec keep PID 1: the program they run is PID 1, in argv or after `exec`."""
+    argv = [w for wrapper in wrappers for w in wrapper] + [program]
+    if in_script:
+        argv = ["sh", "-c", "exec " + " ".join(argv)]
+    assert shell.analyse(argv).pid1 == shell.PID1_ONLY[program]

@@ -47,12 +47,12 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ecsinit_lint", *args], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("text", [TSCONFIG, SETTINGS, '{"a": 1 /* one */}', "// nothing\n[]"])
+@pytest.mark.parametrize("text", [TSCONFIG, SETTINGS, '{"a": 1 /* one */}', "// nothing\n[]", "", " \r\n", "\ufeff"])
 def test_jsonc_that_is_no_task_definition_is_none(tmp_path, text):
     assert load(str(tmp_path / "x.json"), text.encode()) is None
 
 
-@pytest.mark.parametrize("text", ["", "{", '{"compilerOptions": {', "[" * 5000 + "]" * 5000])
+@pytest.mark.parametrize("text", ["{", '{"compilerOptions": {', "[" * 5000 + "]" * 5000])
 def test_text_that_is_not_even_jsonc_stays_an_error(tmp_path, text):
     """What it was meant to be cannot be told: an unread task definition must not pass as clean."""
     with pytest.raises(InputError):
