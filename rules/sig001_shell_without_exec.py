@@ -46,7 +46,8 @@ non-exec shell kills the app ungracefully), §1 (the kernel rule).
 from ecsinit_lint.checks import element, init_in_front, label, replace_fix, scripts, stop_signal, stop_timeout, where
 from ecsinit_lint.registry import Fix, Violation, rule
 
-TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "builtin": "what `{}` runs"}
+TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "alias": "what the alias `{}` runs",
+          "builtin": "what `{}` runs"}  # fmt: skip
 
 
 @rule("SIG001", "shell-without-exec", "error", fixable="sometimes")
@@ -70,7 +71,7 @@ def check(task):
                        f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
         flagged.append((c, started, script, message))
     # Unsafe fixes last, so that a safe fix of one value never waits for an unsafe one.
-    flagged.sort(key=lambda f: bool(f[2].traps))
+    flagged.sort(key=lambda f: bool(f[2].traps or f[2].unseen))
     fixed: dict[tuple, list[int]] = {}  # (container, pointer) -> where earlier fixes put `exec `
     for c, started, script, message in flagged:
         fix, at = None, script.exec_at
@@ -83,7 +84,9 @@ def check(task):
             title = f"Exec `{script.main.words[0]}` in place of the shell"
             if script.traps:
                 title += f" (its trap on {', '.join(script.traps)} then never runs)"
-            fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps else "safe")
+            elif script.unseen:  # it may make the name a function or alias (exec: "not found") or set a trap
+                title += f" (unless `{script.unseen}` makes `{script.main.words[0]}` a function or alias, or sets a trap)"
+            fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
         yield Violation(where(c, started, script), message, c.name, fix)
 
 
