@@ -31,9 +31,12 @@ Use instead:
 Safe: inserts `exec ` before the final command and leaves the rest of the script byte for
 byte as it was. The command then replaces the shell, the same program with the same arguments,
 environment and redirections. Unsafe when the shell sets a trap with an action (`trap cleanup
-EXIT`, or on any other signal): after `exec` the trap never runs. No fix when the final
-command names no program: a function defined in the script, `eval`, `command`, `.` or another
-builtin (`exec NAME` fails with "not found", exit 127); nor when the script is an unquoted word
+EXIT`, or on any other signal, also through `command trap` or `builtin trap`): after `exec` the
+trap never runs. Unsafe too after `eval`, `.` or `source`, whose code is not read: it may define
+the final name as a function or alias, or set a trap. `exec` goes after every leading assignment,
+wherever redirections stand among them (`</dev/null PORT=80 exec app`). No fix when the final
+command names no program: a function (`NAME()` or `function NAME`) or alias defined in the
+script, `eval`, `command`, `.` or another builtin (`exec NAME` fails with "not found", exit 127); nor when the script is an unquoted word
 of another script (`sh -c ./app`: the space would split it) or a quoted word with escapes.
 When nested layers of one argv element all lack `exec`, each finding's patch fixes its layer
 on top of the ones reported before it, so the patches apply in sequence.
