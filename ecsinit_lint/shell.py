@@ -37,11 +37,11 @@ TRIVIAL = {"echo", "printf", "true", "false", ":", "exit", "return", "wait", "se
            "head", "tail", "wc", "sort", "tee", "mount", "umount", "sysctl", "envsubst"}  # fmt: skip
 # Words that name no program: reserved words, POSIX special builtins, and the builtins of dash,
 # bash and busybox ash that have no executable behind them (echo, printf, test, [, true, false,
-# kill, pwd and time have one). `exec NAME` fails with "NAME: not found" (exit 127) and Docker
-# cannot start one as argv[0].
+# kill and pwd have one). `exec NAME` fails with "NAME: not found" (exit 127) and Docker
+# cannot start one as argv[0]. `time` is bash's keyword, whose /usr/bin/time most images lack.
 NOT_PROGRAMS = {
     "!", "{", "}", "[[", "]]", "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for",
-    "function", "if", "in", "select", "then", "until", "while",
+    "function", "if", "in", "select", "then", "time", "until", "while",
     ":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set",
     "shift", "times", "trap", "unset",
     "alias", "bg", "cd", "chdir", "command", "fc", "fg", "getopts", "hash", "jobs", "read", "type",
@@ -65,7 +65,7 @@ class Main:
     sources: list  # per word: (pointer of its argv element, offset in it), or None if not clean
     exec_offset: int  # offset in the script where `exec ` goes
     execd: bool
-    kind: str = "program"  # or "function" (defined in the script), or "builtin" (NOT_PROGRAMS)
+    kind: str = "program"  # or "function" or "alias" (defined in the script), or "builtin" (NOT_PROGRAMS)
 
 
 @dataclass
@@ -85,6 +85,9 @@ class Script:
     keepalive: str | None = None  # the keep-alive command that is the main process, if any
     beside: str | None = None  # the program that runs before or beside that keep-alive, if any
     traps: list[str] = field(default_factory=list)  # conditions of every trap set with an action
+    # what runs in the shell unseen here (`eval`, `.`, `alias`): it may define the main command as
+    # a function or alias, or set a trap, so exec'ing it is unsafe
+    unseen: str | None = None
     after: str | None = None  # the command that follows the main one ("followed")
 
     @property
@@ -244,8 +247,26 @@ def _follow(launch: Launch, argv: list[str], sources: list, pid1: bool, in_scrip
 # ---- parsing --------------------------------------------------------------------------------
 
 
+ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+PREFIXES = {"command", "builtin"}  # run the builtin that follows, without functions or aliases
+
+
 def _words(node) -> list:
-    return [p for p in node.parts if p.kind == "word"]
+    """The words of a command from its name on. bashlex takes an assignment that follows a
+    redirection (`</dev/null PORT=80 node`) for a word; it is still an assignment."""
+    words = [p for p in node.parts if p.kind == "word"]
+    i = 0
+    while i < len(words) and ASSIGNMENT.match(words[i].word):
+        i += 1
+    return words[i:]
+
+
+def _name(node) -> list[str]:
+    """The words of a command with `command` and `builtin` prefixes dropped."""
+    words = [w.word for w in _words(node)] if node.kind == "command" else []
+    while words[:1] and words[0] in PREFIXES and words[1:2] != ["-v"] and words[1:2] != ["-V"]:
+        words = words[1:]
+    return words
 
 
 def _flatten(nodes) -> list[list]:
@@ -291,7 +312,7 @@ def _traps(nodes) -> list[str]:
     keeps) and `trap - SIG` (reset) are not counted."""
     found = []
     for node in _walk(nodes):
-        words = [w.word for w in _words(node)] if node.kind == "command" else []
+        words = _name(node)
         if words[:1] != ["trap"]:
             continue
         args = words[2:] if words[1:2] == ["--"] else words[1:]
@@ -366,7 +387,7 @@ def _first_word(node) -> str | None:
 
 def _trap_action(node) -> str | None:
     """The action of `trap ACTION … TERM …`, if the node sets one."""
-    words = [w.word for w in _words(node)] if node.kind == "command" else []
+    words = _name(node)
     if len(words) >= 3 and words[0] == "trap":
         if any(s.upper() in ("TERM", "SIGTERM", "15") for s in words[2:]):
             return words[1]
@@ -375,9 +396,80 @@ def _trap_action(node) -> str | None:
 
 @lru_cache(maxsize=1024)  # every rule asks about the same scripts, and repos repeat them
 def parse(text: str):
+    """bashlex's tree of the script. bashlex expands a single-quoted part of a word as if it were
+    unquoted, and loops forever on a `${` there with no `}` after it (`echo '${'b`): it is given
+    the text with each `$` and backquote inside single quotes masked (same offsets), and the
+    words it changed take their values from the original text."""
     from .shellparser import load  # lazily: only containers with a shell script pay for it
 
-    return load()(text)
+    masked = _mask_single_quoted(text)
+    nodes = load()(masked)
+    if masked != text:
+        _restore_words(nodes, text, masked)
+    return nodes
+
+
+def _mask_single_quoted(text: str) -> str:
+    """The text with `$` and backquotes inside single-quoted strings turned into `_`."""
+    out, i, double = list(text), 0, False
+    while i < len(text):
+        c = text[i]
+        if c == "\\":
+            i += 1
+        elif c == '"':
+            double = not double
+        elif c == "#" and not double and (i == 0 or text[i - 1] in " \t\n;&|()"):
+            end = text.find("\n", i)  # a comment: to the end of the line
+            i = len(text) if end < 0 else end
+            continue
+        elif c == "'" and not double:
+            end = text.find("'", i + 1)
+            if end < 0:
+                break
+            for j in range(i + 1, end):
+                if text[j] in "$`":
+                    out[j] = "_"
+            i = end
+        i += 1
+    return "".join(out)
+
+
+def _restore_words(node, text: str, masked: str) -> None:
+    """Give each word (and assignment) of the tree whose text was masked its original value."""
+    if isinstance(node, list):
+        for child in node:
+            _restore_words(child, text, masked)
+        return
+    if not hasattr(node, "kind"):
+        return
+    if node.kind in ("word", "assignment") and text[slice(*node.pos)] != masked[slice(*node.pos)]:
+        node.word = _unquote(text[slice(*node.pos)])
+    for value in vars(node).values():
+        if isinstance(value, list) or hasattr(value, "kind"):
+            _restore_words(value, text, masked)
+
+
+def _unquote(raw: str) -> str:
+    """A word's value after quote removal (expansions are kept as written, as bashlex does)."""
+    out, i, double = [], 0, False
+    while i < len(raw):
+        c = raw[i]
+        if c == "'" and not double:
+            end = raw.find("'", i + 1)
+            out.append(raw[i + 1 : end])
+            i = end + 1
+            continue
+        if c == '"':
+            double = not double
+        elif c == "\\" and i + 1 < len(raw):
+            nxt = raw[i + 1]
+            out.append("" if nxt == "\n" else nxt if not double or nxt in '$`"\\' else c + nxt)
+            i += 2
+            continue
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _judge(script: Script) -> None:
@@ -404,6 +496,7 @@ def _judge(script: Script) -> None:
     traps = [a for a in (_trap_action(n) for n, _ in items) if a is not None]
     script.trap = traps[-1] if traps else None
     script.traps = _traps(nodes)
+    script.unseen = _unseen(nodes)
     end = len(items)
     while end and _is_trivial(items[end - 1][0]) and not _sources(items[end - 1][0]):
         end -= 1
@@ -450,6 +543,16 @@ def _judge(script: Script) -> None:
         script.plain = not any(p.kind == "redirect" for p in node.parts) and all(o != "&" for _, o in items[:end])
 
 
+def _unseen(nodes) -> str | None:
+    """The first command that runs shell code or defines names this analysis does not follow:
+    `eval`, `.`/`source` (the file's commands) and `alias` (what a name then runs)."""
+    for node in _walk(nodes):
+        words = _name(node)
+        if words[:1] and words[0] in ("eval", ".", "source", "alias"):
+            return " ".join(words[:2])
+    return None
+
+
 def _sources(node) -> bool:
     """`. FILE` or `source FILE`: the file's commands run in this shell, unseen here."""
     return node.kind == "command" and [w.word for w in _words(node)][:1] in (["."], ["source"])
@@ -460,13 +563,15 @@ def _main_of(script: Script, node, nodes) -> Main:
     texts = [w.word for w in words]
     execd = texts[0] == "exec"
     name = texts[1] if execd and len(texts) > 1 else texts[0]
-    kind = "function" if name in _functions(nodes) else "builtin" if name in NOT_PROGRAMS else "program"
+    aliases = {w.split("=", 1)[0] for n in _walk(nodes) if _name(n)[:1] == ["alias"] for w in _name(n)[1:]}
+    kind = ("function" if name in _functions(nodes) else "alias" if name in aliases
+            else "builtin" if name in NOT_PROGRAMS else "program")  # fmt: skip
     return Main(texts, [_word_source(script, w) for w in words], words[0].pos[0], execd, kind)
 
 
 def _functions(nodes) -> dict:
-    """The functions the script defines: name -> definition node."""
-    return {n.parts[0].word: n for n in _walk(nodes) if n.kind == "function"}
+    """The functions the script defines (`NAME()` or `function NAME`): name -> definition node."""
+    return {next(p.word for p in n.parts if p.kind == "word"): n for n in _walk(nodes) if n.kind == "function"}
 
 
 def _execs_inside(script: Script, nodes) -> bool:

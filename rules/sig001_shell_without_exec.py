@@ -31,9 +31,12 @@ Use instead:
 Safe: inserts `exec ` before the final command and leaves the rest of the script byte for
 byte as it was. The command then replaces the shell, the same program with the same arguments,
 environment and redirections. Unsafe when the shell sets a trap with an action (`trap cleanup
-EXIT`, or on any other signal): after `exec` the trap never runs. No fix when the final
-command names no program: a function defined in the script, `eval`, `command`, `.` or another
-builtin (`exec NAME` fails with "not found", exit 127); nor when the script is an unquoted word
+EXIT`, or on any other signal, also through `command trap` or `builtin trap`): after `exec` the
+trap never runs. Unsafe too after `eval`, `.` or `source`, whose code is not read: it may define
+the final name as a function or alias, or set a trap. `exec` goes after every leading assignment,
+wherever redirections stand among them (`</dev/null PORT=80 exec app`). No fix when the final
+command names no program: a function (`NAME()` or `function NAME`) or alias defined in the
+script, `eval`, `command`, `.` or another builtin (`exec NAME` fails with "not found", exit 127); nor when the script is an unquoted word
 of another script (`sh -c ./app`: the space would split it) or a quoted word with escapes.
 When nested layers of one argv element all lack `exec`, each finding's patch fixes its layer
 on top of the ones reported before it, so the patches apply in sequence.
@@ -46,7 +49,8 @@ non-exec shell kills the app ungracefully), §1 (the kernel rule).
 from ecsinit_lint.checks import element, init_in_front, label, replace_fix, scripts, stop_signal, stop_timeout, where
 from ecsinit_lint.registry import Fix, Violation, rule
 
-TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "builtin": "what `{}` runs"}
+TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "alias": "what the alias `{}` runs",
+          "builtin": "what `{}` runs"}  # fmt: skip
 
 
 @rule("SIG001", "shell-without-exec", "error", fixable="sometimes")
@@ -70,7 +74,7 @@ def check(task):
                        f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
         flagged.append((c, started, script, message))
     # Unsafe fixes last, so that a safe fix of one value never waits for an unsafe one.
-    flagged.sort(key=lambda f: bool(f[2].traps))
+    flagged.sort(key=lambda f: bool(f[2].traps or f[2].unseen))
     fixed: dict[tuple, list[int]] = {}  # (container, pointer) -> where earlier fixes put `exec `
     for c, started, script, message in flagged:
         fix, at = None, script.exec_at
@@ -83,7 +87,9 @@ def check(task):
             title = f"Exec `{script.main.words[0]}` in place of the shell"
             if script.traps:
                 title += f" (its trap on {', '.join(script.traps)} then never runs)"
-            fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps else "safe")
+            elif script.unseen:  # it may make the name a function or alias (exec: "not found") or set a trap
+                title += f" (unless `{script.unseen}` makes `{script.main.words[0]}` a function or alias, or sets a trap)"
+            fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
         yield Violation(where(c, started, script), message, c.name, fix)
 
 

@@ -77,7 +77,7 @@ CLAIMS = {
 TRAP_CLAIM = {"hang", "ungraceful"}
 INIT_NAMES = {"tini", "dumb-init"}
 # Files the scripts source, in the app's directory (the working directory of a run).
-SOURCED = {"start.sh": "app\n", "env.sh": "FOO=2\n"}
+SOURCED = {"start.sh": "app\n", "env.sh": "FOO=2\n", "lib.sh": "s() { app; }\n"}
 
 
 def document(argv: list[str], init: bool = False):
@@ -207,6 +207,8 @@ EXEC_FIXES = [
     ("trap 'echo bye' EXIT; app", "trap 'echo bye' EXIT; exec app"),  # unsafe: the trap is dropped
     ("f() { :; }; f; . ./env.sh; app", "f() { :; }; f; . ./env.sh; exec app"),
     ("sh -c 'app'", "exec sh -c 'exec app'"),
+    ("cd /tmp && </dev/null FOO=1 app", "cd /tmp && </dev/null FOO=1 exec app"),  # exec after every assignment
+    ("echo '${'b; app", "echo '${'b; exec app"),  # a text bashlex alone loops on
 ]
 
 
@@ -246,12 +248,36 @@ def test_su_with_exec_becomes_the_bare_command():
         app.cleanup()
 
 
+# Scripts that define names or set traps in ways the analysis does not follow, each with the
+# shells that run it: no safe fix, and the script as it is starts the app (bash and busybox may
+# exec its last command, which the SIG rules then leave alone).
+NO_SAFE_FIX = [
+    ("alias s=app\ns", ["dash", "busybox"]),  # bash -c expands no aliases
+    ("eval 's() { app; }'; s", list(pid1.SHELLS)),
+    ("function s { app; }; s", ["bash", "busybox"]),  # dash has no `function` keyword
+    (". ./lib.sh && s", list(pid1.SHELLS)),
+    ("eval \"trap 'echo bye' EXIT\"; app", list(pid1.SHELLS)),
+    ("command trap 'echo bye' EXIT; app", list(pid1.SHELLS)),
+    ("builtin trap 'echo bye' EXIT; app > /dev/null", ["bash"]),  # dash and busybox have no `builtin`
+]
+
+
+@pytest.mark.parametrize(("script", "shell"), [(s, sh) for s, shells in NO_SAFE_FIX for sh in shells])
+def test_no_safe_exec_past_what_the_analysis_does_not_follow(script, shell):
+    run, task = pid1.SHELLS[shell]
+    fixed, _ = fix(document([*task, "-c", script]), Selection(("SIG",)).rules())
+    assert fixed.data["containerDefinitions"][0]["command"][-1] == script
+    assert _run([*run, "-c", script]) in ("hang", "ungraceful", "graceful")
+
+
 # Scripts composed from pieces: whatever the SAFE fix does, the app still starts under dash,
 # and a script the SIG rules then pass stops gracefully.
 PIECES = ["cd /tmp", "export FOO=1", ":", "set -e", "umask 022", "FOO=1", "g() { :; }", "g() { :; }; g", "trap 'echo bye' EXIT",
-          "trap '' INT", "trap - HUP", "echo hi > /dev/null", ". ./env.sh", "true"]  # fmt: skip
+          "trap '' INT", "trap - HUP", "echo hi > /dev/null", ". ./env.sh", "true", "alias g=true", "eval 'h() { :; }'",
+          "command trap 'echo bye' EXIT", "eval \"trap 'echo bye' EXIT\"", "</dev/null FOO=1 true"]  # fmt: skip
 FINALS = ["app", "FOO=1 app", "app > /dev/null 2>&1", "f() { app; }; f", "eval app", "command app", "env FOO=1 app",
-          "sh -c 'app'", "sh -c app", ". ./start.sh", "{ app; }", "exec app", "app 2>/dev/null"]  # fmt: skip
+          "sh -c 'app'", "sh -c app", ". ./start.sh", "{ app; }", "exec app", "app 2>/dev/null", "</dev/null FOO=1 app",
+          "FOO=1 </dev/null BAR=2 app", "alias s=app\ns", "eval 's() { app; }'; s", ". ./lib.sh && s"]  # fmt: skip
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,6 +6,7 @@ tests/test_pid1_kernel.py runs the fixed argvs for real."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from ecsinit_lint.fixer import fix
 from ecsinit_lint.linter import lint
 from ecsinit_lint.registry import Selection
+from ecsinit_lint import shell
 from ecsinit_lint.shell import NOT_PROGRAMS
 from ecsinit_lint.sources import load
 
@@ -125,7 +127,7 @@ def test_a_trap_makes_the_exec_unsafe():
 
 
 # SIG007: argv[0] strings built from programs, builtins, keywords and an `exec` in front.
-WORDS = st.sampled_from(["node", "server.js", "npm", "start", "exec", "cd", "/app", "if", "true", "export", "-a"])
+WORDS = st.sampled_from(["node", "server.js", "npm", "start", "exec", "cd", "/app", "if", "true", "export", "-a", "time", "function"])
 
 
 @SETTINGS
@@ -184,3 +186,42 @@ def test_sig003_says_su_reaps_nothing_only_when_it_is_pid1():
     (alone,) = messages(document([container(su, init=False)]), "SIG003")
     assert "reaps" not in with_init and "stays in front of" in with_init
     assert "never reaps orphans" in alone and "PID 1" in alone
+
+
+# Shell-ish text: quotes, expansions, substitutions, here-documents, comments.
+SHELLISH = st.lists(st.sampled_from(["'", '"', "${", "$(", "}", ")", "`", "\\", " ", "a", ";", "\n", "<<E\n", "#", "&",
+                                     "x=1 ", "sh -c "]), max_size=8)  # fmt: skip
+
+
+class _Timeout(BaseException):  # not an Exception: the analysis takes those for parse errors
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Timeout
+
+
+@settings(max_examples=2000, deadline=None)
+@given(SHELLISH)
+def test_analysis_of_any_script_finishes_and_never_raises(pieces):
+    """bashlex loops forever on some texts (`echo '${'b`): the analysis must not."""
+    script = "".join(pieces)
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, 2.0, 0.5)  # again every 0.5 s, should the first be swallowed
+    try:
+        shell.analyse(["sh", "-c", script], ["/c/0", "/c/1", "/c/2"])
+    except _Timeout:
+        raise AssertionError(f"the analysis of {script!r} did not finish in 2 s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_masked_single_quotes_keep_the_words_values_and_offsets():
+    """The parser is given single-quoted `$` masked; the analysis still sees the original words."""
+    (script,) = shell.analyse(["sh", "-c", "trap 'kill -TERM $pid' TERM; x'${'y & pid=$!; wait $pid"]).scripts
+    assert script.forwards_term and script.main.words == ["x${y"]
+    launch = shell.analyse(["sh", "-c", "echo '${'b; sh -c 'echo $HOME; ./server'"], ["/c/0", "/c/1", "/c/2"])
+    outer, inner = launch.scripts
+    assert outer.main.words == ["sh", "-c", "echo $HOME; ./server"] and inner.main.words == ["./server"]
+    assert inner.exec_at == len("echo '${'b; sh -c 'echo $HOME; ")
