@@ -463,7 +463,7 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
                 write_atomic(doc.path, raw, fixed.edited([]))
         except (FixError, RecursionError, OSError) as exc:
             errors.append(InputError(doc.path, _not_fixed(exc)))
-            remaining += len(_own(lint(doc, rules), doc, run))  # the file is left as it was
+            remaining += len(_own(lint(doc, rules, reader), doc, run))  # the file is left as it was
             continue
         except Exception as exc:  # a bug met on this file: its error, the others still fixed
             errors.append(report.crashed_on(doc.path, exc))

@@ -155,13 +155,6 @@ def rewrite(text: str) -> str:
     return _Scanner(text).rewrite(0, top=True)[0]
 
 
-def _requote(quoted: str) -> str:
-    """'…$…' as the same string in double quotes: bashlex loops forever on some `'${'…`."""
-    if "$" not in quoted:
-        return quoted
-    return '"' + re.sub(r'([$`"\\])', r"\\\1", quoted[1:-1]) + '"'
-
-
 class _Scanner:
     def __init__(self, text: str):
         self.t = text
@@ -214,12 +207,10 @@ class _Scanner:
 
     def word_at(self, i: int) -> tuple[str, int]:
         """The shell word starting at i (quotes kept) and the index after it."""
-        t, j, out = self.t, i, []
+        t, j = self.t, i
         while j < len(t) and t[j] not in _BREAK:
-            k = self.skip_quoted(j) if t[j] in "'\"`\\$" else j + 1
-            out.append(_requote(t[j:k]) if t[j] == "'" else t[j:k])
-            j = k
-        return "".join(out), j
+            j = self.skip_quoted(j) if t[j] in "'\"`\\$" else j + 1
+        return t[i:j], j
 
     def skip_blank(self, i: int, newlines: bool = True) -> int:
         """Skip blanks (and newlines, comments and pending here-document bodies if `newlines`)."""
@@ -257,7 +248,7 @@ class _Scanner:
             c = t[i]
             if c in "'\"`\\" or (c == "$" and t[i + 1 : i + 2] in ("(", "{")):
                 j = self.skip_quoted(i)
-                out.append(_requote(t[i:j]) if c == "'" else t[i:j])
+                out.append(t[i:j])
                 i, prev = j, "w"
                 continue
             if c == "#" and (i == 0 or t[i - 1] in " \t\n;&|()"):

@@ -82,16 +82,8 @@ def _masked(data, anchors):
 def test_fix_is_a_clean_idempotent_patch(data, indent, crlf):
     doc = _load(data, indent, crlf)
     assume(doc is not None)  # a mutation can make it no task definition
-    try:
-        fixed, done = fix(doc, RULES, unsafe=True)
-    except InputError:
-        raise AssertionError("fix produced unreadable text")
+    fixed, done = _fix_properties(doc)
     ops = [op for f in done for op in f.fix.patch]
-    assert jsonpatch.apply_patch(doc.data, ops) == fixed.data, "the patches do not say what fix did"
-    again, more = fix(fixed, RULES, unsafe=True)
-    assert not more and again.text == fixed.text, "fixing twice changed something"
-    left = {(f.code, f.pointer) for f in lint(fixed, RULES)}
-    assert not left & {(f.code, f.pointer) for f in done}, "a fixed finding is still there"
     anchors = [_anchor(split_pointer(op["path"]), doc.data) for op in ops if op["op"] != "test"]
     assert _masked(doc.data, anchors) == _masked(fixed.data, anchors), "fix changed something it did not patch"
     assert ("\r\n" in fixed.text) == crlf or "\n" not in fixed.text
