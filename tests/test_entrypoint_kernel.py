@@ -63,7 +63,7 @@ def _write(app: pid1.App, text: str, shebang: str | None) -> str:
     return text
 
 
-@pytest.mark.parametrize("init", [False, True], ids=["pid1", "tini"])
+@pytest.mark.parametrize("init", [False, pytest.param(True, marks=pytest.mark.needs("tini"))], ids=["pid1", "tini"])
 @pytest.mark.parametrize(("name", "text", "shebang", "args", "sh"), CASES, ids=[c[0] for c in CASES])
 def test_the_script_stops_as_follow_claims(name, text, shebang, args, sh, init):
     app = pid1.App(shutdown=SU_SHUTDOWN if "zabbix, no" in name else 0, orphans=2)
