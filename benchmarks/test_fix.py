@@ -12,10 +12,10 @@ import time
 import pytest
 from ruamel.yaml import YAML
 
-from ecsinit_lint.fixer import fix
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import load
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.inputs.sources import load
 
 RULES = Selection().rules()
 

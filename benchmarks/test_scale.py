@@ -15,8 +15,8 @@ import subprocess
 import sys
 import tracemalloc
 
-from ecsinit_lint import parallel
-from ecsinit_lint.config import Configs
+from ecsinit_lint.batch import parallel
+from ecsinit_lint.engine.config import Configs
 
 from .conftest import generate
 

@@ -8,7 +8,7 @@ def main() -> None:
     # would walk it some 30 times while importing and once more at exit. So it is off while
     # importing, then sees only the objects made after: a fifth of a one-file lint's time.
     gc.disable()
-    from .cli import main as cli
+    from .cli.app import main as cli
 
     gc.freeze()
     gc.enable()

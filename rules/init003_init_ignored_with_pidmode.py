@@ -32,9 +32,9 @@ pid1-facts §2 (Docker adds the init only with a private PID namespace; pause co
 task mode; Fargate unverified).
 """
 
-from ecsinit_lint.checks import init_state, label, linux_containers
-from ecsinit_lint.launchtype import launch_type
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import init_state, label, linux_containers
+from ecsinit_lint.analysis.launchtype import launch_type
+from ecsinit_lint.engine.registry import Violation, rule
 
 WHAT_REAPS = {
     "task": "the task's pause container is PID 1 of the shared namespace and reaps orphans",

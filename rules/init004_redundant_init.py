@@ -40,10 +40,10 @@ tests/test_init_kernel.py: tini below a PID 1 that does not reap warns and leave
 a zombie, with `-s` none; below another tini, the outer one reaps.
 """
 
-from ecsinit_lint.checks import docker_init_launches, label
-from ecsinit_lint.model import is_unknown
-from ecsinit_lint.registry import Fix, Violation, rule
-from ecsinit_lint.shell import FORWARDING_INITS, basename
+from ecsinit_lint.analysis.checks import docker_init_launches, label
+from ecsinit_lint.core.taskdef import is_unknown
+from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.analysis.shell import FORWARDING_INITS, basename
 
 
 @rule("INIT004", "redundant-init", "info", fixable="sometimes")

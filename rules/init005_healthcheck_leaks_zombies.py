@@ -39,9 +39,9 @@ entered with `nsenter`: its children stay zombies under an app as PID 1, not und
 shell that stays PID 1.
 """
 
-from ecsinit_lint.checks import label, linux_containers
-from ecsinit_lint.reaping import health_probe, probes_leak
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import label, linux_containers
+from ecsinit_lint.analysis.reaping import health_probe, probes_leak
+from ecsinit_lint.engine.registry import Violation, rule
 
 
 @rule("INIT005", "healthcheck-leaks-zombies", "warning", merged_into="INIT001")

@@ -36,10 +36,10 @@ pid1-facts §3 (a task `entryPoint` replaces the image ENTRYPOINT and drops its 
 starts tini as PID 1), §1 (the kernel rule), §7 (inits).
 """
 
-from ecsinit_lint.checks import label, linux_containers, stop_signal
-from ecsinit_lint.reaping import without_init
-from ecsinit_lint.registry import Fix, Violation, rule
-from ecsinit_lint.shell import analyse
+from ecsinit_lint.analysis.checks import label, linux_containers, stop_signal
+from ecsinit_lint.analysis.reaping import without_init
+from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.analysis.shell import analyse
 
 
 @rule("INIT006", "entrypoint-drops-image-init", "error", fixable="always")

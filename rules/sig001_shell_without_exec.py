@@ -46,8 +46,8 @@ pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init i
 non-exec shell kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.checks import element, init_in_front, label, replace_fix, scripts, stop_signal, stop_timeout, where
-from ecsinit_lint.registry import Fix, Violation, rule
+from ecsinit_lint.analysis.checks import element, init_in_front, label, replace_fix, scripts, stop_signal, stop_timeout, where
+from ecsinit_lint.engine.registry import Fix, Violation, rule
 
 TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "alias": "what the alias `{}` runs",
           "builtin": "what `{}` runs"}  # fmt: skip

@@ -39,8 +39,8 @@ were for, is the author's call. The message says what to change.
 pid1-facts §4 (the table rows for pipelines, trailing commands, `& wait`, traps, compounds).
 """
 
-from ecsinit_lint.checks import init_in_front, label, scripts, where
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import init_in_front, label, scripts, where
+from ecsinit_lint.engine.registry import Violation, rule
 
 ADVICE = {
     "pipeline": "the script ends in a pipeline; exec the main program and send its output to stdout instead of piping it",

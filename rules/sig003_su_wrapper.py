@@ -32,9 +32,9 @@ is no longer set up, and `user` needs the user to exist in the image.
 pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 """
 
-from ecsinit_lint.checks import init_in_front, label, launches
-from ecsinit_lint.registry import Fix, Violation, rule
-from ecsinit_lint.shell import basename, su_replacement
+from ecsinit_lint.analysis.checks import init_in_front, label, launches
+from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.analysis.shell import basename, su_replacement
 
 
 @rule("SIG003", "su-wrapper", "error", fixable="sometimes")

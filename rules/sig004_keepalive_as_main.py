@@ -32,8 +32,8 @@ pid1-facts §4 (keep-alive row: HANG in every shell), §5 (init in front of a no
 kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.checks import label, scripts, where
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import label, scripts, where
+from ecsinit_lint.engine.registry import Violation, rule
 
 
 @rule("SIG004", "keepalive-as-main", "warning")

@@ -28,8 +28,8 @@ author has to say which program is the main one.
 pid1-facts §1 (when init exits, the kernel SIGKILLs the namespace), §4 (the shell table).
 """
 
-from ecsinit_lint.checks import label, scripts, where
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import label, scripts, where
+from ecsinit_lint.engine.registry import Violation, rule
 
 
 @rule("SIG005", "background-main-exits", "error")

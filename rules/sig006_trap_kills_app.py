@@ -28,8 +28,8 @@ No automatic fix: the trap may do other cleanup that the author wants to keep.
 pid1-facts §4 (the `trap "exit 0" TERM; app & wait` and forwarding-pattern rows), §1.
 """
 
-from ecsinit_lint.checks import label, scripts, where
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import label, scripts, where
+from ecsinit_lint.engine.registry import Violation, rule
 
 FORWARD = "trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid"
 

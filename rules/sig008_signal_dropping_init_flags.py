@@ -32,9 +32,9 @@ another signal, and replacing runsvdir changes how the image starts.
 pid1-facts §7 (dumb-init `-r 15:0` drops SIGTERM; runsvdir exits at once on TERM), §1.
 """
 
-from ecsinit_lint.checks import init_in_front, label, launches
-from ecsinit_lint.registry import Violation, rule
-from ecsinit_lint.shell import basename
+from ecsinit_lint.analysis.checks import init_in_front, label, launches
+from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.analysis.shell import basename
 
 LOST = {"0": "ignores SIGTERM, so ECS SIGKILLs {who} after its stop timeout",
         "9": "turns SIGTERM into SIGKILL, so {who} never shuts down gracefully"}  # fmt: skip

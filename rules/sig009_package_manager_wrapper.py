@@ -28,9 +28,9 @@ No automatic fix: the command the script runs lives in package.json, not in the 
 pid1-facts §4 ("npm start / yarn start run scripts through `sh -c`", [unverified]).
 """
 
-from ecsinit_lint.checks import label, launches
-from ecsinit_lint.registry import Violation, rule
-from ecsinit_lint.shell import basename
+from ecsinit_lint.analysis.checks import label, launches
+from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.analysis.shell import basename
 
 RUNNERS = {"npm": {"start", "run", "run-script", "restart"}, "yarn": {"start", "run"}, "pnpm": {"start", "run"}}
 VALUE_OPTIONS = {"--prefix", "--cwd", "--dir", "-C", "-w", "--workspace", "--filter", "-F"}

@@ -27,8 +27,8 @@ No fix.
 pid1-facts §4 (what the other SIG rules would have checked).
 """
 
-from ecsinit_lint.checks import label, scripts, where
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import label, scripts, where
+from ecsinit_lint.engine.registry import Violation, rule
 
 
 @rule("SIG010", "unparsable-script", "warning")

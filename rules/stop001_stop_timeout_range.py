@@ -36,9 +36,9 @@ pid1-facts §3 (how ECS stops a container; `stopTimeout`: Fargate default 30 s, 
 EC2 falls back to `ECS_CONTAINER_STOP_TIMEOUT`).
 """
 
-from ecsinit_lint.checks import label, replace_fix, stop_signal
-from ecsinit_lint.launchtype import launch_type
-from ecsinit_lint.registry import Fix, Violation, rule
+from ecsinit_lint.analysis.checks import label, replace_fix, stop_signal
+from ecsinit_lint.analysis.launchtype import launch_type
+from ecsinit_lint.engine.registry import Fix, Violation, rule
 
 FARGATE_RANGE = (2, 120)
 SHORT, LONG = 5, 600

@@ -34,9 +34,9 @@ author's call.
 pid1-facts §3 (how ECS stops a container; `dependsOn` order is reversed at shutdown).
 """
 
-from ecsinit_lint.checks import label
-from ecsinit_lint.model import is_unknown
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.analysis.checks import label
+from ecsinit_lint.core.taskdef import is_unknown
+from ecsinit_lint.engine.registry import Violation, rule
 
 
 @rule("STOP002", "essential-sidecar-order", "info")

@@ -28,8 +28,8 @@ Tooling only: no pid1-facts claim. The suppression forms are described in the RE
 (Configuration and suppression).
 """
 
-from ecsinit_lint import suppress
-from ecsinit_lint.registry import rule
+from ecsinit_lint.engine import suppress
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("SUP001", "unused-suppression", "info")

@@ -34,8 +34,8 @@ generated); pid1-facts §2 (`initProcessEnabled` is a boolean).
 import difflib
 import json
 
-from ecsinit_lint.registry import Violation, rule
-from ecsinit_lint.schema import task_errors
+from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.analysis.schema import task_errors
 
 JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
 

@@ -30,8 +30,8 @@ RFC 8259 §4 (names within an object SHOULD be unique; with duplicates, behaviou
 unpredictable, and most parsers report the last); Python's `json` keeps the last value.
 """
 
-from ecsinit_lint.jsonpos import split_pointer
-from ecsinit_lint.registry import Violation, rule
+from ecsinit_lint.core.pointer import split_pointer
+from ecsinit_lint.engine.registry import Violation, rule
 
 
 @rule("TD003", "duplicate-key", "warning")

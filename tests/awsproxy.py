@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-# pid1-facts §8, written out here independently of ecsinit_lint.ratelimit.
+# pid1-facts §8, written out here independently of ecsinit_lint.audit.ratelimit.
 BUCKETS = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0)}
 GROUP = {"ListTaskDefinitionFamilies": "taskdef", "ListTaskDefinitions": "taskdef", "DescribeTaskDefinition": "taskdef",
          "DeregisterTaskDefinition": "taskdef", "RegisterTaskDefinition": "register", "ListServices": "service",

@@ -19,7 +19,7 @@ from moto.ecs.models import ecs_backends
 from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
-from ecsinit_lint.cli import app
+from ecsinit_lint.cli.app import app
 
 from .awsproxy import Proxy
 from .readme import section
@@ -216,7 +216,7 @@ def test_junit_has_a_testcase_per_revision_and_container(fleet, env):
 
 def test_check_never_imports_boto3():
     code = (
-        "import sys\nfrom ecsinit_lint.cli import app\n"
+        "import sys\nfrom ecsinit_lint.cli.app import app\n"
         "try:\n    app(['check', 'examples'])\nexcept SystemExit as exit:\n    assert exit.code == 1, exit.code\n"
         "assert not {'boto3', 'botocore'} & set(sys.modules), 'boto3 imported'\n"
     )
@@ -427,7 +427,7 @@ def test_plain_moto_without_the_daemon_api(moto_port, env, monkeypatch):
     moto's 500 is retried as any 500 is, ten times with backoff (half a minute): here twice."""
     from botocore.config import Config
 
-    from ecsinit_lint import audit as api
+    from ecsinit_lint.audit import run as api
 
     monkeypatch.setattr(api, "CONFIG", Config(retries={"mode": "adaptive", "max_attempts": 2}, max_pool_connections=32))
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{moto_port}")
@@ -543,7 +543,7 @@ PEAK = """
 import sys, tracemalloc
 from ecsinit_lint import ratelimit
 ratelimit.RATES = {g: (1e9, 1e9) for g in ratelimit.RATES}  # measure memory, not the rate
-from ecsinit_lint.cli import app
+from ecsinit_lint.cli.app import app
 tracemalloc.start()
 try:
     app(["audit", "--scope", "all", "--no-cache", "--region", sys.argv[1], "--format", "json"])
@@ -576,7 +576,7 @@ BIG_REGION, SERVICES, SCALE = "eu-central-1", 1000, 2.0
 RUN = """
 import json, sys, time, boto3
 from ecsinit_lint import audit, ratelimit
-from ecsinit_lint.registry import Selection
+from ecsinit_lint.engine.registry import Selection
 scale, region, prefix = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 limiter = ratelimit.Limiter({g: (b * scale, r * scale) for g, (b, r) in ratelimit.RATES.items()})
 opts = audit.Options(Selection(("ALL",), ()).rules(), family_prefix=prefix, limiter=limiter)
@@ -634,7 +634,7 @@ def test_no_loss_when_the_server_throttles(big, env, proxy):
 
 @pytest.mark.parametrize("tty", [True, False])
 def test_progress_only_on_a_terminal(capsys, tty):
-    from ecsinit_lint.audit import Progress
+    from ecsinit_lint.audit.run import Progress
 
     progress = Progress(tty)
     progress.add("revisions", 3)

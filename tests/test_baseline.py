@@ -10,11 +10,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ecsinit_lint import baseline
-from ecsinit_lint.cli import app
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import load
+from ecsinit_lint.batch import baseline
+from ecsinit_lint.cli.app import app
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.inputs.sources import load
 
 
 def container(name, **extra):

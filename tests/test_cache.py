@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ecsinit_lint import cache, parallel
-from ecsinit_lint.config import Configs
-from ecsinit_lint.sources import InputError
+from ecsinit_lint.batch import cache, parallel
+from ecsinit_lint.engine.config import Configs
+from ecsinit_lint.errors import InputError
 
 from .strategies import BASES
 

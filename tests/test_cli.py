@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ecsinit_lint import __version__, parallel, report
-from ecsinit_lint.registry import load_rules
-from ecsinit_lint.sources import LOADERS
+from ecsinit_lint import __version__
+from ecsinit_lint.batch import parallel
+from ecsinit_lint.output import report
+from ecsinit_lint.engine.registry import load_rules
+from ecsinit_lint.inputs.sources import LOADERS
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -157,7 +159,7 @@ def test_rule_docs():
 
 
 def test_check_does_not_import_boto3():
-    code = "import sys; from ecsinit_lint.cli import main; sys.argv=['x','check','%s']\n" % (EXAMPLES / "good.json")
+    code = "import sys; from ecsinit_lint.cli.app import main; sys.argv=['x','check','%s']\n" % (EXAMPLES / "good.json")
     code += "try:\n main()\nexcept SystemExit: pass\nassert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
@@ -165,7 +167,7 @@ def test_check_does_not_import_boto3():
 # A rule with a bug, registered beside the real ones through the rule API: an exception on the
 # files it names, a finding of an unknown severity on others (which the report cannot render).
 BUGGY_RULE = '''
-from ecsinit_lint.registry import Violation, load_rules, rule
+from ecsinit_lint.engine.registry import Violation, load_rules, rule
 
 load_rules()
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ecsinit_lint.cli import app
-from ecsinit_lint.config import ConfigError, Configs, load
+from ecsinit_lint.cli.app import app
+from ecsinit_lint.errors import ConfigError
+from ecsinit_lint.engine.config import Configs, load
 
 NO_INIT = {"family": "app", "containerDefinitions": [{"name": "app", "image": "debian", "command": ["./server"]}]}
 SH_WRAPPED = {"family": "web", "containerDefinitions": [
@@ -179,7 +180,7 @@ def test_patterns_cost_nothing_without_them(tmp_path):
     """pathspec is imported for a configuration with patterns, not for one without."""
     write(tmp_path / ".ecsinit-lint.toml", 'ignore = ["SIG002"]\n')
     write(tmp_path / "td.json", NO_INIT)
-    code = "import sys; from ecsinit_lint.cli import main; sys.argv[1:] = ['check', 'td.json']\ntry: main()\nexcept SystemExit: print('pathspec' in sys.modules)"
+    code = "import sys; from ecsinit_lint.cli.app import main; sys.argv[1:] = ['check', 'td.json']\ntry: main()\nexcept SystemExit: print('pathspec' in sys.modules)"
     run = lambda: subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True).stdout  # noqa: E731
     assert run().endswith("False\n")
     write(tmp_path / ".ecsinit-lint.toml", 'exclude = ["gen/"]\n')
@@ -269,7 +270,7 @@ def test_jsonschema_and_toml_are_imported_only_for_a_config(tmp_path, with_confi
     write(tmp_path / "td.json", NO_INIT)
     if with_config:
         write(tmp_path / ".ecsinit-lint.toml", 'select = ["INIT"]\n')
-    code = ("import sys; from ecsinit_lint.cli import main; sys.argv = ['ecsinit-lint', 'check', 'td.json']\n"
+    code = ("import sys; from ecsinit_lint.cli.app import main; sys.argv = ['ecsinit-lint', 'check', 'td.json']\n"
             "try: main()\nexcept SystemExit: pass\n"
             "print(sorted({'jsonschema', 'tomllib', 'tomli'} & set(sys.modules)))")  # fmt: skip
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
@@ -287,7 +288,7 @@ def test_stdin_takes_the_config_of_the_working_directory(tmp_path, monkeypatch):
 
 def test_a_pyproject_without_our_table_is_not_parsed(tmp_path):
     """Another tool's pyproject.toml, even a broken one, is no error of ours."""
-    from ecsinit_lint.config import Configs
+    from ecsinit_lint.engine.config import Configs
 
     (tmp_path / "pyproject.toml").write_text("[tool.black\nline-length = 100\n")
     task = tmp_path / "task.json"

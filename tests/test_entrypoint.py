@@ -1,4 +1,4 @@
-"""ecsinit_lint.entrypoint: the path an image's entrypoint script takes for the container's
+"""ecsinit_lint.analysis.entrypoint: the path an image's entrypoint script takes for the container's
 arguments and Env (pid1-facts §4, §6, §11), on scripts shaped like the official images'."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecsinit_lint.entrypoint import Unknown, follow, rewrite
-from ecsinit_lint.shell import parse
+from ecsinit_lint.analysis.entrypoint import Unknown, follow, rewrite
+from ecsinit_lint.analysis.shell import parse
 
 from . import entrypoints as E
 

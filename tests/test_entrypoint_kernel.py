@@ -1,4 +1,4 @@
-"""What ecsinit_lint.entrypoint claims about an entrypoint script, checked against a real kernel
+"""What ecsinit_lint.analysis.entrypoint claims about an entrypoint script, checked against a real kernel
 (pid1-facts §10): the script file is run as PID 1 of a fresh PID namespace with the arguments
 the container would pass, stopped from outside, and the outcome compared with the claim of each
 path `follow` returns. gosu is not installed here: `setpriv --reuid=nobody …`, which execs the
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ecsinit_lint.entrypoint import follow
-from ecsinit_lint.shell import analyse
+from ecsinit_lint.analysis.entrypoint import follow
+from ecsinit_lint.analysis.shell import analyse
 
 from . import entrypoints as E
 from . import pid1

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("jsonschema", "pydantic", "boto3", "botocore", "concurrent.futures.process", "bashlex", "jsonpatch",
-         "ecsinit_lint.fixer", "ecsinit_lint.baseline", "ecsinit_lint.audit", "ecsinit_lint.sarif", "ecsinit_lint.junit",
-         "ecsinit_lint.cfn", "ecsinit_lint.terraform", "ruamel", "hcl2", "lark", "tomllib", "tomli", "rich", "csv",
+         "ecsinit_lint.fix.fixer", "ecsinit_lint.batch.baseline", "ecsinit_lint.audit.run", "ecsinit_lint.output.sarif", "ecsinit_lint.output.junit",
+         "ecsinit_lint.inputs.cfn", "ecsinit_lint.inputs.terraform", "ruamel", "hcl2", "lark", "tomllib", "tomli", "rich", "csv",
          "sqlite3", "xml", "ecsinit_lint.images")  # fmt: skip
 # what the bashlex table cache (shellparser) would import but for writing it
 CACHE_WRITE = ("pickle", "hashlib", "tempfile")
@@ -70,7 +70,7 @@ def test_the_command_collects_no_garbage_at_start_up():
     frozen out of its sight (no walk over them, now or at exit)."""
     pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
     assert '\necsinit-lint = "ecsinit_lint.__main__:main"\n' in pyproject
-    code = ("import gc, ecsinit_lint.cli as cli\n"
+    code = ("import gc, ecsinit_lint.cli.app as cli\n"
             "cli.main = lambda: print(gc.isenabled(), gc.get_freeze_count() > 1000)\n"
             "from ecsinit_lint.__main__ import main\n"
             "main()\n")  # fmt: skip
@@ -99,7 +99,7 @@ def test_help_and_errors_print_without_rich(tmp_path, argv, status, says):
 def test_a_run_builds_only_the_command_it_names():
     """typer makes a click command of each command on each run: `main` hands it only the named one."""
     code = ("import sys, typer.main\n"
-            "from ecsinit_lint.cli import app, main\n"
+            "from ecsinit_lint.cli.app import app, main\n"
             "built = []\n"
             "make = typer.main.get_command_from_info\n"
             "def counted(command_info, **kw):\n"

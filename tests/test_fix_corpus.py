@@ -11,10 +11,11 @@ from pathlib import Path
 
 import jsonpatch
 
-from ecsinit_lint.fixer import fix
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import InputError, JsonDocument, load
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.errors import InputError
+from ecsinit_lint.inputs.sources import JsonDocument, load
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 RULES = Selection().rules()

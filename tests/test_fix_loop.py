@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from ecsinit_lint import cli
-from ecsinit_lint.fixer import fix, key
-from ecsinit_lint.registry import Fix, Rule, Selection, Violation
-from ecsinit_lint.sources import load
+from ecsinit_lint.cli import app as cli
+from ecsinit_lint.fix.fixer import fix, key
+from ecsinit_lint.engine.registry import Fix, Rule, Selection, Violation
+from ecsinit_lint.inputs.sources import load
 
 RULES = Selection().rules()
 

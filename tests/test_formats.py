@@ -16,15 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ecsinit_lint.cli import app
-from ecsinit_lint.github import github
-from ecsinit_lint.gitlab import gitlab
-from ecsinit_lint.junit import junit
-from ecsinit_lint.linter import Finding, lint
-from ecsinit_lint.registry import Selection, load_rules
-from ecsinit_lint.report import FORMATS, Report, text
-from ecsinit_lint.sarif import sarif
-from ecsinit_lint.sources import InputError, load
+from ecsinit_lint.cli.app import app
+from ecsinit_lint.output.github import github
+from ecsinit_lint.output.gitlab import gitlab
+from ecsinit_lint.output.junit import junit
+from ecsinit_lint.engine.linter import Finding, lint
+from ecsinit_lint.engine.registry import Selection, load_rules
+from ecsinit_lint.output.report import FORMATS, Report, text
+from ecsinit_lint.output.sarif import sarif
+from ecsinit_lint.errors import InputError
+from ecsinit_lint.inputs.sources import load
 
 from .conftest import CORPUS
 from .readme import blocks
@@ -179,8 +180,8 @@ def test_gitlab_code_quality_report(cwd):
 
 def test_gitlab_severities_and_api_findings():
     """Every severity maps to GitLab's scale, in order; an audit finding is located by its ARN."""
-    from ecsinit_lint.gitlab import SEVERITIES
-    from ecsinit_lint.linter import SEVERITIES as OURS
+    from ecsinit_lint.output.gitlab import SEVERITIES
+    from ecsinit_lint.engine.linter import SEVERITIES as OURS
 
     scale = CODE_QUALITY["items"]["properties"]["severity"]["enum"]
     assert sorted(SEVERITIES) == sorted(OURS)

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ecsinit_lint import cli, fixer, sources
+from ecsinit_lint.cli import app as cli
+from ecsinit_lint.fix import fixer
+from ecsinit_lint.inputs import sources
 
 TASKDEF = {"family": "app", "containerDefinitions": [{"name": "app", "image": "debian", "command": ["./server"]}]}
 TEXT = json.dumps(TASKDEF, indent=2) + "\n"

@@ -14,10 +14,11 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from ecsinit_lint.fixer import fix
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import LOADERS, InputError, load
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.inputs.sources import LOADERS, load
+from ecsinit_lint.errors import InputError
 
 from .conftest import CORPUS
 
@@ -397,8 +398,8 @@ def test_bad_hcl_is_a_one_line_error(tmp_path):
 
 def test_json_lint_does_not_import_yaml_or_hcl():
     code = (
-        "import sys; from ecsinit_lint.sources import load; from ecsinit_lint.linter import lint;"
-        "from ecsinit_lint.registry import Selection;"
+        "import sys; from ecsinit_lint.inputs.sources import load; from ecsinit_lint.engine.linter import lint;"
+        "from ecsinit_lint.engine.registry import Selection;"
         f"doc = load('x.json', open({str(FIXTURES / 'cdk.template.json')!r}, 'rb').read());"
         "assert lint(doc, Selection().rules());"
         "print(sorted(m for m in ('ruamel', 'hcl2', 'lark') if m in sys.modules))"

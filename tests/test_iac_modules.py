@@ -13,12 +13,13 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from ecsinit_lint import parallel
-from ecsinit_lint.config import Configs
-from ecsinit_lint.fixer import fix
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import InputError, load
+from ecsinit_lint.batch import parallel
+from ecsinit_lint.engine.config import Configs
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.errors import InputError
+from ecsinit_lint.inputs.sources import load
 
 from .test_iac import CORPUS
 

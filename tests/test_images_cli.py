@@ -160,7 +160,7 @@ def test_a_warm_run_costs_no_request_and_findings_made_without_images_are_not_re
 
 def test_without_images_nothing_of_the_image_layer_is_imported(tmp_path):
     path = taskdef(tmp_path, {"name": "app", "image": "nginx"})
-    code = ("import sys; from ecsinit_lint.cli import main; sys.argv = ['ecsinit-lint', 'check', %r, '--no-cache']\n"
+    code = ("import sys; from ecsinit_lint.cli.app import main; sys.argv = ['ecsinit-lint', 'check', %r, '--no-cache']\n"
             "try: main()\nexcept SystemExit: pass\n"
             "assert not [m for m in sys.modules if m.startswith('ecsinit_lint.images')], sorted(sys.modules)") % path  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
@@ -183,11 +183,11 @@ def test_every_fix_made_with_an_image_applies_to_the_document_as_it_is(tmp_path_
     the document's own values (its tests hold, it never rewrites the image or a whole argv list
     that the image completes), fixing converges, and an image that sets no ENTRYPOINT or CMD
     changes no finding."""
-    from ecsinit_lint.fixer import fix
+    from ecsinit_lint.fix.fixer import fix
     from ecsinit_lint.images.reader import Reader
-    from ecsinit_lint.linter import lint
-    from ecsinit_lint.registry import Selection
-    from ecsinit_lint.sources import load
+    from ecsinit_lint.engine.linter import lint
+    from ecsinit_lint.engine.registry import Selection
+    from ecsinit_lint.inputs.sources import load
 
     tmp = tmp_path_factory.mktemp("prop")
     container = {"name": "app", "image": "example/app:1", "stopTimeout": 3}

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import load
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.inputs.sources import load
 
 
 def _namespaces_work() -> bool:

@@ -3,8 +3,8 @@ camelCase: the same task definition, written both ways, gives the same findings.
 
 import pytest
 
-from ecsinit_lint.model import TaskDef
-from ecsinit_lint.registry import load_rules
+from ecsinit_lint.core.taskdef import TaskDef
+from ecsinit_lint.engine.registry import load_rules
 
 CAMEL = {
     "requiresCompatibilities": ["FARGATE"],

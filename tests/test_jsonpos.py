@@ -3,7 +3,8 @@ import json
 import jsonpatch
 import pytest
 
-from ecsinit_lint import jsonpos
+from ecsinit_lint.core import pointer
+from ecsinit_lint.inputs import jsonpos
 
 TEXT = '{\n\t"a/b": {"x~y": [1, {"k": "v"}]},\n\t"dup": 1,\n\t"dup": {"z": true}\n}\n'
 
@@ -31,7 +32,7 @@ def test_nearest_existing_ancestor():
 
 def test_pointer_round_trip():
     tokens = ["a/b", "x~y", "0"]
-    assert jsonpos.split_pointer(jsonpos.join_pointer(tokens)) == tokens
+    assert pointer.split_pointer(pointer.join_pointer(tokens)) == tokens
 
 
 @pytest.mark.parametrize(

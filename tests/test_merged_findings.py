@@ -5,7 +5,7 @@ import json
 
 from typer.testing import CliRunner
 
-from ecsinit_lint.cli import app
+from ecsinit_lint.cli.app import app
 
 TASK = {
     "family": "db",

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecsinit_lint.fixer import fix
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import load
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.inputs.sources import load
 
 from . import pid1
 

@@ -11,12 +11,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ecsinit_lint import cli, shell
-from ecsinit_lint.fixer import FixError, fix
-from ecsinit_lint.jsonpos import split_pointer
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import InputError, load
+from ecsinit_lint.cli import app as cli
+from ecsinit_lint.analysis import shell
+from ecsinit_lint.errors import FixError
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.core.pointer import split_pointer
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.errors import InputError
+from ecsinit_lint.inputs.sources import load
 
 from .strategies import cfn_yaml_templates, json_values, task_definitions, terraform_files
 

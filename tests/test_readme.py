@@ -1,8 +1,8 @@
 import re
 from pathlib import Path
 
-from ecsinit_lint.cli import rules_reference, rules_table
-from ecsinit_lint.registry import load_rules
+from ecsinit_lint.cli.app import rules_reference, rules_table
+from ecsinit_lint.engine.registry import load_rules
 
 README = Path(__file__).parents[1] / "README.md"
 

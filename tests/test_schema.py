@@ -9,11 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecsinit_lint import schema, schema_gen
-from ecsinit_lint.linter import lint
-from ecsinit_lint.model import TaskDef
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import InputError, load
+from ecsinit_lint.analysis import schema
+from ecsinit_lint import schema_gen
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.core.taskdef import TaskDef
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.errors import InputError
+from ecsinit_lint.inputs.sources import load
 
 from .strategies import json_values, task_definitions
 

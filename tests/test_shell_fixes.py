@@ -14,12 +14,12 @@ import jsonpatch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecsinit_lint.fixer import fix
-from ecsinit_lint.linter import lint
-from ecsinit_lint.registry import Selection
-from ecsinit_lint import shell
-from ecsinit_lint.shell import NOT_PROGRAMS
-from ecsinit_lint.sources import load
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.analysis import shell
+from ecsinit_lint.analysis.shell import NOT_PROGRAMS
+from ecsinit_lint.inputs.sources import load
 
 RULES = Selection().rules()
 SETTINGS = settings(max_examples=60, deadline=None)

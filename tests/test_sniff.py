@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ecsinit_lint.sources import InputError, load
+from ecsinit_lint.errors import InputError
+from ecsinit_lint.inputs.sources import load
 
 TSCONFIG = """{
   // TypeScript settings: see https://aka.ms/tsconfig

@@ -7,13 +7,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ecsinit_lint import suppress
-from ecsinit_lint.cli import app
-from ecsinit_lint.fixer import fix
-from ecsinit_lint.linter import lint
-from ecsinit_lint.model import TaskDef
-from ecsinit_lint.registry import Selection
-from ecsinit_lint.sources import JsonDocument, load
+from ecsinit_lint.engine import suppress
+from ecsinit_lint.cli.app import app
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.core.taskdef import TaskDef
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.inputs.sources import JsonDocument, load
 
 ALL = Selection().rules()
 
@@ -201,9 +201,9 @@ def test_cli_reports_unused_as_info_that_fails_only_when_asked(tmp_path, monkeyp
 
 
 def test_cloudformation_metadata_and_yaml_comments_suppress(tmp_path):
-    from ecsinit_lint.linter import lint
-    from ecsinit_lint.registry import Selection
-    from ecsinit_lint.sources import load
+    from ecsinit_lint.engine.linter import lint
+    from ecsinit_lint.engine.registry import Selection
+    from ecsinit_lint.inputs.sources import load
 
     text = """Resources:
   Td:

@@ -16,8 +16,8 @@ from .errors import ImageError
 from .image import Image, from_archive, from_layout, from_registry, platform_for
 from .reference import Reference, parse
 from .store import Store, _atomic_write
-from ..model import Container, TaskDef, known_str_list
-from ..shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
+from ..core.taskdef import Container, TaskDef, known_str_list
+from ..analysis.shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
 
 SAID = {merge.IMAGE_ENTRYPOINT: "ENTRYPOINT", merge.IMAGE_CMD: "CMD"}
 SHELL_RECORD = "shell-v1"  # bump when Image.shell decides otherwise: the records are by digest

@@ -15,7 +15,7 @@ TAG_TTL = 3600.0  # seconds a tag's digest is trusted
 
 
 def default_folder() -> Path:
-    from ..shellparser import cache_dir
+    from ..analysis.shellparser import cache_dir
 
     return Path(os.environ.get("ECSINIT_LINT_CACHE_DIR") or cache_dir()) / "images"
 

@@ -11,10 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from . import __version__
-from .linter import Finding
-from .registry import SEVERITIES
-from .sources import Document, InputError
+from .. import __version__
+from ..engine.linter import Finding
+from ..engine.registry import SEVERITIES
+from ..inputs.sources import Document
+from ..errors import InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
 DEBUG = "ECSINIT_LINT_DEBUG"  # set to 1: an unexpected exception is raised, traceback and all

@@ -11,27 +11,13 @@ import re
 from functools import lru_cache
 from json.decoder import scanstring
 
+from ..core.pointer import join_pointer, split_pointer
+
 _decoder = json.JSONDecoder()
 _ws = re.compile(r"[ \t\r\n]*")
 _ws_on_line = re.compile(r"[ \t]*")
 _colon = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
 _comma = re.compile(r"[ \t\r\n]*,?[ \t\r\n]*")
-
-
-def split_pointer(pointer: str) -> list[str]:
-    """RFC 6901 pointer -> reference tokens."""
-    if not pointer:
-        return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
-
-
-def _escape(token) -> str:
-    token = str(token)
-    return token.replace("~", "~0").replace("/", "~1") if "~" in token or "/" in token else token
-
-
-def join_pointer(tokens) -> str:
-    return "".join(["/" + _escape(t) for t in tokens])
 
 
 def _skip(text: str, i: int) -> int:

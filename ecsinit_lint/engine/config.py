@@ -14,17 +14,14 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 
-from .jsonpos import line_col
+from ..inputs.jsonpos import line_col
 from .registry import Rule, Selection, load_rules
-from .sources import InputError, read
+from ..errors import ConfigError, InputError
+from ..inputs.sources import read
 
 FILE_NAMES = (".ecsinit-lint.toml", "pyproject.toml")
 LEVELS = ("error", "warning", "info", "never")
 TABLE = ("tool", "ecsinit-lint")
-
-
-class ConfigError(InputError):
-    pass
 
 
 def _strings(**extra) -> dict:

@@ -11,17 +11,14 @@ import tempfile
 
 import jsonpatch
 
-from .jsonpos import join_pointer, split_pointer
-from .linter import Finding, applicable, lint
-from .model import resolve
-from .registry import Rule
-from .sources import Document, InputError, load
+from ..core.pointer import join_pointer, split_pointer
+from ..engine.linter import Finding, applicable, lint
+from ..core.taskdef import resolve
+from ..engine.registry import Rule
+from ..inputs.sources import Document, load
+from ..errors import FixError, InputError
 
 MAX_ROUNDS = 10  # a fix can enable another (a shell unwrapped by SIG003 then gets its exec)
-
-
-class FixError(Exception):
-    pass
 
 
 def key(finding: Finding) -> tuple:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from .jsonpos import join_pointer, split_pointer
+from ..core.pointer import join_pointer, split_pointer
 from .registry import Rule, Violation, load_rules, matches
 
 TAG_KEY = "ecsinit-lint:ignore"

@@ -31,12 +31,14 @@ from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .auditstore import FindingStore
-from .fixer import FixError, fix
-from .linter import Finding, Origin, applicable, lint
+from .store import FindingStore
+from ..errors import FixError
+from ..fix.fixer import fix
+from ..engine.linter import Finding, Origin, applicable, lint
 from .ratelimit import Limiter
-from .registry import Rule
-from .sources import InputError, JsonDocument, find_tasks
+from ..engine.registry import Rule
+from ..errors import InputError
+from ..inputs.sources import JsonDocument, find_tasks
 
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=32)
 WINDOW = 32  # revisions in flight per account-region

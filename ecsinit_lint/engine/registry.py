@@ -91,7 +91,7 @@ def rule(code: str, name: str, severity: str, fixable: str = "never", options: d
 def load_rules() -> dict[str, Rule]:
     """Import every module of `ecsinit_lint.rules` once; each registers its rule."""
     if not RULES:
-        from . import rules
+        from .. import rules
 
         for info in pkgutil.iter_modules(rules.__path__):
             importlib.import_module(f"{rules.__name__}.{info.name}")

@@ -7,7 +7,7 @@ import io
 from collections import Counter, defaultdict
 from typing import Callable, Iterator
 
-from .report import FORMATS, Report, json_chunks, text_lines
+from ..output.report import FORMATS, Report, json_chunks, text_lines
 
 CSV_COLUMNS = ("account", "region", "task_definition", "services", "daemons", "code", "name", "severity",
                "container", "message", "pointer", "fixable")  # fmt: skip

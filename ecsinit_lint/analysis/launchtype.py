@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import TaskDef, is_unknown, known_str_list
+from ..core.taskdef import TaskDef, is_unknown, known_str_list
 
 
 def launch_type(task: TaskDef) -> str | None:

@@ -14,7 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Iterator
 
-from .linter import Finding
+from ..engine.linter import Finding
 
 SCHEMA = """
 CREATE TABLE findings (account TEXT, region TEXT, family TEXT, revision INTEGER, pointer TEXT, code TEXT,

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 
 from . import suppress
 from .registry import SEVERITIES, Fix, Rule, Violation
-from .sources import Document
+from ..inputs.sources import Document
 
 UNUSED = "SUP001"
 

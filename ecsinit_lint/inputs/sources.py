@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterator
 
-from . import jsonpos, suppress
-from .model import Container, TaskDef
+from . import jsonpos
+from ..core.pointer import join_pointer
+from ..errors import InputError
+from ..engine import suppress
+from ..core.taskdef import Container, TaskDef
 
 MAX_BYTES = 32 * 1024 * 1024  # a task definition is at most 64 KiB; a Terraform plan can be large
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".terraform", ".tox"}
@@ -21,23 +24,6 @@ CONTAINER_KEYS = {"image", "essential", "command", "entryPoint", "portMappings",
 DESCRIBE_WRAPPERS = ("taskDefinition", "daemonTaskDefinition")
 READ_ONLY = ("taskDefinitionArn", "daemonTaskDefinitionArn", "revision", "status", "requiresAttributes",
              "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt")  # fmt: skip
-
-
-class InputError(Exception):
-    """Input that cannot be read: reported as `path:line:col: message`, exit status 2."""
-
-    def __init__(self, path: str, message: str, line: int = 1, column: int = 1):
-        super().__init__(message)
-        self.path, self.message, self.line, self.column = path, message, line, column
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
-
-    def to_json(self) -> dict:
-        return {"file": self.path, "line": self.line, "column": self.column, "message": self.message}
-
-    def __reduce__(self):  # pickled back from the worker processes of a big `check`
-        return InputError, (self.path, self.message, self.line, self.column)
 
 
 @dataclass
@@ -109,7 +95,7 @@ DEVCONTAINER_KEYS = {"features", "customizations", "forwardPorts", "portsAttribu
 def _ecs_keys(item: dict, beyond: tuple = ()) -> bool:
     """Whether most keys of a container-like object are the ECS ContainerDefinition's, one of them
     not in `beyond`, and none only a devcontainer.json has (one has a name and an image too)."""
-    from .schema import schema
+    from ..analysis.schema import schema
 
     known = schema()["$defs"]["ContainerDefinition"]["properties"].keys() & item.keys()
     return len(known) > len(item) - len(known) and bool(known.difference(beyond)) and not DEVCONTAINER_KEYS & item.keys()
@@ -214,9 +200,9 @@ def _pointers_of(data, found) -> list[str]:
     while stack:
         value, ptr = stack.pop()
         if id(value) in wanted:
-            pointers += [ptr + jsonpos.join_pointer([k]) for k in wanted[id(value)]]
+            pointers += [ptr + join_pointer([k]) for k in wanted[id(value)]]
         items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-        stack += [(v, ptr + jsonpos.join_pointer([k])) for k, v in items]
+        stack += [(v, ptr + join_pointer([k])) for k, v in items]
     return sorted(pointers)
 
 

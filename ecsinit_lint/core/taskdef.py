@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .jsonpos import join_pointer, split_pointer
+from .pointer import join_pointer, split_pointer
 
 WINDOWS_SHELLS = {"powershell", "powershell.exe", "pwsh", "pwsh.exe", "cmd", "cmd.exe"}
 WINDOWS_IMAGES = (

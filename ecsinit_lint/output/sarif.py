@@ -16,16 +16,17 @@ from urllib.parse import quote
 
 import jsonpatch
 
-from . import __version__
-from .fixer import FixError
-from .jsonpos import line_col
-from .registry import load_rules
-from .sources import InputError, load
+from .. import __version__
+from ..errors import FixError
+from ..inputs.jsonpos import line_col
+from ..engine.registry import load_rules
+from ..errors import InputError
+from ..inputs.sources import load
 
 if TYPE_CHECKING:
-    from .linter import Finding
+    from ..engine.linter import Finding
     from .report import Report
-    from .sources import Document
+    from ..inputs.sources import Document
 
 HOMEPAGE = "https://github.com/ecsinit-lint/ecsinit-lint"
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -8,10 +8,11 @@ from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
-from .config import Configs
-from .linter import Finding, lint
-from .report import crashed_on
-from .sources import Document, InputError, is_stdin, load, read, self_contained
+from ..engine.config import Configs
+from ..engine.linter import Finding, lint
+from ..output.report import crashed_on
+from ..inputs.sources import Document, is_stdin, load, read, self_contained
+from ..errors import InputError
 
 if TYPE_CHECKING:
     from .cache import Cache

@@ -11,7 +11,8 @@ import json
 import os
 from collections import Counter
 
-from .sources import InputError, decode, parse_json, read
+from ..errors import InputError
+from ..inputs.sources import decode, parse_json, read
 
 VERSION = 1
 FIELDS = ("file", "task", "container", "code")

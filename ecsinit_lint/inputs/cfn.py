@@ -13,10 +13,12 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from . import suppress
-from .jsonpos import join_pointer, line_col, split_pointer
-from .model import TaskDef, is_unknown
-from .sources import Document, InputError
+from ..engine import suppress
+from ..core.pointer import join_pointer, split_pointer
+from .jsonpos import line_col
+from ..core.taskdef import TaskDef, is_unknown
+from .sources import Document
+from ..errors import InputError
 
 TASK_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::DaemonTaskDefinition")
 MAX_ALIAS_VALUES = 100_000  # values that YAML aliases may add by repeating their anchors
@@ -281,7 +283,7 @@ class YamlDocument(Document):
                 text, ops = _splice_run(text, nodes, ops)
                 nodes = compose(self.path, text).nodes if ops else nodes
         except InputError as exc:  # an earlier op left text that does not parse
-            from .fixer import FixError
+            from ..errors import FixError
 
             raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
@@ -502,7 +504,7 @@ def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
     """(start, end, new text) for one op on the composed text."""
     from ruamel.yaml.nodes import CollectionNode, MappingNode
 
-    from .fixer import FixError
+    from ..errors import FixError
 
     tokens = split_pointer(op["path"])
     node, parent = nodes.get(op["path"]), nodes.get(join_pointer(tokens[:-1]))
@@ -553,7 +555,7 @@ def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
 
 def _key_of(parent, node, op: dict):
     """The key node of a value written in `parent` (not one a merge key brings)."""
-    from .fixer import FixError
+    from ..errors import FixError
 
     keys = [k for k, v in parent.value if v is node]
     if len(keys) != 1:

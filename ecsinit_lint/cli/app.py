@@ -18,13 +18,16 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from . import __version__, report
-from .auditreport import AUDIT_FORMATS, STREAMED
-from .config import ConfigError, Configs
-from .linter import applicable, lint
-from .parallel import lint_files
-from .registry import Selection, load_rules
-from .sources import LOADERS, InputError, StdinPath, expand, is_stdin, load, read
+from .. import __version__
+from ..output import report
+from ..audit.formats import AUDIT_FORMATS, STREAMED
+from ..errors import ConfigError
+from ..engine.config import Configs
+from ..engine.linter import applicable, lint
+from ..batch.parallel import lint_files
+from ..engine.registry import Selection, load_rules
+from ..inputs.sources import LOADERS, StdinPath, expand, is_stdin, load, read
+from ..errors import InputError
 
 
 class _Guarded(TyperGroup):
@@ -172,7 +175,7 @@ class Images:
         """The reader, for a file whose `images` setting is `mode` (True or "required")."""
         self.required = self.required or mode == "required"
         if self.reader is None:
-            from .images.reader import Reader
+            from ..images.reader import Reader
 
             try:
                 self.reader = Reader(self.archives, **self.options)
@@ -327,7 +330,7 @@ def check(
         if no_cache:
             cache_dir = None
         elif not cache_dir:
-            from .shellparser import cache_dir as user_cache_dir
+            from ..analysis.shellparser import cache_dir as user_cache_dir
 
             cache_dir = str(user_cache_dir())
         readers = image_options.readers(cache_dir)
@@ -345,7 +348,7 @@ def check(
         _write_baseline(write_baseline, findings, errors)
     known, stale = [], 0
     if baseline_file:
-        from . import baseline
+        from ..batch import baseline
 
         try:
             findings, known, stale = baseline.split(findings, baseline.load(baseline_file), baseline_file)
@@ -402,7 +405,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _write_baseline(path: str, findings, errors) -> None:
-    from . import baseline
+    from ..batch import baseline
 
     try:
         with open(path, "w", encoding="utf-8") as f:
@@ -443,8 +446,9 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
          image_options: "ImageOptions", unread: bool = True) -> int:  # fmt: skip
     """`fix`; its exit status. Without `unread`, the files that could not be read are not
     reported (`check --fix`: the check reports them)."""
-    from .fixer import FixError, diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
-    from .shellparser import cache_dir
+    from ..errors import FixError
+    from ..fix.fixer import diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
+    from ..analysis.shellparser import cache_dir
 
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
@@ -526,7 +530,7 @@ def audit(
     Exit status 2 when anything could not be read, unless --allow-partial."""
     import botocore.exceptions
 
-    from . import audit as api  # boto3 is imported only here
+    from ..audit import run as api  # boto3 is imported only here
 
     if register and not yes and not sys.stdin.isatty():
         _fail("--register needs a terminal to confirm, or --yes")
@@ -558,7 +562,7 @@ def audit(
     if no_cache:
         cache = None
     else:
-        from .shellparser import cache_dir as user_cache_dir  # the folder `check` uses too
+        from ..analysis.shellparser import cache_dir as user_cache_dir  # the folder `check` uses too
 
         cache = api.Cache(os.path.join(cache_dir or user_cache_dir(), "task-definitions"))
     opts = api.Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache,

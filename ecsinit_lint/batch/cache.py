@@ -18,9 +18,9 @@ import os
 import sqlite3
 import sys
 
-from . import __version__
-from .linter import Finding
-from .registry import Fix, Rule
+from .. import __version__
+from ..engine.linter import Finding
+from ..engine.registry import Fix, Rule
 
 PARSERS = ("bashlex", "ruamel.yaml")  # their versions' files stand for their versions
 SCHEMA = "CREATE TABLE IF NOT EXISTS findings (id BLOB PRIMARY KEY, content BLOB, stamp TEXT, value TEXT)"
@@ -31,11 +31,12 @@ def code_stamp() -> str:
     """Python's version and ecsinit-lint's, and the size and time of each file of the package,
     its rules and the parsers whose output the rules read: an editable install changes under the
     same version, and so can a dependency."""
-    from . import rules
+    from .. import rules
 
     digest = hashlib.blake2b(f"{sys.version}\0{__version__}".encode(), digest_size=16)
-    here = os.path.dirname(__file__)
-    files = [e.path for folder in (here, os.path.join(here, "data"), os.path.join(here, "images"), *rules.__path__)
+    package = os.path.dirname(os.path.dirname(__file__))
+    folders = [folder for folder, _, _ in os.walk(package) if not folder.endswith("__pycache__")]
+    files = [e.path for folder in (*folders, *rules.__path__)
              for e in os.scandir(folder) if e.name.endswith((".py", ".json"))]  # fmt: skip
     files += [spec.origin for name in PARSERS if (spec := importlib.util.find_spec(name)) and spec.origin]
     for path in sorted(files):

@@ -11,9 +11,9 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterator, NamedTuple
 
-from .jsonpos import join_pointer
-from .model import is_unknown
-from .schema_gen import SCHEMA_PATH
+from ..core.pointer import join_pointer
+from ..core.taskdef import is_unknown
+from ..schema_gen import SCHEMA_PATH
 
 # Values templated in before registering: ecspresso `{{ must_env "X" }}`, envsubst `${X}`, `<X>`,
 # the ECS agent's test templates `$$$X$$$`.

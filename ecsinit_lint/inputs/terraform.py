@@ -23,9 +23,10 @@ import textwrap
 from dataclasses import dataclass, field
 
 from . import jsonpos
-from .jsonpos import join_pointer, split_pointer
-from .model import TaskDef, is_unknown
-from .sources import CONTAINER_KEYS, Document, InputError, is_container
+from ..core.pointer import join_pointer, split_pointer
+from ..core.taskdef import TaskDef, is_unknown
+from .sources import CONTAINER_KEYS, Document, is_container
+from ..errors import InputError
 
 RESOURCE = "aws_ecs_task_definition"
 _IDENT = re.compile(r"[A-Za-z_][\w-]*\Z")
@@ -437,7 +438,7 @@ class TfDocument(Document):
                     edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
             text = edits.apply(text)
         except InputError as exc:  # an earlier op left text that does not parse
-            from .fixer import FixError
+            from ..errors import FixError
 
             raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
@@ -550,7 +551,7 @@ def _heredoc(body: str, ops: list[dict]) -> str:
 
 def _splice(text: str, part: Part, inner: str, op: dict) -> tuple[int, int, str]:
     """The (start, end, new text) that applies an op to a jsonencode literal."""
-    from .fixer import FixError
+    from ..errors import FixError
 
     if part.kind != "hcl":
         raise FixError(f"{op['path']} is not literal in this file")
