@@ -541,7 +541,7 @@ def test_role_session_shorter_than_the_audit(env, proxy):
 
 PEAK = """
 import sys, tracemalloc
-from ecsinit_lint import ratelimit
+from ecsinit_lint.audit import ratelimit
 ratelimit.RATES = {g: (1e9, 1e9) for g in ratelimit.RATES}  # measure memory, not the rate
 from ecsinit_lint.cli.app import app
 tracemalloc.start()
@@ -575,7 +575,7 @@ def test_memory_is_flat_in_the_number_of_revisions(env, proxy):
 BIG_REGION, SERVICES, SCALE = "eu-central-1", 1000, 2.0
 RUN = """
 import json, sys, time, boto3
-from ecsinit_lint import audit, ratelimit
+from ecsinit_lint.audit import ratelimit, run as audit
 from ecsinit_lint.engine.registry import Selection
 scale, region, prefix = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 limiter = ratelimit.Limiter({g: (b * scale, r * scale) for g, (b, r) in ratelimit.RATES.items()})
@@ -646,7 +646,7 @@ def test_progress_only_on_a_terminal(capsys, tty):
 
 THREADED_FIRST_PARSE = """
 import threading
-from ecsinit_lint import shell
+from ecsinit_lint.analysis import shell
 start, verdicts = threading.Barrier(16), []
 def judge():
     start.wait()

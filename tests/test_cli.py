@@ -15,7 +15,7 @@ from ecsinit_lint import __version__
 from ecsinit_lint.batch import parallel
 from ecsinit_lint.output import report
 from ecsinit_lint.engine.registry import load_rules
-from ecsinit_lint.inputs.sources import LOADERS
+from ecsinit_lint.inputs.sources import SUFFIXES
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -279,7 +279,7 @@ def test_short_help_and_version():
 @pytest.mark.parametrize("command", ["check", "fix"])
 def test_help_names_every_format_a_walk_reads(command):
     shown = " ".join(run(command, "--help").stdout.split())
-    assert all(suffix in shown for suffix in LOADERS)
+    assert all(suffix in shown for suffix in SUFFIXES)
 
 
 def test_quiet_prints_the_findings_only():

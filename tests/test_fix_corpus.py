@@ -15,7 +15,8 @@ from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
 from ecsinit_lint.errors import InputError
-from ecsinit_lint.inputs.sources import JsonDocument, load
+from ecsinit_lint.inputs.document import JsonDocument
+from ecsinit_lint.inputs.sources import load
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 RULES = Selection().rules()

@@ -17,7 +17,7 @@ import pytest
 from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
-from ecsinit_lint.inputs.sources import LOADERS, load
+from ecsinit_lint.inputs.sources import SUFFIXES, load
 from ecsinit_lint.errors import InputError
 
 from .conftest import CORPUS
@@ -421,7 +421,7 @@ def _lacks_init(container: dict) -> bool:
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
 def test_corpus_every_task_definition_without_init_is_found():
     checked = 0
-    for path in sorted(p for p in CORPUS.iterdir() if p.suffix in LOADERS):
+    for path in sorted(p for p in CORPUS.iterdir() if p.suffix in SUFFIXES):
         try:
             doc = load(str(path), path.read_bytes())
         except InputError as exc:  # a template or invalid file: one clean line

@@ -13,7 +13,8 @@ from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.core.taskdef import TaskDef
 from ecsinit_lint.engine.registry import Selection
-from ecsinit_lint.inputs.sources import JsonDocument, load
+from ecsinit_lint.inputs.document import JsonDocument
+from ecsinit_lint.inputs.sources import load
 
 ALL = Selection().rules()
 

@@ -38,7 +38,8 @@ from ..engine.linter import Finding, Origin, applicable, lint
 from .ratelimit import Limiter
 from ..engine.registry import Rule
 from ..errors import InputError
-from ..inputs.sources import JsonDocument, find_tasks
+from ..inputs.document import JsonDocument
+from ..inputs.sources import find_tasks
 
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=32)
 WINDOW = 32  # revisions in flight per account-region

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 from ..engine.config import Configs
 from ..engine.linter import Finding, lint
 from ..output.report import crashed_on
-from ..inputs.sources import Document, is_stdin, load, read, self_contained
+from ..inputs.document import Document
+from ..inputs.sources import is_stdin, load, read, self_contained
 from ..errors import InputError
 
 if TYPE_CHECKING:

@@ -21,13 +21,12 @@ from typer.core import TyperGroup
 from .. import __version__
 from ..output import report
 from ..audit.formats import AUDIT_FORMATS, STREAMED
-from ..errors import ConfigError
 from ..engine.config import Configs
 from ..engine.linter import applicable, lint
 from ..batch.parallel import lint_files
 from ..engine.registry import Selection, load_rules
-from ..inputs.sources import LOADERS, StdinPath, expand, is_stdin, load, read
-from ..errors import InputError
+from ..inputs.sources import SUFFIXES, StdinPath, expand, is_stdin, load, read
+from ..errors import ConfigError, FixError, InputError
 
 
 class _Guarded(TyperGroup):
@@ -129,7 +128,7 @@ class Level(str, enum.Enum):
 
 
 Paths = typer.Argument(
-    ..., help=f"Files, directories (walked for {', '.join(LOADERS)} files), or - for stdin (JSON unless --stdin-filename)"
+    ..., help=f"Files, directories (walked for {', '.join(SUFFIXES)} files), or - for stdin (JSON unless --stdin-filename)"
 )
 StdinFilename = typer.Option(
     None, "--stdin-filename", help="The file stdin stands for: its suffix picks the format, its place the configuration"
@@ -245,7 +244,7 @@ def _inputs(paths, configs: Configs, known_only: bool, stdin_name: str | None = 
     `known_only`, named files of a suffix no input format reads are skipped (pre-commit).
     Standard input goes by `stdin_name` when given."""
     if known_only:
-        paths = [p for p in paths if p == "-" or os.path.isdir(p) or os.path.splitext(p)[1].lower() in LOADERS]
+        paths = [p for p in paths if p == "-" or os.path.isdir(p) or os.path.splitext(p)[1].lower() in SUFFIXES]
     files = expand(paths, skip=lambda p: configs.for_path(p).excluded(p))
     return (StdinPath(stdin_name) if p == "-" and stdin_name else p for p in files)
 
@@ -446,7 +445,6 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
          image_options: "ImageOptions", unread: bool = True) -> int:  # fmt: skip
     """`fix`; its exit status. Without `unread`, the files that could not be read are not
     reported (`check --fix`: the check reports them)."""
-    from ..errors import FixError
     from ..fix.fixer import diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
     from ..analysis.shellparser import cache_dir
 

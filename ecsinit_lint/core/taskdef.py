@@ -20,6 +20,13 @@ WINDOWS_IMAGES = (
 )
 
 
+CONTAINER_KEYS = {"image", "essential", "command", "entryPoint", "portMappings", "linuxParameters"}
+
+
+def is_container(item) -> bool:
+    return isinstance(item, dict) and ("image" in item or ("name" in item and CONTAINER_KEYS & item.keys()))
+
+
 def is_unknown(value) -> bool:
     """A value only known at deploy time: a CloudFormation intrinsic function (`{"Ref": …}`,
     `{"Fn::Sub": …}`) or a marker the loaders put for a Terraform interpolation."""

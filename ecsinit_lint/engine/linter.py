@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 
 from . import suppress
 from .registry import SEVERITIES, Fix, Rule, Violation
-from ..inputs.sources import Document
+from ..inputs.document import Document
 
 UNUSED = "SUP001"
 

@@ -15,7 +15,8 @@ from ..core.pointer import join_pointer, split_pointer
 from ..engine.linter import Finding, applicable, lint
 from ..core.taskdef import resolve
 from ..engine.registry import Rule
-from ..inputs.sources import Document, load
+from ..inputs.document import Document
+from ..inputs.sources import load
 from ..errors import FixError, InputError
 
 MAX_ROUNDS = 10  # a fix can enable another (a shell unwrapped by SIG003 then gets its exec)

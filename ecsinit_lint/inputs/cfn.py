@@ -17,8 +17,8 @@ from ..engine import suppress
 from ..core.pointer import join_pointer, split_pointer
 from .jsonpos import line_col
 from ..core.taskdef import TaskDef, is_unknown
-from .sources import Document
-from ..errors import InputError
+from .document import Document
+from ..errors import FixError, InputError
 
 TASK_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::DaemonTaskDefinition")
 MAX_ALIAS_VALUES = 100_000  # values that YAML aliases may add by repeating their anchors
@@ -283,8 +283,6 @@ class YamlDocument(Document):
                 text, ops = _splice_run(text, nodes, ops)
                 nodes = compose(self.path, text).nodes if ops else nodes
         except InputError as exc:  # an earlier op left text that does not parse
-            from ..errors import FixError
-
             raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
 
@@ -293,16 +291,15 @@ class YamlDocument(Document):
 _TEMPLATE = re.compile(r"""^[^#\n]*?\bType['"]?[ \t]*:[ \t]*['"]?AWS::ECS::(?:Daemon)?TaskDefinition\b""", re.M)
 
 
+def names_task_type(text: str) -> bool:
+    """Whether the text names a task definition resource type: a template without one is not ours."""
+    return any(t in text for t in TASK_TYPES)
+
+
 def load_yaml(path: str, text: str, bom: bool) -> Document | None:
-    """A YAML (or JSON) CloudFormation template, None for any other file. Each document of a
+    """A YAML CloudFormation template, None for any other file. Each document of a
     stream is read; those without a task definition resource are not ours. YAML that cannot be
     parsed is an error only when a `Type:` names a task definition type, outside a comment."""
-    if not any(t in text for t in TASK_TYPES):
-        return None
-    if text.lstrip().startswith("{"):  # a JSON template (`.template`): the JSON splice keeps more
-        from .sources import load_json
-
-        return load_json(path, text, bom)
     try:
         stream = compose(path, text)
     except InputError:
@@ -504,8 +501,6 @@ def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
     """(start, end, new text) for one op on the composed text."""
     from ruamel.yaml.nodes import CollectionNode, MappingNode
 
-    from ..errors import FixError
-
     tokens = split_pointer(op["path"])
     node, parent = nodes.get(op["path"]), nodes.get(join_pointer(tokens[:-1]))
     nl = "\r\n" if "\r\n" in text else "\n"
@@ -555,8 +550,6 @@ def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
 
 def _key_of(parent, node, op: dict):
     """The key node of a value written in `parent` (not one a merge key brings)."""
-    from ..errors import FixError
-
     keys = [k for k, v in parent.value if v is node]
     if len(keys) != 1:
         raise FixError(f"cannot apply {op['op']} {op['path']}: its value is not written in its mapping; file left as it was")

@@ -8,81 +8,17 @@ import re
 import stat
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from . import jsonpos
 from ..core.pointer import join_pointer
 from ..errors import InputError
 from ..engine import suppress
-from ..core.taskdef import Container, TaskDef
+from ..core.taskdef import CONTAINER_KEYS, Container, TaskDef, is_container
+from .document import DESCRIBE_WRAPPERS, Document, JsonDocument
 
 MAX_BYTES = 32 * 1024 * 1024  # a task definition is at most 64 KiB; a Terraform plan can be large
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".terraform", ".tox"}
-CONTAINER_KEYS = {"image", "essential", "command", "entryPoint", "portMappings", "linuxParameters"}
-DESCRIBE_WRAPPERS = ("taskDefinition", "daemonTaskDefinition")
-READ_ONLY = ("taskDefinitionArn", "daemonTaskDefinitionArn", "revision", "status", "requiresAttributes",
-             "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt")  # fmt: skip
-
-
-@dataclass
-class Document:
-    """A parsed input. Subclasses per format know positions and how to edit the text."""
-
-    path: str  # as given ('-' for stdin)
-    text: str  # without a BOM
-    data: Any
-    kind: str  # "taskdef", "describe", "containers" or "container" (and the formats' own kinds)
-    tasks: list[TaskDef] = field(default_factory=list)
-    bom: bool = False
-
-    def locate(self, pointer: str) -> tuple[int, int]:
-        raise NotImplementedError
-
-    def edited(self, ops: list[dict]) -> str:
-        raise NotImplementedError
-
-    def by_hand(self, pointer: str) -> str:
-        """Why the fix at `pointer` is made by hand, for the note `fix` prints."""
-        return "not literal here"
-
-    def read_from(self, task: str | None) -> str | None:
-        """The real path of another file that a task's containers are read from (a Terraform
-        `file()`): linted in the same run, that file reports them."""
-        return None
-
-    def registerable(self, data) -> dict:
-        """A describe output as RegisterTaskDefinition input: read-only fields dropped, tags kept."""
-        (wrapper,) = [w for w in DESCRIBE_WRAPPERS if isinstance(data.get(w), dict)]
-        revision = {k: v for k, v in data[wrapper].items() if k not in READ_ONLY and v is not None}
-        if data.get("tags"):
-            revision["tags"] = data["tags"]
-        return revision
-
-
-@dataclass
-class JsonDocument(Document):
-
-    def by_hand(self, pointer: str) -> str:
-        return "the plan is made from the .tf files: fix them" if self.kind == "terraform-plan" else "not literal here"
-
-    def locate(self, pointer: str) -> tuple[int, int]:
-        """Line and column of the value at `pointer`, or of its nearest existing ancestor."""
-        offset, _ = self._locator.nearest(pointer)
-        return jsonpos.line_col(self.text, offset)
-
-    @cached_property  # the text does not change: an edit makes a new document
-    def _locator(self) -> jsonpos.Locator:
-        return jsonpos.Locator(self.text, unique=not any(t.repeated_keys for t in self.tasks))
-
-    def edited(self, ops: list[dict]) -> str:
-        """The document's text with the ops applied, formatting kept."""
-        return ("\ufeff" if self.bom else "") + jsonpos.apply_ops(self.text, ops)
-
-
-def is_container(item) -> bool:
-    return isinstance(item, dict) and ("image" in item or ("name" in item and CONTAINER_KEYS & item.keys()))
 
 
 # devcontainer.json keys, which no ECS container has (its `name`, `image`, `privileged` it shares)
@@ -239,20 +175,8 @@ def load_json(path: str, text: str, bom: bool) -> Document | None:
     return JsonDocument(path, text, data, found[0], found[1], bom)
 
 
-def load_yaml(path: str, text: str, bom: bool) -> Document | None:
-    from .cfn import load_yaml
-
-    return load_yaml(path, text, bom)
-
-
-def load_tf(path: str, text: str, bom: bool) -> Document | None:
-    from .terraform import load_tf
-
-    return load_tf(path, text, bom)
-
-
-# File suffix -> loader(path, text, bom) -> Document | None. Other suffixes are read as JSON.
-LOADERS = {".json": load_json, ".yaml": load_yaml, ".yml": load_yaml, ".template": load_yaml, ".tf": load_tf}
+# The suffixes a directory walk reads; any other file named on the command line is read as JSON.
+SUFFIXES = (".json", ".yaml", ".yml", ".template", ".tf")
 
 
 def self_contained(path: str) -> bool:
@@ -261,12 +185,25 @@ def self_contained(path: str) -> bool:
 
 
 def load(path: str, raw: bytes) -> Document | None:
-    """The document in `raw`, or None when it holds no task definition."""
+    """The document in `raw`, or None when it holds no task definition. The format modules are
+    imported only for their own files: their parsers cost start-up time."""
     text, bom = decode(path, raw)
     if not text.strip(" \t\r\n"):  # empty, blank or only a BOM: a placeholder, not invalid JSON
         return None
     suffix = os.path.splitext(path)[1].lower()
-    return LOADERS.get(suffix, load_json)(path, text, bom)
+    if suffix in (".yaml", ".yml", ".template"):
+        from . import cfn
+
+        if not cfn.names_task_type(text):
+            return None
+        if not text.lstrip().startswith("{"):
+            return cfn.load_yaml(path, text, bom)
+        # a JSON template (`.template`): the JSON splice keeps more
+    elif suffix == ".tf":
+        from .terraform import load_tf
+
+        return load_tf(path, text, bom)
+    return load_json(path, text, bom)
 
 
 class StdinPath(str):
@@ -302,7 +239,7 @@ def _nonblocking(path: str, flags: int) -> int:
 def expand(paths: list[str], skip: Callable[[str], bool] = lambda path: False) -> Iterator[str]:
     """Files to lint, each once (named twice or through a link, one file keeps its first name) and
     without a leading `./`: given files as they are, directories walked for the suffixes in
-    LOADERS, leaving out what is not a regular file (a FIFO) and the files and directories `skip`
+    SUFFIXES, leaving out what is not a regular file (a FIFO) and the files and directories `skip`
     names (the configuration's `exclude`; a directory's path ends with a separator). Symlinked
     files are linted, symlinked directories not walked."""
     seen: set = set()
@@ -316,7 +253,7 @@ def expand(paths: list[str], skip: Callable[[str], bool] = lambda path: False) -
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not skip(os.path.join(root, d, "")))
             for name in sorted(files):
                 file = os.path.join(root, name) if root != "." else name
-                if os.path.splitext(name)[1].lower() in LOADERS and not skip(file):
+                if os.path.splitext(name)[1].lower() in SUFFIXES and not skip(file):
                     info = _stat(file)  # None for a dangling link or a loop: reading it says so
                     if info is None or stat.S_ISREG(info.st_mode):
                         yield from _once(file, info, seen)

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 from . import jsonpos
 from ..core.pointer import join_pointer, split_pointer
-from ..core.taskdef import TaskDef, is_unknown
-from .sources import CONTAINER_KEYS, Document, is_container
-from ..errors import InputError
+from ..core.taskdef import CONTAINER_KEYS, TaskDef, is_container, is_unknown
+from .document import Document
+from ..errors import FixError, InputError
 
 RESOURCE = "aws_ecs_task_definition"
 _IDENT = re.compile(r"[A-Za-z_][\w-]*\Z")
@@ -438,8 +438,6 @@ class TfDocument(Document):
                     edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
             text = edits.apply(text)
         except InputError as exc:  # an earlier op left text that does not parse
-            from ..errors import FixError
-
             raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
         return ("\ufeff" if self.bom else "") + text
 
@@ -551,8 +549,6 @@ def _heredoc(body: str, ops: list[dict]) -> str:
 
 def _splice(text: str, part: Part, inner: str, op: dict) -> tuple[int, int, str]:
     """The (start, end, new text) that applies an op to a jsonencode literal."""
-    from ..errors import FixError
-
     if part.kind != "hcl":
         raise FixError(f"{op['path']} is not literal in this file")
     tokens = split_pointer(inner)

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 from .. import __version__
 from ..engine.linter import Finding
 from ..engine.registry import SEVERITIES
-from ..inputs.sources import Document
+from ..inputs.document import Document
 from ..errors import InputError
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}

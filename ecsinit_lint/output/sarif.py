@@ -26,7 +26,7 @@ from ..inputs.sources import load
 if TYPE_CHECKING:
     from ..engine.linter import Finding
     from .report import Report
-    from ..inputs.sources import Document
+    from ..inputs.document import Document
 
 HOMEPAGE = "https://github.com/ecsinit-lint/ecsinit-lint"
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
