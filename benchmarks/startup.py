@@ -68,7 +68,9 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, argv in commands.items():
                 times[name].append(_timed(argv, env))
-    medians = {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for name, t in times.items()}
+    medians = {
+        name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for name, t in times.items()
+    }
     floor_wall, floor_cpu = medians["import typer (the floor)"]
     print(f"{args.rounds} rounds, medians")
     print(f"{'':26} {'wall ms':>8} {'x floor':>8} {'CPU ms':>8} {'x floor':>8}")

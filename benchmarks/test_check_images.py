@@ -26,10 +26,18 @@ TOOL = Path(sys.executable).with_name("ecsinit-lint")
 
 def _config(n: int) -> tuple[list[dict], dict]:
     if n % 2 == 0:
-        return [DEBIAN, {"usr/bin/tini": it.host_binary("tini")}], {"Entrypoint": ["/usr/bin/tini", "--", "/usr/local/bin/app"]}
+        return [DEBIAN, {"usr/bin/tini": it.host_binary("tini")}], {
+            "Entrypoint": ["/usr/bin/tini", "--", "/usr/local/bin/app"]
+        }
     if n % 4 == 1:
-        return [ALPINE if n % 8 == 1 else DEBIAN], {"Cmd": ["/bin/sh", "-c", "./migrate && ./server"], "StopSignal": "SIGQUIT"}
-    return [DEBIAN, {"usr/local/bin/docker-entrypoint.sh": b'#!/bin/sh\nexec "$@"\n'}], {"Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["server"]}
+        return [ALPINE if n % 8 == 1 else DEBIAN], {
+            "Cmd": ["/bin/sh", "-c", "./migrate && ./server"],
+            "StopSignal": "SIGQUIT",
+        }
+    return [DEBIAN, {"usr/local/bin/docker-entrypoint.sh": b'#!/bin/sh\nexec "$@"\n'}], {
+        "Entrypoint": ["docker-entrypoint.sh"],
+        "Cmd": ["server"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +60,9 @@ def files(tmp_path_factory):
 
 def _check(paths, cache: Path, *flags) -> int:
     env = {**os.environ, "ECSINIT_LINT_CACHE_DIR": str(cache), "DOCKER_CONFIG": str(cache / "no-docker")}
-    result = subprocess.run([str(TOOL), "check", "--format", "json", *flags, *paths], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [str(TOOL), "check", "--format", "json", *flags, *paths], capture_output=True, text=True, env=env
+    )
     assert result.returncode in (0, 1), result.stderr
     return len(json.loads(result.stdout)["findings"])
 

@@ -12,9 +12,9 @@ import time
 import pytest
 from ruamel.yaml import YAML
 
-from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.sources import load
 
 RULES = Selection().rules()

@@ -4,8 +4,8 @@ not with the file times its edits (trust-report H1: 45 s before)."""
 
 from __future__ import annotations
 
-from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.sources import load
 
 RESOURCES = 50

@@ -27,7 +27,9 @@ def images(tmp_path_factory):
     refs = []
     for n in range(IMAGES):
         top = {"usr/local/bin/docker-entrypoint.sh": SCRIPT + f"# {n}\n".encode()}
-        image = it.Built([base, {f"srv/app{n}": b"x" * 1000}, top], {"Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["server"]})
+        image = it.Built(
+            [base, {f"srv/app{n}": b"x" * 1000}, top], {"Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["server"]}
+        )
         registry.push(f"svc{n}", "1", image)
         refs.append(f"{registry.host}/svc{n}:1")
     yield refs

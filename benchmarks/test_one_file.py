@@ -37,7 +37,9 @@ def files(tmp_path_factory):
     taskdef.write_text(json.dumps(data, indent=2) + "\n")
     template = directory / "template.json"
     resource = {"Type": "AWS::ECS::TaskDefinition", "Properties": pascal(data)}
-    template.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Task": resource}}, indent=2))
+    template.write_text(
+        json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Task": resource}}, indent=2)
+    )
     return taskdef, template
 
 
@@ -55,5 +57,14 @@ def test_cfn_lint_same_content(benchmark, files):
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
     if cfn_lint is None:
         pytest.skip("cfn-lint is not installed")
-    assert benchmark.pedantic(_run, ([cfn_lint, str(files[1])],), rounds=5, warmup_rounds=1) in (0, 2, 4, 6, 8, 10, 12, 14)
+    assert benchmark.pedantic(_run, ([cfn_lint, str(files[1])],), rounds=5, warmup_rounds=1) in (
+        0,
+        2,
+        4,
+        6,
+        8,
+        10,
+        12,
+        14,
+    )
     benchmark.extra_info["median_s"] = round(benchmark.stats.stats.median, 3)

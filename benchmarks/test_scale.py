@@ -29,7 +29,9 @@ def _floor(paths):
 
 def _lint(paths, cached=False):
     folder = os.environ["ECSINIT_LINT_CACHE_DIR"] if cached else None
-    return sum(len(r[1]) for r in parallel.lint_files(paths, Configs(), cache_dir=folder) if not isinstance(r, Exception))
+    return sum(
+        len(r[1]) for r in parallel.lint_files(paths, Configs(), cache_dir=folder) if not isinstance(r, Exception)
+    )
 
 
 def _rate(benchmark, paths):
@@ -97,5 +99,7 @@ def test_memory_is_flat_in_the_number_of_files(benchmark, corpus, tmp_path):
     benchmark.extra_info.update({f"lint_peak_traced_bytes_{n}": v for n, v in traced.items()})
     benchmark.extra_info.update({f"cli_peak_rss_kib_{k}": v for k, v in rss.items()})
     benchmark.pedantic(lambda: None, rounds=1)
-    print(f"\nlint peak (tracemalloc): {traced}; CLI peak RSS KiB: {rss}; self {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+    print(
+        f"\nlint peak (tracemalloc): {traced}; CLI peak RSS KiB: {rss}; self {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}"
+    )
     assert traced[len(paths)] < 1.5 * traced[half], "lint memory grows with the number of files"

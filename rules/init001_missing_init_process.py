@@ -55,8 +55,8 @@ import re
 
 from ecsinit_lint.analysis.checks import MUST_BE_PID1, label, launch, linux_containers, other_views, stop_signal
 from ecsinit_lint.analysis.reaping import health_probe, probes_leak, without_init
-from ecsinit_lint.engine.registry import Fix, Violation, rule
 from ecsinit_lint.analysis.shell import basename
+from ecsinit_lint.engine.registry import Fix, Violation, rule
 
 OPTIONS = {
     "extra-inits": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": []},

@@ -36,8 +36,17 @@ pid1-facts §2 (the flag prepends docker-init; it breaks s6-overlay and systemd)
 and systemd must be PID 1); tests/test_init_kernel.py runs systemd and busybox init under tini.
 """
 
-from ecsinit_lint.analysis.checks import MUST_BE_PID1, docker_init_launches, from_image, label, launch, other_views, replace_fix
+from ecsinit_lint.analysis.checks import (
+    MUST_BE_PID1,
+    docker_init_launches,
+    from_image,
+    label,
+    launch,
+    other_views,
+    replace_fix,
+)
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+
 
 @rule("INIT002", "init-breaks-pid1-image", "error", fixable="always")
 def check(task):

@@ -41,9 +41,9 @@ a zombie, with `-s` none; below another tini, the outer one reaps.
 """
 
 from ecsinit_lint.analysis.checks import docker_init_launches, label
+from ecsinit_lint.analysis.shell import FORWARDING_INITS, basename
 from ecsinit_lint.core.taskdef import is_unknown
 from ecsinit_lint.engine.registry import Fix, Violation, rule
-from ecsinit_lint.analysis.shell import FORWARDING_INITS, basename
 
 
 @rule("INIT004", "redundant-init", "info", fixable="sometimes")

@@ -46,7 +46,16 @@ pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init i
 non-exec shell kills the app ungracefully), §1 (the kernel rule).
 """
 
-from ecsinit_lint.analysis.checks import element, init_in_front, label, replace_fix, scripts, stop_signal, stop_timeout, where
+from ecsinit_lint.analysis.checks import (
+    element,
+    init_in_front,
+    label,
+    replace_fix,
+    scripts,
+    stop_signal,
+    stop_timeout,
+    where,
+)
 from ecsinit_lint.engine.registry import Fix, Violation, rule
 
 TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "alias": "what the alias `{}` runs",
@@ -88,7 +97,9 @@ def check(task):
             if script.traps:
                 title += f" (its trap on {', '.join(script.traps)} then never runs)"
             elif script.unseen:  # it may make the name a function or alias (exec: "not found") or set a trap
-                title += f" (unless `{script.unseen}` makes `{script.main.words[0]}` a function or alias, or sets a trap)"
+                title += (
+                    f" (unless `{script.unseen}` makes `{script.main.words[0]}` a function or alias, or sets a trap)"
+                )
             fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
         yield Violation(where(c, started, script), message, c.name, fix)
 

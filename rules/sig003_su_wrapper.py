@@ -33,8 +33,8 @@ pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 """
 
 from ecsinit_lint.analysis.checks import init_in_front, label, launches
-from ecsinit_lint.engine.registry import Fix, Violation, rule
 from ecsinit_lint.analysis.shell import basename, su_replacement
+from ecsinit_lint.engine.registry import Fix, Violation, rule
 
 
 @rule("SIG003", "su-wrapper", "error", fixable="sometimes")

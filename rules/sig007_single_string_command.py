@@ -40,8 +40,8 @@ pid1-facts §3 (how entryPoint and command make the argv), §4 (single-element c
 import shlex
 
 from ecsinit_lint.analysis.checks import label, linux_containers
-from ecsinit_lint.engine.registry import Fix, Violation, rule
 from ecsinit_lint.analysis.shell import META, NOT_PROGRAMS, split_exec
+from ecsinit_lint.engine.registry import Fix, Violation, rule
 
 
 @rule("SIG007", "single-string-command", "error", fixable="sometimes")

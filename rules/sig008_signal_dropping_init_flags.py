@@ -33,8 +33,8 @@ pid1-facts §7 (dumb-init `-r 15:0` drops SIGTERM; runsvdir exits at once on TER
 """
 
 from ecsinit_lint.analysis.checks import init_in_front, label, launches
-from ecsinit_lint.engine.registry import Violation, rule
 from ecsinit_lint.analysis.shell import basename
+from ecsinit_lint.engine.registry import Violation, rule
 
 LOST = {"0": "ignores SIGTERM, so ECS SIGKILLs {who} after its stop timeout",
         "9": "turns SIGTERM into SIGKILL, so {who} never shuts down gracefully"}  # fmt: skip
@@ -62,7 +62,9 @@ def check(task):
         if started.init == "dumb-init":
             for source, target in rewrites(started.init_args):
                 if source == "15" and target in LOST:
-                    yield Violation(pointer, f"`dumb-init -r {source}:{target}` " + LOST[target].format(who=label(c)), c.name)
+                    yield Violation(
+                        pointer, f"`dumb-init -r {source}:{target}` " + LOST[target].format(who=label(c)), c.name
+                    )
         main = started.main or []
         if main and basename(main[0]) == "runsvdir" and (started.pid1 or init_in_front(c, started)):
             message = (f"`runsvdir` exits at once on SIGTERM without stopping its services, so the kernel SIGKILLs "

@@ -40,8 +40,8 @@ generated); pid1-facts §2 (`initProcessEnabled` lives in `linuxParameters`).
 
 import difflib
 
-from ecsinit_lint.engine.registry import Violation, rule
 from ecsinit_lint.analysis.schema import task_errors
+from ecsinit_lint.engine.registry import Violation, rule
 
 
 def suggestion(key: str, known: list[str]) -> str | None:

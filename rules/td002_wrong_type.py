@@ -34,10 +34,17 @@ generated); pid1-facts §2 (`initProcessEnabled` is a boolean).
 import difflib
 import json
 
-from ecsinit_lint.engine.registry import Violation, rule
 from ecsinit_lint.analysis.schema import task_errors
+from ecsinit_lint.engine.registry import Violation, rule
 
-JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+JSON_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+}
 
 
 def _name(path: tuple) -> str:

@@ -61,7 +61,9 @@ class DaemonStore:
 
     def __init__(self, account: str):
         self.account, self.lock = account, threading.Lock()
-        self.definitions: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)  # (key, region) -> ARN -> definition
+        self.definitions: dict[tuple[str, str], dict[str, dict]] = defaultdict(
+            dict
+        )  # (key, region) -> ARN -> definition
         self.daemons: dict[str, dict] = {}  # daemon ARN -> DaemonDetail
         self.revisions: dict[str, dict] = {}  # daemon revision ARN -> DaemonRevision
 
@@ -97,11 +99,21 @@ class DaemonStore:
             defs = self.definitions[key, region]
             if op == "ListDaemons":
                 cluster = request.get("clusterArn") or self._arn(region, "cluster", "default")
-                found = [d for d in self.daemons.values() if d["clusterArn"] in (cluster, self._arn(region, "cluster", cluster))]
-                return 200, {"daemonSummariesList": [{k: d[k] for k in ("daemonArn", "status", "createdAt")} for d in found]}
+                found = [
+                    d
+                    for d in self.daemons.values()
+                    if d["clusterArn"] in (cluster, self._arn(region, "cluster", cluster))
+                ]
+                return 200, {
+                    "daemonSummariesList": [{k: d[k] for k in ("daemonArn", "status", "createdAt")} for d in found]
+                }
             if op == "DescribeDaemon":
                 daemon = self.daemons.get(request["daemonArn"])
-                return (200, {"daemon": daemon}) if daemon else (400, {"__type": "ResourceNotFoundException", "message": "Daemon not found."})
+                return (
+                    (200, {"daemon": daemon})
+                    if daemon
+                    else (400, {"__type": "ResourceNotFoundException", "message": "Daemon not found."})
+                )
             if op == "DescribeDaemonRevisions":
                 arns = request["daemonRevisionArns"]
                 return 200, {"daemonRevisions": [self.revisions[a] for a in arns if a in self.revisions],
@@ -112,7 +124,10 @@ class DaemonStore:
                                key=lambda d: (d["family"], d["revision"]))  # fmt: skip
                 if request.get("revision") == "LAST_REGISTERED":
                     found = list({d["family"]: d for d in found}.values())
-                summaries = [{"arn": d["daemonTaskDefinitionArn"], "status": d["status"], "registeredAt": d["registeredAt"]} for d in found]
+                summaries = [
+                    {"arn": d["daemonTaskDefinitionArn"], "status": d["status"], "registeredAt": d["registeredAt"]}
+                    for d in found
+                ]
                 return 200, {"daemonTaskDefinitions": summaries}
             if op == "DescribeDaemonTaskDefinition":
                 ref = request["daemonTaskDefinition"]
@@ -125,7 +140,11 @@ class DaemonStore:
                 return 200, {"daemonTaskDefinition": found}
         # RegisterDaemonTaskDefinition
         fields = {k: v for k, v in request.items() if k not in ("family", "containerDefinitions", "tags")}
-        return 200, {"daemonTaskDefinitionArn": self.register(key, region, request["family"], request["containerDefinitions"], **fields)}
+        return 200, {
+            "daemonTaskDefinitionArn": self.register(
+                key, region, request["family"], request["containerDefinitions"], **fields
+            )
+        }
 
 
 class Proxy(ThreadingHTTPServer):
@@ -196,10 +215,14 @@ class Handler(BaseHTTPRequestHandler):
             self.server.requests.append((key, region, service, op))
             denied = any(op == o and text in body.decode() + region for o, text in self.server.deny)
         if denied:
-            return self.error(403, "AccessDeniedException" if target else "AccessDenied", "not authorized", bool(target))
+            return self.error(
+                403, "AccessDeniedException" if target else "AccessDenied", "not authorized", bool(target)
+            )
         if time.monotonic() > self.server.key_deadline.get(key, float("inf")):
             self.server.expired[key] += 1
-            return self.error(400, "ExpiredTokenException", "The security token included in the request is expired", bool(target))
+            return self.error(
+                400, "ExpiredTokenException", "The security token included in the request is expired", bool(target)
+            )
         if not self.server.admit(key, region, op):
             return self.error(400, "ThrottlingException", "Rate exceeded", True)
         request = json.loads(body) if target else None

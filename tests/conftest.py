@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -56,7 +56,6 @@ def aws_env(moto_endpoint, monkeypatch):
 
 from .offline_pip import offline_pip  # noqa: E402,F401  (a session fixture for the pip-installing tests)
 
-
 # The inits and shells the kernel tests run. A fresh machine may lack them (`.ci/run` installs
 # them): a kernel test's case that runs one skips, saying which, rather than fail.
 KERNEL_TOOLS = ("tini", "dumb-init", "catatonit", "busybox")
@@ -95,7 +94,11 @@ def pytest_runtest_setup(item):
 
 def pytest_report_header():
     missing = missing_tools()
-    tools = f"missing {', '.join(missing)}: their cases skip (.ci/run installs them)" if missing else f"{', '.join(KERNEL_TOOLS)} installed"
+    tools = (
+        f"missing {', '.join(missing)}: their cases skip (.ci/run installs them)"
+        if missing
+        else f"{', '.join(KERNEL_TOOLS)} installed"
+    )
     if pid1.missing() is None:
         return f"kernel tests: {pid1.versions()}; {tools}"
     return f"kernel tests skipped: {pid1.missing()}; {tools}"

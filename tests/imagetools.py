@@ -168,7 +168,9 @@ class Registry:
         location = headers["Location"]
         location = location.split(self.host, 1)[-1] if "://" in location else location
         sep = "&" if "?" in location else "?"
-        status, _, body = self._call("PUT", f"{location}{sep}digest={d}", data, {"Content-Type": "application/octet-stream"})
+        status, _, body = self._call(
+            "PUT", f"{location}{sep}digest={d}", data, {"Content-Type": "application/octet-stream"}
+        )
         assert status == 201, (status, body)
         return d
 
@@ -275,11 +277,21 @@ class GateHandler(Quiet):
             if not (value.startswith("Bearer ") and value[7:] in s.tokens.issued):
                 repo = self.path.split("/v2/", 1)[-1].rsplit("/", 2)[0]
                 challenge = f'Bearer realm="http://{s.tokens.host}/token",service="test-registry",scope="repository:{repo}:pull"'
-                return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}', {"WWW-Authenticate": challenge})
+                return self.reply(
+                    401,
+                    b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                    {"WWW-Authenticate": challenge},
+                )
         elif s.mode == "basic" and _basic(self.headers) not in s.users:
-            return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"basic auth"}]}', {"WWW-Authenticate": 'Basic realm="test"'})
+            return self.reply(
+                401,
+                b'{"errors":[{"code":"UNAUTHORIZED","message":"basic auth"}]}',
+                {"WWW-Authenticate": 'Basic realm="test"'},
+            )
         if any(f"/v2/{repo}/" in self.path for repo in s.deny):
-            return self.reply(403, b'{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}')
+            return self.reply(
+                403, b'{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}'
+            )
         if s.redirect_blobs and "/blobs/" in self.path:
             return self.reply(307, b"", {"Location": f"http://{s.redirect_blobs}{self.path}"})
         self.forward(s.upstream)
@@ -292,7 +304,9 @@ class GateHandler(Quiet):
             conn.request(self.command, self.path, headers=headers)
             resp = conn.getresponse()
             body = resp.read()
-            keep = {k: v for k, v in resp.getheaders() if k.lower() in ("content-type", "docker-content-digest", "location")}
+            keep = {
+                k: v for k, v in resp.getheaders() if k.lower() in ("content-type", "docker-content-digest", "location")
+            }
             self.send_response(resp.status)
             for k, v in keep.items():
                 self.send_header(k, v)
@@ -304,8 +318,18 @@ class GateHandler(Quiet):
             conn.close()
 
 
-def gate(upstream: str, mode: str = "open", tokens: Server | None = None, users=(), deny=(), redirect_blobs=None) -> Server:
-    return Server(GateHandler, upstream=upstream, mode=mode, tokens=tokens, users=set(users), deny=set(deny), redirect_blobs=redirect_blobs)
+def gate(
+    upstream: str, mode: str = "open", tokens: Server | None = None, users=(), deny=(), redirect_blobs=None
+) -> Server:
+    return Server(
+        GateHandler,
+        upstream=upstream,
+        mode=mode,
+        tokens=tokens,
+        users=set(users),
+        deny=set(deny),
+        redirect_blobs=redirect_blobs,
+    )
 
 
 class HostileHandler(Quiet):
@@ -388,7 +412,10 @@ def docker_save(path: Path, image: Built, tags: list[str], oci: bool = False) ->
         files["oci-layout"] = b'{"imageLayoutVersion":"1.0.0"}'
         files["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [
             {**uncompressed.descriptor(), "annotations": {"io.containerd.image.name": tags[0], "org.opencontainers.image.ref.name": tags[0].rsplit(":", 1)[-1]}}]}).encode()  # fmt: skip
-        config_name, layer_names = f"blobs/sha256/{digest(image.config)[7:]}", [f"blobs/sha256/{digest(t)[7:]}" for t in image.tars]
+        config_name, layer_names = (
+            f"blobs/sha256/{digest(image.config)[7:]}",
+            [f"blobs/sha256/{digest(t)[7:]}" for t in image.tars],
+        )
     else:
         config_name = f"{digest(image.config)[7:]}.json"
         files[config_name] = image.config

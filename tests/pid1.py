@@ -80,6 +80,7 @@ def missing() -> str | None:
 
 def versions() -> str:
     """The versions of the shells the kernel tests run, for the test report."""
+
     def first_line(argv):
         try:
             out = subprocess.run(argv, capture_output=True, text=True, timeout=5).stdout

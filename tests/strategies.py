@@ -6,7 +6,6 @@ import copy
 import json
 import re
 import textwrap
-from pathlib import Path
 
 from hypothesis import strategies as st
 
@@ -23,7 +22,9 @@ def corpus_taskdefs() -> list[dict]:
             continue
         if isinstance(data, dict) and isinstance(data.get("containerDefinitions"), list):
             docs.append(data)
-    return docs or [{"family": "app", "containerDefinitions": [{"name": "app", "image": "debian", "command": ["./app"]}]}]
+    return docs or [
+        {"family": "app", "containerDefinitions": [{"name": "app", "image": "debian", "command": ["./app"]}]}
+    ]
 
 
 BASES = corpus_taskdefs()
@@ -47,7 +48,9 @@ scalars = st.one_of(
 )  # fmt: skip
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -160,7 +163,9 @@ def terraform_files(draw) -> dict[str, str]:
 
 # ---- CloudFormation YAML --------------------------------------------------------------------
 
-_WORDS = st.sampled_from(["app", "web", "./server", "node s.js", "exec app", "-c", "x y", "a: b", "#x", "true", "1.0", ""])
+_WORDS = st.sampled_from(
+    ["app", "web", "./server", "node s.js", "exec app", "-c", "x y", "a: b", "#x", "true", "1.0", ""]
+)
 _COMMENTS = st.sampled_from(["", "", " # note", " # ecsinit-lint:ignore INIT001"])
 
 
@@ -214,7 +219,11 @@ def _yaml_container(draw, n: int, anchors: list[str], bases: list[str]) -> str:
             value = value()
             if value == "INIT":
                 init = draw(_INIT)
-                value = f"{{InitProcessEnabled: {init}}}" if draw(st.booleans()) and init else f"\n            InitProcessEnabled: {init}"
+                value = (
+                    f"{{InitProcessEnabled: {init}}}"
+                    if draw(st.booleans()) and init
+                    else f"\n            InitProcessEnabled: {init}"
+                )
             lines.append(f"{key}: {value}".rstrip(" "))
     lines = [line + draw(_COMMENTS) if "\n" not in line else line for line in lines]
     if not any("*" in line for line in lines):  # keys in any order, where no alias can come before its anchor
@@ -234,7 +243,9 @@ def cfn_yaml_templates(draw) -> str:
     bases: list[str] = []
     resources = []
     for t in range(draw(st.integers(1, 2))):
-        containers = "\n".join(draw(_yaml_container(n, anchors, bases)) for n in range(t * 10, t * 10 + draw(st.integers(1, 3))))
+        containers = "\n".join(
+            draw(_yaml_container(n, anchors, bases)) for n in range(t * 10, t * 10 + draw(st.integers(1, 3)))
+        )
         for _ in range(draw(st.integers(0, 1))):  # intrinsics where a container mapping belongs
             containers += "\n        - " + draw(st.sampled_from(
                 ["!Ref Sidecar", "!If [C, {Name: z, Image: z}, !Ref AWS::NoValue]", "!If [C, [a], b]", "[x]"]))  # fmt: skip

@@ -145,9 +145,15 @@ def fleet(moto_port, proxy):
 AGENT = arn("us-east-1", "prod/agent", kind="daemon")
 DAEMON_IN_USE = {daemon_arn("us-east-1", "agent:1"), daemon_arn("us-east-1", "agent:2")}
 DAEMON_ALL = DAEMON_IN_USE | {daemon_arn("us-east-1", "probe:1")}
-IN_USE = {arn("us-east-1", n) for n in ("web:1", "web:2", "worker:1", "legacy:1")} | {arn("us-west-2", "api:1")} | DAEMON_IN_USE
+IN_USE = (
+    {arn("us-east-1", n) for n in ("web:1", "web:2", "worker:1", "legacy:1")}
+    | {arn("us-west-2", "api:1")}
+    | DAEMON_IN_USE
+)
 LATEST = {arn("us-east-1", "worker:1"), arn("us-east-1", "batch:1"), daemon_arn("us-east-1", "probe:1")}
-ALL = {arn("us-east-1", n) for n in ("web:1", "web:2", "worker:1", "batch:1")} | {arn("us-west-2", "api:1")} | DAEMON_ALL
+ALL = (
+    {arn("us-east-1", n) for n in ("web:1", "web:2", "worker:1", "batch:1")} | {arn("us-west-2", "api:1")} | DAEMON_ALL
+)
 REGIONS = ("--region", "us-east-1", "--region", "us-west-2")
 
 
@@ -161,11 +167,21 @@ def flagged(report: dict) -> set[str]:
         (["--profile", "nope"], (), "The config profile (nope) could not be found"),
         ([], ("AWS_DEFAULT_REGION",), "no region: pass --region, --all-regions, or configure one for the profile"),
         (["--role-arn", "not-an-arn"], (), "not a role ARN: 'not-an-arn'"),
-        (["--role-arn", "arn:aws:iam::123:role/short-account"], (), "not a role ARN: 'arn:aws:iam::123:role/short-account'"),
-        (["--cluster", "prod", "--scope", "all"], (), "--cluster applies only to --scope in-use (services and daemons "
-                                                      "run in clusters), not to --scope all"),  # fmt: skip
-        (["--cluster", "prod", "--scope", "latest"], (), "--cluster applies only to --scope in-use (services and daemons "
-                                                         "run in clusters), not to --scope latest"),  # fmt: skip
+        (
+            ["--role-arn", "arn:aws:iam::123:role/short-account"],
+            (),
+            "not a role ARN: 'arn:aws:iam::123:role/short-account'",
+        ),
+        (
+            ["--cluster", "prod", "--scope", "all"],
+            (),
+            "--cluster applies only to --scope in-use (services and daemons run in clusters), not to --scope all",
+        ),  # fmt: skip
+        (
+            ["--cluster", "prod", "--scope", "latest"],
+            (),
+            "--cluster applies only to --scope in-use (services and daemons run in clusters), not to --scope latest",
+        ),  # fmt: skip
         (["--cluster", "nope", "--cluster", "prod"], (), "cluster not found in the audited regions: nope"),
         ([], ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "Unable to locate credentials"),
         (["--fix-out", "/dev/null/x"], (), "/dev/null/x: Not a directory"),
@@ -212,8 +228,6 @@ def test_junit_has_a_testcase_per_revision_and_container(fleet, env):
     assert (root.get("tests"), root.get("failures")) == (str(2 * len(suites)), str(len(ALL)))
 
 
-
-
 def test_check_never_imports_boto3():
     code = (
         "import sys\nfrom ecsinit_lint.cli.app import app\n"
@@ -239,7 +253,9 @@ def test_in_use_across_regions(fleet, env, proxy):
     assert report["summary"]["revisions"] == len(IN_USE)
     ops = proxy.operations()
     assert ops["ListServices"] == 3  # prod: two pages, edge: one
-    assert ops["DescribeTaskDefinition"] == len(IN_USE - DAEMON_IN_USE)  # each revision once, however many services run it
+    assert ops["DescribeTaskDefinition"] == len(
+        IN_USE - DAEMON_IN_USE
+    )  # each revision once, however many services run it
     assert (ops["ListDaemons"], ops["DescribeDaemon"], ops["DescribeDaemonRevisions"]) == (2, 1, 1)  # prod, edge
     assert ops["DescribeDaemonTaskDefinition"] == len(DAEMON_IN_USE)
 
@@ -264,7 +280,10 @@ def test_text_csv_and_markdown(fleet, env):
     assert line.startswith(f"{arn('us-east-1', 'web:1')}: INIT001 `app` runs without an init")
     assert line.endswith("[*] (run by prod/web)")
     assert f"in {len(IN_USE)} revisions" in text.stdout
-    assert f"[*] {len(IN_USE)} fixable: write the fixed revisions with `--fix-out DIR`, register them with `--register`" in text.stdout
+    assert (
+        f"[*] {len(IN_USE)} fixable: write the fixed revisions with `--fix-out DIR`, register them with `--register`"
+        in text.stdout
+    )
     assert "fix --write" not in text.stdout
     (line,) = [line for line in text.stdout.splitlines() if line.startswith(daemon_arn("us-east-1", "agent:1"))]
     assert line.endswith(f"[*] (run by daemon {AGENT})")
@@ -293,12 +312,17 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_2(fleet, env, format):
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "audit", *REGIONS, "--format", format],
                                 env=env, stdout=full, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "ecsinit-lint: error: cannot write to standard output: No space left on device\n",
+    )
 
 
 def _policy(title: str) -> set[str]:
     """The actions of the IAM policy that docs/audit.md gives under `title`."""
-    block = re.search(rf"{title}.*?```json\n(.*?)```", section("IAM policies", ROOT / "docs" / "audit.md"), re.S).group(1)
+    block = re.search(rf"{title}.*?```json\n(.*?)```", section("IAM policies", ROOT / "docs" / "audit.md"), re.S).group(
+        1
+    )
     return {a for statement in json.loads(block)["Statement"] for a in statement["Action"]}
 
 
@@ -356,7 +380,9 @@ def test_tags_are_read_on_each_audit(moto_port, env, proxy, tmp_path):
     ecs.untag_resource(resourceArn=old, tagKeys=["team"])
     ecs.tag_resource(resourceArn=old, tags=[{"key": "team", "value": "new"}])
     assert audit("--region", region, "--fix-out", str(out), *cache).exit_code == 1
-    assert json.loads((out / f"{ACCOUNT}_{region}_tagged_1.json").read_text())["tags"] == [{"key": "team", "value": "new"}]
+    assert json.loads((out / f"{ACCOUNT}_{region}_tagged_1.json").read_text())["tags"] == [
+        {"key": "team", "value": "new"}
+    ]
     ecs.tag_resource(resourceArn=old, tags=[{"key": "ecsinit-lint:ignore", "value": "INIT001"}])
     status, report = audit_json("--region", region, *cache)
     assert (status, report["findings"], report["summary"]["revisions"]) == (0, [], 1)
@@ -405,7 +431,7 @@ def test_a_failed_listing_loses_only_what_it_lists(fleet, env, proxy, call):
     assert all(re.search(rf"not (all )?audited: {call}: AccessDeniedException: not authorized$", e["message"])
                for e in report["errors"])  # fmt: skip
     text = audit(*REGIONS, "--scope", scope, "--no-cache")
-    lines = [line for line in text.stderr.splitlines() if f": error: " in line]
+    lines = [line for line in text.stderr.splitlines() if ": error: " in line]
     assert len(lines) == parts and all(line.startswith(f"{ACCOUNT}/us-") and call in line for line in lines)
     assert text.stdout.endswith(f"Incomplete: {parts} error{'s' * (parts != 1)}, listed on stderr\n")
     assert audit_json(*REGIONS, "--scope", scope, "--no-cache", "--allow-partial")[0] == (1 if expected else 0)
@@ -471,7 +497,10 @@ def test_fix_out_and_register(moto_port, env, proxy, tmp_path):
     new = arn("eu-north-1", "shop:2")
     assert done.exit_code == 1, done.stderr
     assert f"registered {new} (fixes {old})" in done.stdout
-    assert f"aws ecs update-service --region eu-north-1 --cluster main --service shop --task-definition {new}" in done.stdout
+    assert (
+        f"aws ecs update-service --region eu-north-1 --cluster main --service shop --task-definition {new}"
+        in done.stdout
+    )
     registered = ecs.describe_task_definition(taskDefinition=new, include=["TAGS"])
     assert registered["taskDefinition"]["containerDefinitions"][0]["linuxParameters"]["initProcessEnabled"] is True
     assert registered["tags"] == tags
@@ -481,7 +510,9 @@ def test_fix_out_and_register(moto_port, env, proxy, tmp_path):
 
 def test_daemon_fix_out_and_register(moto_port, env, proxy, tmp_path):
     store, region = proxy.daemons, "ca-central-1"
-    old = store.register("AKIAIOSFODNN7EXAMPLE", region, "logs", [{**BAD, "command": ["sh", "-c", "exec fluent-bit"]}], cpu="256")
+    old = store.register(
+        "AKIAIOSFODNN7EXAMPLE", region, "logs", [{**BAD, "command": ["sh", "-c", "exec fluent-bit"]}], cpu="256"
+    )
     direct(moto_port, "ecs", region).create_cluster(clusterName="ops")
     daemon = store.create_daemon(region, "ops", "logs", [old])
     out = tmp_path / "fixed"
@@ -494,7 +525,10 @@ def test_daemon_fix_out_and_register(moto_port, env, proxy, tmp_path):
     done = audit("--region", region, "--register", "--yes")
     new = daemon_arn(region, "logs:2")
     assert f"registered {new} (fixes {old})" in done.stdout
-    assert f"aws ecs update-daemon --region {region} --daemon-arn {daemon} --daemon-task-definition-arn {new}" in done.stdout
+    assert (
+        f"aws ecs update-daemon --region {region} --daemon-arn {daemon} --daemon-task-definition-arn {new}"
+        in done.stdout
+    )
     registered = store.definitions["AKIAIOSFODNN7EXAMPLE", region][new]
     assert registered["containerDefinitions"][0]["linuxParameters"] == {"initProcessEnabled": True}
     assert {op for op in proxy.operations() if WRITES.match(op)} == {"RegisterDaemonTaskDefinition"}
@@ -519,7 +553,9 @@ def test_organization_roles(moto_port, env, proxy):
     status, report = audit_json("--org-role", "Audit", "--region", "ap-south-1")
     assert status == 2
     assert flagged(report) == {arn("ap-south-1", "svc:1", a) for a in ids[:2]}
-    assert report["errors"] == [{"account": ids[2], "region": "-", "message": "account not audited: AssumeRole: AccessDenied: not authorized"}]
+    assert report["errors"] == [
+        {"account": ids[2], "region": "-", "message": "account not audited: AssumeRole: AccessDenied: not authorized"}
+    ]
     done = audit("--org-role", "Audit", "--region", "ap-south-1")
     assert f"{ids[2]}: error: account not audited: AssumeRole: AccessDenied: not authorized" in done.stderr.splitlines()
     status, report = audit_json("--role-arn", f"arn:aws:iam::{ids[1]}:role/Audit", "--region", "ap-south-1")
@@ -560,7 +596,9 @@ def test_memory_is_flat_in_the_number_of_revisions(env, proxy):
     for n, region in ((300, "eu-west-1"), (1800, "eu-west-2")):
         for i in range(n):
             proxy.daemons.register("AKIAIOSFODNN7EXAMPLE", region, f"fam-{i // 10:04}", [BAD])
-        done = subprocess.run([sys.executable, "-c", PEAK, region], env=env, capture_output=True, timeout=300, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK, region], env=env, capture_output=True, timeout=300, check=True
+        )
         assert done.stdout.count(b'"code": "INIT001"') == n
         peaks[n] = int(done.stdout.splitlines()[-1])
     print(f"\npeak Python heap: {peaks}")

@@ -85,7 +85,9 @@ def test_library_keys_use_the_baseline_directory(tmp_path):
     assert json.loads(text)["findings"][0]["file"] == "../deploy/td.json"
     (tmp_path / "ci").mkdir()
     (tmp_path / "ci" / "baseline.json").write_text(text)
-    new, old, gone = baseline.split(findings, baseline.load(str(tmp_path / "ci" / "baseline.json")), str(tmp_path / "ci" / "baseline.json"))
+    new, old, gone = baseline.split(
+        findings, baseline.load(str(tmp_path / "ci" / "baseline.json")), str(tmp_path / "ci" / "baseline.json")
+    )
     assert (new, len(old), gone) == ([], 1, 0)
 
 

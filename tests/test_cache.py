@@ -56,7 +56,9 @@ def _rows(folder: Path) -> int:
 
 
 def _check(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", *args], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "ecsinit_lint", "check", *args], cwd=cwd, capture_output=True, text=True
+    )
 
 
 def _plain(path: str):
@@ -103,7 +105,9 @@ def test_batches_keep_order_with_hits_misses_and_errors_in_the_pool(tmp_path, fo
 
 def test_terraform_files_are_not_cached(tmp_path, folder):
     tf = tmp_path / "main.tf"
-    tf.write_text('resource "aws_ecs_task_definition" "t" {\n  family = "t"\n  container_definitions = jsonencode([{ name = "a", image = "a" }])\n}\n')
+    tf.write_text(
+        'resource "aws_ecs_task_definition" "t" {\n  family = "t"\n  container_definitions = jsonencode([{ name = "a", image = "a" }])\n}\n'
+    )
     assert [f.code for f in _lint([str(tf)])[0][1]] == ["INIT001"]
     assert not (folder / "findings.sqlite3").exists() or _rows(folder) == 0
 

@@ -13,9 +13,9 @@ import pytest
 
 from ecsinit_lint import __version__
 from ecsinit_lint.batch import parallel
-from ecsinit_lint.output import report
 from ecsinit_lint.engine.registry import load_rules
 from ecsinit_lint.inputs.sources import SUFFIXES
+from ecsinit_lint.output import report
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -125,7 +125,7 @@ def test_fix_diff_and_write(tmp_path):
     path.write_bytes(original.encode())
     diff = run("fix", "--diff", path)
     assert diff.returncode == 1
-    assert "+      \"command\": [\"python manage.py migrate && exec gunicorn" in diff.stdout.replace("\r", "")
+    assert '+      "command": ["python manage.py migrate && exec gunicorn' in diff.stdout.replace("\r", "")
     assert path.read_bytes() == original.encode(), "--diff must not write"
     assert run("fix", "--write", path).returncode == 0
     written = path.read_bytes().decode()
@@ -160,13 +160,15 @@ def test_rule_docs():
 
 def test_check_does_not_import_boto3():
     code = "import sys; from ecsinit_lint.cli.app import main; sys.argv=['x','check','%s']\n" % (EXAMPLES / "good.json")
-    code += "try:\n main()\nexcept SystemExit: pass\nassert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
+    code += (
+        "try:\n main()\nexcept SystemExit: pass\nassert 'boto3' not in sys.modules and 'botocore' not in sys.modules"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 # A rule with a bug, registered beside the real ones through the rule API: an exception on the
 # files it names, a finding of an unknown severity on others (which the report cannot render).
-BUGGY_RULE = '''
+BUGGY_RULE = """
 from ecsinit_lint.engine.registry import Violation, load_rules, rule
 
 load_rules()
@@ -181,7 +183,7 @@ def buggy(task):
         raise KeyboardInterrupt
     if family == "fatal":
         yield Violation("/family", "a finding", severity="fatal")
-'''
+"""
 
 
 def run_with_bug(tmp_path, *args, **env):
@@ -217,7 +219,9 @@ def test_last_resort_handler_is_one_line_and_exit_2(tmp_path, format):
     task_file(tmp_path / "fatal.json", "fatal")
     result = run_with_bug(tmp_path, "check", "--format", format, "fatal.json")
     assert result.returncode == 2
-    assert re.fullmatch(r"ecsinit-lint: error: internal error: (KeyError|ValueError): .+ \(please report\)\n", result.stderr)
+    assert re.fullmatch(
+        r"ecsinit-lint: error: internal error: (KeyError|ValueError): .+ \(please report\)\n", result.stderr
+    )
     debug = run_with_bug(tmp_path, "check", "--format", format, "fatal.json", ECSINIT_LINT_DEBUG="1")
     assert debug.returncode == 1 and "Error" in debug.stderr and "internal error" not in debug.stderr
 
@@ -234,8 +238,13 @@ def test_keyboard_interrupt_is_130(tmp_path):
 def test_a_full_disk_on_stdout_is_one_line_and_exit_2(command):
     args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True)
-    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: No space left on device\n")
+        result = subprocess.run(
+            [sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "ecsinit-lint: error: cannot write to standard output: No space left on device\n",
+    )
 
 
 @pytest.mark.parametrize("command", [["check"], ["check", "--format", "json"], ["fix"], ["rules"], ["-V"], ["--help"],
@@ -245,14 +254,19 @@ def test_a_closed_stdout_is_one_line_and_exit_2(command):
     args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] in ("check", "fix") else command
     closed = ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "ecsinit_lint"]
     result = subprocess.run([*closed, *map(str, args)], stderr=subprocess.PIPE, text=True)
-    assert (result.returncode, result.stderr) == (2, "ecsinit-lint: error: cannot write to standard output: it is closed\n")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "ecsinit-lint: error: cannot write to standard output: it is closed\n",
+    )
 
 
 @pytest.mark.parametrize("command", [["check"], ["fix", "--diff"], ["rules"]])
 def test_a_closed_pipe_is_quiet_and_exit_2(command):
     """`| head -1`: the reader has left when the report is written (here: before the command starts)."""
     args = [*command, EXAMPLES / "shell-wrapper.json"] if command[0] != "rules" else command
-    proc = subprocess.Popen([sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecsinit_lint", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     proc.stdout.close()
     assert (proc.wait(timeout=30), proc.stderr.read()) == (2, b"")
 
@@ -350,7 +364,9 @@ def test_hidden_fixes_are_counted_only_when_hidden():
 def test_show_fixes():
     out = run("check", "--show-fixes", EXAMPLES / "shell-wrapper.json").stdout.splitlines()
     assert out[1] == "  fix (safe): Set linuxParameters.initProcessEnabled to true"
-    assert out[3].startswith("  fix (safe): Exec `gunicorn`") and out[4].startswith(str(EXAMPLES / "shell-wrapper.json"))
+    assert out[3].startswith("  fix (safe): Exec `gunicorn`") and out[4].startswith(
+        str(EXAMPLES / "shell-wrapper.json")
+    )
 
 
 def test_statistics_count_per_code_most_first():
@@ -362,7 +378,10 @@ def test_statistics_count_per_code_most_first():
     assert len({line.index(row[2]) for line, row in zip(result.stdout.splitlines(), rows)}) == 1  # aligned
     as_json = json.loads(run("check", "--statistics", "--format", "json", EXAMPLES).stdout)
     assert as_json[0] == {"code": "INIT001", "name": "missing-init-process", "count": 3, "fixable": 3}
-    assert sum(r["count"] for r in as_json) == json.loads(run("check", "--format", "json", EXAMPLES).stdout)["summary"]["findings"]
+    assert (
+        sum(r["count"] for r in as_json)
+        == json.loads(run("check", "--format", "json", EXAMPLES).stdout)["summary"]["findings"]
+    )
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
@@ -388,7 +407,11 @@ def test_summary_severities_in_order(tmp_path):
         {"name": "a", "image": "x", "linuxParameters": {"initProcessEnabled": True}},
         {"name": "b", "image": "x", "command": ["sh", "-c", "./m && node s.js | tee log"]},
         {"name": "c", "image": "x", "command": ["sh", "-c", "./m && node s.js"]}]}))  # fmt: skip
-    (summary,) = [line for line in run("check", "--select", "INIT003,SIG,INIT001", path).stdout.splitlines() if line.startswith("Found")]
+    (summary,) = [
+        line
+        for line in run("check", "--select", "INIT003,SIG,INIT001", path).stdout.splitlines()
+        if line.startswith("Found")
+    ]
     assert re.fullmatch(r"Found \d+ findings \(\d+ errors?, \d+ warnings?, \d+ infos?\) in 1 file", summary), summary
 
 

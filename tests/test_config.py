@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ecsinit_lint.cli.app import app
-from ecsinit_lint.errors import ConfigError
 from ecsinit_lint.engine.config import Configs, load
+from ecsinit_lint.errors import ConfigError
 
 NO_INIT = {"family": "app", "containerDefinitions": [{"name": "app", "image": "debian", "command": ["./server"]}]}
 SH_WRAPPED = {"family": "web", "containerDefinitions": [
@@ -173,7 +173,10 @@ def test_a_bad_pattern_is_a_config_error(tmp_path, monkeypatch):
     write(tmp_path / ".ecsinit-lint.toml", 'select = ["INIT"]\nexclude = ["ok", "\\\\"]\n')
     write(tmp_path / "td.json", NO_INIT)
     result = check(".", cwd=tmp_path, monkeypatch=monkeypatch)
-    assert (result.exit_code, result.stderr) == (2, ".ecsinit-lint.toml:2:1: error: `exclude`: not a .gitignore pattern: '\\\\'\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        ".ecsinit-lint.toml:2:1: error: `exclude`: not a .gitignore pattern: '\\\\'\n",
+    )
 
 
 def test_patterns_cost_nothing_without_them(tmp_path):
@@ -201,44 +204,85 @@ def test_unsafe_fixes_from_config(tmp_path, monkeypatch):
 
 
 def test_rule_option_from_config(tmp_path, monkeypatch):
-    td = {"family": "app", "containerDefinitions": [{"name": "app", "image": "acme/app", "entryPoint": ["/usr/local/bin/entrypoint.sh"]}]}
+    td = {
+        "family": "app",
+        "containerDefinitions": [{"name": "app", "image": "acme/app", "entryPoint": ["/usr/local/bin/entrypoint.sh"]}],
+    }
     write(tmp_path / "td.json", td)
     assert codes(check("td.json", cwd=tmp_path, monkeypatch=monkeypatch)) == ["INIT001"]
-    write(tmp_path / "pyproject.toml", '[tool.ecsinit-lint.rules.INIT001]\nextra-inits = ["/usr/local/bin/entrypoint.sh"]\n')
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.ecsinit-lint.rules.INIT001]\nextra-inits = ["/usr/local/bin/entrypoint.sh"]\n',
+    )
     assert check("td.json", cwd=tmp_path, monkeypatch=monkeypatch).exit_code == 0
 
 
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
-        ("pyproject.toml", '[tool.ecsinit-lint]\nselect = ["INIT"]\nselekt = ["SIG"]\n',
-         "pyproject.toml:3:1: error: unknown key `tool.ecsinit-lint.selekt`; the keys are: exclude, fail-on, ignore, images, "
-         "per-file-ignores, rules, select, unsafe-fixes"),
-        (".ecsinit-lint.toml", '\n[rules.INIT001]\nextra-init = ["x"]\n',
-         ".ecsinit-lint.toml:3:1: error: unknown option `rules.INIT001.extra-init`: INIT001 takes: extra-inits"),
-        (".ecsinit-lint.toml", "[rules.SIG003]\nstrict = true\n",
-         ".ecsinit-lint.toml:2:1: error: unknown option `rules.SIG003.strict`: SIG003 has no options"),
-        (".ecsinit-lint.toml", "[rules.INIT999]\n",
-         ".ecsinit-lint.toml:1:8: error: unknown rule `rules.INIT999` (see `ecsinit-lint rules`)"),
+        (
+            "pyproject.toml",
+            '[tool.ecsinit-lint]\nselect = ["INIT"]\nselekt = ["SIG"]\n',
+            "pyproject.toml:3:1: error: unknown key `tool.ecsinit-lint.selekt`; the keys are: exclude, fail-on, ignore, images, "
+            "per-file-ignores, rules, select, unsafe-fixes",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            '\n[rules.INIT001]\nextra-init = ["x"]\n',
+            ".ecsinit-lint.toml:3:1: error: unknown option `rules.INIT001.extra-init`: INIT001 takes: extra-inits",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            "[rules.SIG003]\nstrict = true\n",
+            ".ecsinit-lint.toml:2:1: error: unknown option `rules.SIG003.strict`: SIG003 has no options",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            "[rules.INIT999]\n",
+            ".ecsinit-lint.toml:1:8: error: unknown rule `rules.INIT999` (see `ecsinit-lint rules`)",
+        ),
         # an array element's error points at its key, on the key's line (not 1:1)
-        (".ecsinit-lint.toml", '[rules.INIT001]\nextra-inits = [""]\n',
-         ".ecsinit-lint.toml:2:1: error: `rules.INIT001.extra-inits.0`: '' should be non-empty"),
-        (".ecsinit-lint.toml", 'select = ["INIT"]\nrules.INIT001.extra-inits = [3]\n',
-         ".ecsinit-lint.toml:2:15: error: `rules.INIT001.extra-inits.0`: 3 is not of type 'string'"),
-        ("pyproject.toml", '[tool.black]\nline-length = 100\n[tool.ecsinit-lint.rules]\nINIT001 = { extra-inits = "x" }\n',
-         "pyproject.toml:4:13: error: `tool.ecsinit-lint.rules.INIT001.extra-inits`: 'x' is not of type 'array'"),
-        (".ecsinit-lint.toml", '[rules.INIT001]\nextra-inits = "tini"\n',
-         ".ecsinit-lint.toml:2:1: error: `rules.INIT001.extra-inits`: 'tini' is not of type 'array'"),
-        (".ecsinit-lint.toml", 'fail-on = "warn"\n',
-         ".ecsinit-lint.toml:1:1: error: `fail-on`: 'warn' is not one of ['error', 'warning', 'info', 'never']"),
-        (".ecsinit-lint.toml", 'ignore = ["SIG", "INTI001"]\n',
-         ".ecsinit-lint.toml:1:1: error: `ignore`: unknown rule selector 'INTI001' (see `ecsinit-lint rules`)"),
-        (".ecsinit-lint.toml", '[per-file-ignores]\n"a/*" = ["NOPE"]\n',
-         ".ecsinit-lint.toml:2:1: error: `per-file-ignores.a/*`: unknown rule selector 'NOPE' (see `ecsinit-lint rules`)"),
-        (".ecsinit-lint.toml", "select = [\n",
-         ".ecsinit-lint.toml:1:1: error: invalid TOML: Invalid value"),
-        (".ecsinit-lint.toml", "select = 'INIT'\nselect = 'SIG'\n",
-         ".ecsinit-lint.toml:2:15: error: invalid TOML: Cannot overwrite a value"),
+        (
+            ".ecsinit-lint.toml",
+            '[rules.INIT001]\nextra-inits = [""]\n',
+            ".ecsinit-lint.toml:2:1: error: `rules.INIT001.extra-inits.0`: '' should be non-empty",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            'select = ["INIT"]\nrules.INIT001.extra-inits = [3]\n',
+            ".ecsinit-lint.toml:2:15: error: `rules.INIT001.extra-inits.0`: 3 is not of type 'string'",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.black]\nline-length = 100\n[tool.ecsinit-lint.rules]\nINIT001 = { extra-inits = "x" }\n',
+            "pyproject.toml:4:13: error: `tool.ecsinit-lint.rules.INIT001.extra-inits`: 'x' is not of type 'array'",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            '[rules.INIT001]\nextra-inits = "tini"\n',
+            ".ecsinit-lint.toml:2:1: error: `rules.INIT001.extra-inits`: 'tini' is not of type 'array'",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            'fail-on = "warn"\n',
+            ".ecsinit-lint.toml:1:1: error: `fail-on`: 'warn' is not one of ['error', 'warning', 'info', 'never']",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            'ignore = ["SIG", "INTI001"]\n',
+            ".ecsinit-lint.toml:1:1: error: `ignore`: unknown rule selector 'INTI001' (see `ecsinit-lint rules`)",
+        ),
+        (
+            ".ecsinit-lint.toml",
+            '[per-file-ignores]\n"a/*" = ["NOPE"]\n',
+            ".ecsinit-lint.toml:2:1: error: `per-file-ignores.a/*`: unknown rule selector 'NOPE' (see `ecsinit-lint rules`)",
+        ),
+        (".ecsinit-lint.toml", "select = [\n", ".ecsinit-lint.toml:1:1: error: invalid TOML: Invalid value"),
+        (
+            ".ecsinit-lint.toml",
+            "select = 'INIT'\nselect = 'SIG'\n",
+            ".ecsinit-lint.toml:2:15: error: invalid TOML: Cannot overwrite a value",
+        ),
     ],
 )
 def test_config_errors_name_the_file_and_key(tmp_path, monkeypatch, name, text, message):

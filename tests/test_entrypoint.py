@@ -41,8 +41,13 @@ def test_zabbix_with_unknown_arguments_may_end_in_su():
 
 
 def test_a_file_test_forks_into_both_paths():
-    text = E.ZABBIX.replace('else\n    prepare_server', 'elif [ -f /etc/x ]; then\n    exec APP\nelse\n    prepare_server')
-    assert ends(text) == {("exec", ("app",)), ("su", ("su", "nobody", "-s", "/bin/bash", "-c", "app --foreground -c /etc/zabbix/zabbix_server.conf"))}
+    text = E.ZABBIX.replace(
+        "else\n    prepare_server", "elif [ -f /etc/x ]; then\n    exec APP\nelse\n    prepare_server"
+    )
+    assert ends(text) == {
+        ("exec", ("app",)),
+        ("su", ("su", "nobody", "-s", "/bin/bash", "-c", "app --foreground -c /etc/zabbix/zabbix_server.conf")),
+    }
 
 
 @pytest.mark.parametrize("user", ["", "root", "0", None])
@@ -92,8 +97,9 @@ def test_node_may_put_node_in_front_when_the_command_is_unknown():
 def test_jenkins_execs_the_launcher_with_unknown_options():
     out = ends(E.JENKINS, ())
     assert out == {("exec", ("app", None, None, "-jar", None))}
-    assert ends(E.JENKINS, ("--httpPort=8081",), env={"JAVA_OPTS": None, "JENKINS_WAR": "/j.war", "JENKINS_HOME": "/h"}) == {
-        ("exec", ("app", "-Duser.home=/h", None, "-jar", "/j.war", "--httpPort=8081"))}
+    assert ends(
+        E.JENKINS, ("--httpPort=8081",), env={"JAVA_OPTS": None, "JENKINS_WAR": "/j.war", "JENKINS_HOME": "/h"}
+    ) == {("exec", ("app", "-Duser.home=/h", None, "-jar", "/j.war", "--httpPort=8081"))}
     assert ends(E.JENKINS, ("bash",)) == {("exec", ("bash",))}
 
 
@@ -153,7 +159,9 @@ def test_a_case_rewrite_keeps_lines_and_parses():
 
 
 def test_env_decides_z_and_defaults():
-    text = '#!/bin/sh\nif [ -z "$MODE" ]; then MODE=server; fi\nif [ "$MODE" = server ]; then exec app; fi\nexec worker\n'
+    text = (
+        '#!/bin/sh\nif [ -z "$MODE" ]; then MODE=server; fi\nif [ "$MODE" = server ]; then exec app; fi\nexec worker\n'
+    )
     assert ends(text, env={"MODE": None}) == {("exec", ("app",))}
     assert ends(text, env={"MODE": "worker"}) == {("exec", ("worker",))}
     text = '#!/bin/sh\nexec "${SERVER_BIN:-app}" "$@"\n'
@@ -163,7 +171,7 @@ def test_env_decides_z_and_defaults():
 def test_first_character_test_is_bash_only():
     """`${1:0:1}` is a "Bad substitution" in dash: nothing is claimed for a #!/bin/sh script
     there, but busybox ash has it."""
-    text = "#!/bin/sh\nif [ \"${1:0:1}\" = '-' ]; then set -- app \"$@\"; fi\nexec \"$@\"\n"
+    text = '#!/bin/sh\nif [ "${1:0:1}" = \'-\' ]; then set -- app "$@"; fi\nexec "$@"\n'
     assert follow(text, ("-v",), sh="dash").kinds() == {"unknown"}
     assert follow(text, ("-v",)).kinds() == {"unknown"}  # unknown /bin/sh is taken for dash
     assert ends(text, ("-v",), sh="busybox") == {("exec", ("app", "-v"))}
@@ -219,7 +227,9 @@ FINALS = ['exec "$@"', "exec app", "app", "exec su u -c app", "exec gosu u app"]
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=4), st.sampled_from(UNFOLLOWED), st.lists(st.sampled_from(PIECES), max_size=3),
        st.sampled_from(FINALS), st.sampled_from(["bash", "sh"]), st.one_of(st.none(), st.lists(st.sampled_from(["a", "-x", "app"]), max_size=3)))  # fmt: skip
-def test_a_construct_it_cannot_follow_gives_no_definite_verdict_after_it(before, construct, after, final, shebang, args):
+def test_a_construct_it_cannot_follow_gives_no_definite_verdict_after_it(
+    before, construct, after, final, shebang, args
+):
     """Whatever comes before, an unfollowed construct run on every path leaves no path that
     claims how the script ends, except by an exit before it."""
     text = "\n".join([f"#!/bin/{shebang}", *before, construct, *after, final, ""])
@@ -307,4 +317,6 @@ def test_indirect_and_unknown_exports():
 def test_postgres_with_its_password_from_a_secret():
     """POSTGRES_PASSWORD unknown (a secret): env_from_file forks, the verdict does not change."""
     out = follow(E.script(E.POSTGRES), ("app",), {}, None, path=SELF, user="")
-    assert {(p.kind, p.argv) for p in out.starts} == {("exec", ("app",))} and not any(p.kind == "unknown" for p in out.paths)
+    assert {(p.kind, p.argv) for p in out.starts} == {("exec", ("app",))} and not any(
+        p.kind == "unknown" for p in out.paths
+    )

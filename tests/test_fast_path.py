@@ -27,7 +27,9 @@ def _imported(path, **env) -> tuple[subprocess.CompletedProcess, set[str]]:
     """`python -X importtime -m ecsinit_lint check PATH` and the modules it imported."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "ecsinit_lint", "check", str(path)],
                             capture_output=True, text=True, cwd=path.parent, env={**os.environ, **env})  # fmt: skip
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
     return result, imported
 
 
@@ -37,7 +39,12 @@ def _of(imported: set[str], names) -> set[str]:
 
 def test_one_file_lint_imports_nothing_heavy(tmp_path):
     path = tmp_path / "taskdef.json"
-    container = {"name": "app", "image": "debian", "command": ["./server"], "linuxParameters": {"initProcessEnabled": True}}
+    container = {
+        "name": "app",
+        "image": "debian",
+        "command": ["./server"],
+        "linuxParameters": {"initProcessEnabled": True},
+    }
     path.write_text(json.dumps({"family": "app", "containerDefinitions": [container]}))
     result, imported = _imported(path)
     assert result.returncode == 0, result.stdout
@@ -90,7 +97,9 @@ def test_help_and_errors_print_without_rich(tmp_path, argv, status, says):
     path loads rich (nor markdown_it), and the text is click's."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "ecsinit_lint", *argv], cwd=tmp_path,
                             capture_output=True, text=True)  # fmt: skip
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
     assert result.returncode == status
     assert says in result.stdout + result.stderr
     assert not _of(imported, ("rich", "markdown_it", "pygments"))

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import jsonpatch
 
-from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
 from ecsinit_lint.errors import InputError
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.document import JsonDocument
 from ecsinit_lint.inputs.sources import load
 
@@ -99,7 +99,9 @@ def test_fixed_examples_register_against_the_ecs_api(aws_env):
         for sent, stored in zip(revision["containerDefinitions"], response["containerDefinitions"]):
             assert stored.get("linuxParameters") == sent.get("linuxParameters")
             assert stored.get("command") == sent.get("command")
-        findings = lint(load("registered.json", json.dumps(response).encode()), Selection(("INIT001", "SIG001")).rules())
+        findings = lint(
+            load("registered.json", json.dumps(response).encode()), Selection(("INIT001", "SIG001")).rules()
+        )
         assert findings == [], path.name
 
 

@@ -13,8 +13,8 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from ecsinit_lint.cli import app as cli
-from ecsinit_lint.fix.fixer import fix, key
 from ecsinit_lint.engine.registry import Fix, Rule, Selection, Violation
+from ecsinit_lint.fix.fixer import fix, key
 from ecsinit_lint.inputs.sources import load
 
 RULES = Selection().rules()
@@ -148,12 +148,16 @@ containers = st.fixed_dictionaries(
     optional={
         "EntryPoint": _maybe_if(st.sampled_from(ARGVS)),
         "Command": _maybe_if(st.sampled_from(ARGVS)),
-        "LinuxParameters": _maybe_if(st.fixed_dictionaries({}, optional={"InitProcessEnabled": _maybe_if(st.booleans())})),
+        "LinuxParameters": _maybe_if(
+            st.fixed_dictionaries({}, optional={"InitProcessEnabled": _maybe_if(st.booleans())})
+        ),
     },
 )
 templates = st.builds(
-    lambda cs, pid: {"Conditions": {"C": {"Fn::Equals": ["a", "b"]}}, "Resources": {"T": {
-        "Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": cs, **pid}}}},  # fmt: skip
+    lambda cs, pid: {
+        "Conditions": {"C": {"Fn::Equals": ["a", "b"]}},
+        "Resources": {"T": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": cs, **pid}}},
+    },  # fmt: skip
     st.lists(containers, min_size=1, max_size=2, unique_by=lambda c: c["Name"]),
     st.sampled_from([{}, {"PidMode": "task"}, {"PidMode": {"Fn::If": ["C", "task", {"Ref": "AWS::NoValue"}]}}]),
 )
@@ -199,7 +203,8 @@ def test_yaml_block_lists_replaced_and_a_first_key_removed():
     first key of a list item is removed (the next one moves up to the dash)."""
     fixed, _ = fix(load("t.yaml", BLOCK.encode()), RULES, unsafe=True)
     assert fixed.text == BLOCK.replace("- Command:\n        - /init\n        Image", "- Image").replace(
-        "- tini\n        - --\n        - app", ' ["app", "/init"]')
+        "- tini\n        - --\n        - app", ' ["app", "/init"]'
+    )
 
 
 def _patcher(code: str, patch: list[dict]) -> Rule:

@@ -17,15 +17,15 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ecsinit_lint.cli.app import app
+from ecsinit_lint.engine.linter import Finding, lint
+from ecsinit_lint.engine.registry import Selection, load_rules
+from ecsinit_lint.errors import InputError
+from ecsinit_lint.inputs.sources import load
 from ecsinit_lint.output.github import github
 from ecsinit_lint.output.gitlab import gitlab
 from ecsinit_lint.output.junit import junit
-from ecsinit_lint.engine.linter import Finding, lint
-from ecsinit_lint.engine.registry import Selection, load_rules
 from ecsinit_lint.output.report import FORMATS, Report, text
 from ecsinit_lint.output.sarif import sarif
-from ecsinit_lint.errors import InputError
-from ecsinit_lint.inputs.sources import load
 
 from .conftest import CORPUS
 from .readme import blocks
@@ -152,7 +152,11 @@ CODE_QUALITY = {
                 "required": ["path", "lines"],
                 "properties": {
                     "path": {"type": "string", "minLength": 1},
-                    "lines": {"type": "object", "required": ["begin"], "properties": {"begin": {"type": "integer", "minimum": 1}}},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
                 },
             },
         },
@@ -168,7 +172,9 @@ def test_gitlab_code_quality_report(cwd):
     assert proc.returncode == 2 and proc.stderr == ""
     issues = json.loads(proc.stdout)
     jsonschema.Draft202012Validator(CODE_QUALITY).validate(issues)
-    assert [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues] == [
+    assert [
+        (i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]["begin"]) for i in issues
+    ] == [
         ("input-error", "critical", "broken.json", 1),
         ("INIT001", "major", "infra/web.json", 4),
         ("SIG001", "major", "infra/web.json", 10),
@@ -180,8 +186,8 @@ def test_gitlab_code_quality_report(cwd):
 
 def test_gitlab_severities_and_api_findings():
     """Every severity maps to GitLab's scale, in order; an audit finding is located by its ARN."""
-    from ecsinit_lint.output.gitlab import SEVERITIES
     from ecsinit_lint.engine.linter import SEVERITIES as OURS
+    from ecsinit_lint.output.gitlab import SEVERITIES
 
     scale = CODE_QUALITY["items"]["properties"]["severity"]["enum"]
     assert sorted(SEVERITIES) == sorted(OURS)
@@ -199,7 +205,11 @@ def test_gitlab_fingerprints_survive_moved_lines(cwd):
     moved = WRAPPER.replace('"family": "web",', '"family": "web",\n\n  "cpu": "256",\n  "memory": "512",')
     (cwd / "web.json").write_text(moved)
     after = json.loads(gitlab(report_for("web.json")))
-    assert [a["location"]["lines"]["begin"] - b["location"]["lines"]["begin"] for a, b in zip(after, before)] == [3, 3, 3]
+    assert [a["location"]["lines"]["begin"] - b["location"]["lines"]["begin"] for a, b in zip(after, before)] == [
+        3,
+        3,
+        3,
+    ]
     assert [a["fingerprint"] for a in after] == [b["fingerprint"] for b in before]
     (cwd / "web.json").write_text(WRAPPER.replace('"name": "web"', '"name": "api"'))
     renamed = json.loads(gitlab(report_for("web.json")))
@@ -274,6 +284,8 @@ def test_readme_gitlab_job(tmp_path):
     issues = json.loads((tmp_path / job["artifacts"]["reports"]["codequality"]).read_text())
     jsonschema.Draft202012Validator(CODE_QUALITY).validate(issues)
     assert [i["location"]["path"] for i in issues] == ["infra/ecs/web.json"] * 3
+
+
 def _inputs() -> list[Path]:
     """Every file the project lints in its own tests, and the real corpus when it is here."""
     folders = [ROOT / "examples", ROOT / "tests" / "fixtures" / "iac", CORPUS]
@@ -321,7 +333,9 @@ def test_sarif_omits_fixes_no_text_edit_makes(cwd):
 
 
 def test_junit_names_with_control_characters_are_well_formed(tmp_path):
-    (tmp_path / "ctrl.json").write_text('{"family": "c\\u001b", "containerDefinitions": [{"name": "a\\u0001b", "image": "x"}]}')
+    (tmp_path / "ctrl.json").write_text(
+        '{"family": "c\\u001b", "containerDefinitions": [{"name": "a\\u0001b", "image": "x"}]}'
+    )
     proc = run("check", "--format", "junit", "ctrl.json", cwd=tmp_path)
     assert proc.returncode == 1
     names = [c.get("name") for c in ET.fromstring(proc.stdout).iter("testcase")]

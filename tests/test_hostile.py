@@ -186,7 +186,9 @@ def test_no_traceback_from_the_installed_command(tmp_path):
 
 
 def fixed(path: Path) -> bool:
-    return json.loads(path.read_text())["containerDefinitions"][0].get("linuxParameters") == {"initProcessEnabled": True}
+    return json.loads(path.read_text())["containerDefinitions"][0].get("linuxParameters") == {
+        "initProcessEnabled": True
+    }
 
 
 @pytest.mark.parametrize("how", ["named", "walked"])
@@ -216,7 +218,13 @@ def _acl(uid: int) -> bytes:
     """A POSIX ACL as its xattr holds it (version 2; owner rw, user `uid` rw, group r, mask rw, other r)."""
     import struct
 
-    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 6, uid), (0x04, 4, 0xFFFFFFFF), (0x10, 6, 0xFFFFFFFF), (0x20, 4, 0xFFFFFFFF)]
+    entries = [
+        (0x01, 6, 0xFFFFFFFF),
+        (0x02, 6, uid),
+        (0x04, 4, 0xFFFFFFFF),
+        (0x10, 6, 0xFFFFFFFF),
+        (0x20, 4, 0xFFFFFFFF),
+    ]
     return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
 
 
@@ -306,7 +314,9 @@ def test_a_named_file_that_is_not_regular_is_refused(tmp_path, command):
             os.symlink("/dev/zero", path)
         result = cli_process(*command, path)
         assert result.returncode == 2 and result.stderr.splitlines()[0] == f"{path}:1:1: error: not a regular file"
-    result = subprocess.run([sys.executable, "-m", "ecsinit_lint", "check", "-"], input=TEXT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "ecsinit_lint", "check", "-"], input=TEXT, capture_output=True, text=True
+    )
     assert result.returncode == 1 and "INIT001" in result.stdout  # `-` is still standard input
 
 

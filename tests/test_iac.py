@@ -14,11 +14,11 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
-from ecsinit_lint.inputs.sources import SUFFIXES, load
 from ecsinit_lint.errors import InputError
+from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.inputs.sources import SUFFIXES, load
 
 from .conftest import CORPUS
 
@@ -223,7 +223,9 @@ def test_yaml_stream_is_read_document_by_document(tmp_path):
     (finding,) = lint(doc, INIT)
     assert (finding.pointer, finding.line) == ("/2/Resources/Task/Properties/ContainerDefinitions/0", 19 + 6)
     fixed = fix(doc, RULES)[0].edited([])
-    assert fixed.startswith(manifests + "---\n") and fixed[len(manifests) + 4 :] == fix(_load(FIXTURES / "sam.yaml"), RULES)[0].edited([])
+    assert fixed.startswith(manifests + "---\n") and fixed[len(manifests) + 4 :] == fix(
+        _load(FIXTURES / "sam.yaml"), RULES
+    )[0].edited([])
     with pytest.raises(InputError) as exc:  # a template that is broken stays an error
         _load(tmp_path / "b.yaml", manifests + "---\n" + template + "  Broken: [\n")
     assert str(exc.value).startswith(f"{tmp_path / 'b.yaml'}:{len((manifests + template).splitlines()) + 3}:")
@@ -320,7 +322,9 @@ def test_replaced_plain_scalar_stays_plain(tmp_path):
 def test_terraform_show_json(name):
     doc = _load(FIXTURES / name)
     findings = lint(doc, INIT)
-    expect = ["aws_ecs_task_definition.web"] + (["module.svc.aws_ecs_task_definition.this"] if name == "plan.json" else [])
+    expect = ["aws_ecs_task_definition.web"] + (
+        ["module.svc.aws_ecs_task_definition.this"] if name == "plan.json" else []
+    )
     assert [f.task for f in findings] == expect
     assert all(f.container == "web" and f.fix.applicability == "manual" for f in findings)
     # the line of the container_definitions string
@@ -369,7 +373,10 @@ def test_fix_diff_notes_the_changes_to_make_by_hand(tmp_path):
                          capture_output=True, text=True)  # fmt: skip
     assert run.returncode == 0, run.stderr
     # the line in the written file, which gained one line above it
-    assert f"{tmp_path / 'main.tf'}:34:27: note: Set linuxParameters.initProcessEnabled to true in `batch` by hand" in run.stderr
+    assert (
+        f"{tmp_path / 'main.tf'}:34:27: note: Set linuxParameters.initProcessEnabled to true in `batch` by hand"
+        in run.stderr
+    )
     hcl2.loads((tmp_path / "main.tf").read_text())
 
 
@@ -411,11 +418,12 @@ def test_json_lint_does_not_import_yaml_or_hcl():
 # ---- the real-world corpus ------------------------------------------------------------------
 
 
-
 def _lacks_init(container: dict) -> bool:
     """Independent of the rule: no init flag at all, and nothing init-like in its argv."""
     text = json.dumps(container).lower()
-    return "initprocessenabled" not in text and not any(w in text for w in ("tini", "dumb-init", "/init", "supervisord", "s6-"))
+    return "initprocessenabled" not in text and not any(
+        w in text for w in ("tini", "dumb-init", "/init", "supervisord", "s6-")
+    )
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")

@@ -15,10 +15,10 @@ import pytest
 
 from ecsinit_lint.batch import parallel
 from ecsinit_lint.engine.config import Configs
-from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
 from ecsinit_lint.errors import InputError
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.sources import load
 
 from .test_iac import CORPUS
@@ -72,7 +72,10 @@ def test_module_fix_edits_the_literal_and_names_the_lines_of_the_rest(tmp_path):
     assert run.returncode == 1, run.stderr
     assert '+    { name = "cron", image = "acme/cron", linuxParameters = { initProcessEnabled = true } },' in run.stdout
     notes = [line for line in run.stderr.splitlines() if ": note: " in line]
-    assert notes[0] == f"{tmp_path / 'main.tf'}:10:11: note: Set linuxParameters.initProcessEnabled to true in `web` by hand (the module builds the JSON)"
+    assert (
+        notes[0]
+        == f"{tmp_path / 'main.tf'}:10:11: note: Set linuxParameters.initProcessEnabled to true in `web` by hand (the module builds the JSON)"
+    )
     assert [n.split(":")[1] for n in notes] == ["10", "16", "17", "34", "51", "65"]
     assert "Traceback" not in run.stderr
 
@@ -89,7 +92,11 @@ def test_template_file_that_is_missing_is_an_error_and_one_interpolated_is_skipp
                                  f"{tmp_path / 'defs.json.tpl'} (No such file or directory): its containers are not linted")  # fmt: skip
     (tmp_path / "main.tf").write_text(tf)
     proc = _cli("check", "main.tf", cwd=tmp_path)
-    assert proc.returncode == 2 and proc.stderr.startswith(f"main.tf:{line}:{column}: error: ") and "Traceback" not in proc.stderr
+    assert (
+        proc.returncode == 2
+        and proc.stderr.startswith(f"main.tf:{line}:{column}: error: ")
+        and "Traceback" not in proc.stderr
+    )
     dynamic = tf.replace('file("${path.module}/defs.json.tpl")', 'file("${var.dir}/defs.json.tpl")')
     shutil.copy(MODULES / "defs.json.tpl", tmp_path)
     assert "aws_ecs_task_definition.rendered" not in _load(tmp_path / "main.tf", dynamic).data
@@ -185,7 +192,10 @@ def test_module_v5_linux_parameters_turn_the_init_on_and_notes_name_its_key(tmp_
                      ("module.v6", "optout", "Set linuxParameters.initProcessEnabled to true")]  # fmt: skip
     run = _cli("fix", "--diff", "main.tf", cwd=tmp_path)
     notes = [line for line in run.stderr.splitlines() if ": note: " in line]
-    assert notes[0] == "main.tf:7:11: note: Set linux_parameters.initProcessEnabled to true in `off` by hand (the module builds the JSON)"
+    assert (
+        notes[0]
+        == "main.tf:7:11: note: Set linux_parameters.initProcessEnabled to true in `off` by hand (the module builds the JSON)"
+    )
     assert len(notes) == 3 and all(n.endswith("(the module builds the JSON)") for n in notes)
 
 
@@ -221,19 +231,37 @@ module "m" {
 
 def _td(findings) -> list[tuple]:
     """(code, task, container, severity, the message's last clause)."""
-    return [(f.code, f.task, f.container, f.severity, f.message.rsplit(": ", 1)[-1]) for f in findings if f.code.startswith("TD")]
+    return [
+        (f.code, f.task, f.container, f.severity, f.message.rsplit(": ", 1)[-1])
+        for f in findings
+        if f.code.startswith("TD")
+    ]
 
 
 def test_td_rules_check_terraform_container_definitions_and_name_the_container(tmp_path):
     (tmp_path / "main.tf").write_text(TD_TF)
     (tmp_path / "c.tpl").write_text('[{"name": "t", "image": "${image}", "essentail": true}]\n')
-    dropped = "Terraform's AWS provider drops unknown keys silently, so the container runs without it, on the image default"
+    dropped = (
+        "Terraform's AWS provider drops unknown keys silently, so the container runs without it, on the image default"
+    )
     casing = "Terraform's AWS provider matches keys regardless of case, so it applies, but the ECS API and the other rules here read `{}` only"
     assert _td(lint(_load(tmp_path / "main.tf"), RULES)) == [
         ("TD001", "aws_ecs_task_definition.hcl", "app", "warning", casing.format("entryPoint")),
         ("TD001", "aws_ecs_task_definition.hcl", "app", "error", dropped),
-        ("TD002", "aws_ecs_task_definition.hcl", "app", "error", '`memory` is a string ("512") where ECS expects integer'),
-        ("TD002", "aws_ecs_task_definition.heredoc", "h", "error", '`initProcessEnabled` is a string ("true") where ECS expects boolean'),
+        (
+            "TD002",
+            "aws_ecs_task_definition.hcl",
+            "app",
+            "error",
+            '`memory` is a string ("512") where ECS expects integer',
+        ),
+        (
+            "TD002",
+            "aws_ecs_task_definition.heredoc",
+            "h",
+            "error",
+            '`initProcessEnabled` is a string ("true") where ECS expects boolean',
+        ),
         ("TD001", "aws_ecs_task_definition.heredoc", "h", "error", dropped),
         ("TD001", "aws_ecs_task_definition.file", "t", "error", dropped),  # `essentail`: not a casing slip
     ]  # module.m: the module's own variables are not ECS's keys
@@ -244,7 +272,9 @@ def test_td_findings_are_suppressed_per_container(tmp_path):
     (tmp_path / "main.tf").write_text(text)
     (tmp_path / "c.tpl").write_text("[]\n")
     assert [f[:3] for f in _td(lint(_load(tmp_path / "main.tf"), RULES))] == [
-        ("TD002", "aws_ecs_task_definition.heredoc", "h"), ("TD001", "aws_ecs_task_definition.heredoc", "h")]
+        ("TD002", "aws_ecs_task_definition.heredoc", "h"),
+        ("TD001", "aws_ecs_task_definition.heredoc", "h"),
+    ]
 
 
 def test_td_rules_check_a_plan_and_say_what_becomes_of_the_key(tmp_path):
@@ -260,9 +290,13 @@ def test_td_rules_check_a_plan_and_say_what_becomes_of_the_key(tmp_path):
     (tmp_path / "td.json").write_text(json.dumps({"family": "p", "containerDefinitions": containers}))
     (tmp_path / "list.json").write_text(json.dumps(containers))
     (register,) = [f for f in lint(_load(tmp_path / "td.json"), RULES) if f.code == "TD001"]
-    assert register.container == "p" and register.message.endswith("(did you mean `linuxParameters`?): the ECS API rejects the registration")
+    assert register.container == "p" and register.message.endswith(
+        "(did you mean `linuxParameters`?): the ECS API rejects the registration"
+    )
     (either,) = [f for f in lint(_load(tmp_path / "list.json"), RULES) if f.code == "TD001"]
-    assert either.message.endswith("the ECS API rejects the registration (Terraform's AWS provider, which ignores case, applies it)")
+    assert either.message.endswith(
+        "the ECS API rejects the registration (Terraform's AWS provider, which ignores case, applies it)"
+    )
     assert "Terraform" not in register.message
 
 
@@ -272,10 +306,14 @@ def test_td_rules_check_a_plan_and_say_what_becomes_of_the_key(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('resource "aws_ecs_task_definition" "a" {\n  container_definitions = "abc\n}\n',
-         "2:28: error: invalid HCL: unexpected end of file (is a bracket, a string or a heredoc left open?)"),
-        ('resource "aws_ecs_task_definition" "a" {\n  container_definitions = jsonencode([\n',
-         "3:1: error: invalid HCL: unexpected end of file (is a bracket, a string or a heredoc left open?)"),
+        (
+            'resource "aws_ecs_task_definition" "a" {\n  container_definitions = "abc\n}\n',
+            "2:28: error: invalid HCL: unexpected end of file (is a bracket, a string or a heredoc left open?)",
+        ),
+        (
+            'resource "aws_ecs_task_definition" "a" {\n  container_definitions = jsonencode([\n',
+            "3:1: error: invalid HCL: unexpected end of file (is a bracket, a string or a heredoc left open?)",
+        ),
         ('module "x" {\n  a = = 1\n}\n', "2:7: error: invalid HCL: unexpected `= 1`"),
         ('module "x" {\n  a = 1 +\n}\n', "3:1: error: invalid HCL: unexpected `}`"),
     ],
@@ -335,7 +373,10 @@ def _alias_bomb(levels: int) -> str:
         (_alias_bomb(9), r"9:11: error: YAML aliases of this anchor expand to more than 100,000 values"),
         (HEAD + "      X: " + "[" * 10_000 + "]" * 10_000 + "\n", "5:10: error: YAML nested more than 200 deep"),
         (HEAD + "      X: " + "[a, " * 10_000 + "]" * 10_000 + "\n", "5:10: error: YAML nested more than 200 deep"),
-        (HEAD + "      X:\n" + "".join(" " * (8 + 2 * i) + "a:\n" for i in range(3000)), r"1:1: error: YAML nested too deeply"),
+        (
+            HEAD + "      X:\n" + "".join(" " * (8 + 2 * i) + "a:\n" for i in range(3000)),
+            r"1:1: error: YAML nested too deeply",
+        ),
     ],
     ids=["alias-bomb", "flow-10000-deep", "flow-items-10000-deep", "block-3000-deep"],
 )

@@ -182,7 +182,11 @@ def test_symlinked_and_path_resolved_entrypoints(registry, store, tmp_path):
     ref, _ = push(registry, "links", [lower, upper], {"WorkingDir": "/srv"})
     with from_registry(ref, Client(no_credentials(tmp_path)), store) as image:
         entry = image.read_file("docker-entrypoint.sh")
-        assert (entry.path, entry.data, entry.links) == ("/opt/scripts/entry.sh", ENTRY, ("/usr/local/bin/docker-entrypoint.sh",))
+        assert (entry.path, entry.data, entry.links) == (
+            "/opt/scripts/entry.sh",
+            ENTRY,
+            ("/usr/local/bin/docker-entrypoint.sh",),
+        )
         start = image.read_file("start")
         assert start.path == "/usr/bin/tini" and start.data.startswith(b"\x7fELF")
         assert start.links == ("/usr/local/bin/start", "/bin")
@@ -223,16 +227,21 @@ def test_tini_and_s6_images(registry, store, tmp_path):
     client = Client(no_credentials(tmp_path))
     tini_ref, _ = push(registry, "jenkins", [DEBIAN, {"usr/bin/tini": it.host_binary("tini"), "usr/local/bin/jenkins.sh": ENTRY}],
                        {"Entrypoint": ["/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh"]})  # fmt: skip
-    s6_init = b"#!/bin/sh -e\nexec /package/admin/s6-overlay/command/s6-overlay-suexec -- \"$@\"\n"
+    s6_init = b'#!/bin/sh -e\nexec /package/admin/s6-overlay/command/s6-overlay-suexec -- "$@"\n'
     s6_ref, _ = push(registry, "s6", [ALPINE, {"init": s6_init}], {"Entrypoint": ["/init"], "Cmd": ["nginx"]})
     with from_registry(tini_ref, client, store) as tini:
         run = argv.effective(tini.config, None, None)
-        assert run.argv == ["/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh"] and run.source_of(0) == argv.IMAGE_ENTRYPOINT
+        assert (
+            run.argv == ["/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh"]
+            and run.source_of(0) == argv.IMAGE_ENTRYPOINT
+        )
         assert tini.read_file(run.argv[0]).data.startswith(b"\x7fELF")
         assert tini.read_file(run.argv[2]).data == ENTRY
         replaced = argv.effective(tini.config, ["/usr/local/bin/jenkins.sh"], None)  # the task drops the image's tini
         assert replaced.argv == ["/usr/local/bin/jenkins.sh"]
-        assert replaced.dropped == (argv.Part(argv.IMAGE_ENTRYPOINT, ("/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh")),)
+        assert replaced.dropped == (
+            argv.Part(argv.IMAGE_ENTRYPOINT, ("/usr/bin/tini", "--", "/usr/local/bin/jenkins.sh")),
+        )
     with from_registry(s6_ref, client, store) as s6:
         run = argv.effective(s6.config, None, ["nginx", "-g", "daemon off;"])
         assert run.argv == ["/init", "nginx", "-g", "daemon off;"] and run.source_of(1) == argv.TASK_COMMAND
@@ -288,7 +297,7 @@ def test_bearer_token_flow_anonymous(registry, store, servers, tmp_path):
     servers += [tokens, front]
     got = from_registry(ref.replace(registry.host, front.host), Client(no_credentials(tmp_path)), store)
     assert got.config.cmd == ("sh",)
-    (_, path, headers), = tokens.requests  # one token, reused for every request after
+    ((_, path, headers),) = tokens.requests  # one token, reused for every request after
     assert "scope=repository%3Abearer-anon%3Apull" in path and "service=test-registry" in path
     assert "Authorization" not in headers
     assert all(h.get("Authorization", "").startswith("Bearer ") for _, _, h in front.requests[1:])
@@ -315,8 +324,14 @@ def test_basic_auth(registry, store, servers, tmp_path):
     with pytest.raises(ImageError, match=rf"asks for a login \(401, Basic\) .*docker login {front.host}"):
         from_registry(ref, Client(no_credentials(tmp_path)), Store(tmp_path / "a"))
     with pytest.raises(ImageError, match=r"unauthorized \(401\)"):
-        from_registry(ref, Client(docker_config(tmp_path, auths={front.host: {"auth": auth("ci", "wrong")}})), Store(tmp_path / "b"))
-    assert from_registry(ref, Client(docker_config(tmp_path, auths={front.host: {"auth": auth("ci", "pw")}})), store).config.cmd == ("sh",)
+        from_registry(
+            ref,
+            Client(docker_config(tmp_path, auths={front.host: {"auth": auth("ci", "wrong")}})),
+            Store(tmp_path / "b"),
+        )
+    assert from_registry(
+        ref, Client(docker_config(tmp_path, auths={front.host: {"auth": auth("ci", "pw")}})), store
+    ).config.cmd == ("sh",)
 
 
 @pytest.mark.parametrize("field", ["credHelpers", "credsStore"])
@@ -333,7 +348,9 @@ def test_credential_helpers_get_the_server_on_stdin(registry, store, servers, tm
                       'echo \'{"ServerURL": "x", "Username": "helped", "Secret": "pw"}\'\n')  # fmt: skip
     helper.chmod(helper.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    creds = docker_config(tmp_path, **({"credHelpers": {front.host: "test"}} if field == "credHelpers" else {"credsStore": "test"}))
+    creds = docker_config(
+        tmp_path, **({"credHelpers": {front.host: "test"}} if field == "credHelpers" else {"credsStore": "test"})
+    )
     assert from_registry(ref.replace(registry.host, front.host), Client(creds), store).config.cmd == ("sh",)
     assert log.read_text() == f"{front.host}\n"
     missing = docker_config(tmp_path, credHelpers={front.host: "absent"})
@@ -367,7 +384,11 @@ def test_private_ecr_through_get_authorization_token(registry, store, servers, t
     assert [(r, op) for _, r, _, op in aws_proxy.requests] == [("eu-west-1", "GetAuthorizationToken")]
     aws_proxy.deny.add(("GetAuthorizationToken", ""))
     with pytest.raises(ImageError, match=rf"{host}/ecr-app:1: ECR GetAuthorizationToken failed: .*AccessDenied"):
-        from_registry(f"{host}/ecr-app:1", Client(no_credentials(tmp_path), endpoints={host: f"http://{front.host}"}), Store(tmp_path / "b"))
+        from_registry(
+            f"{host}/ecr-app:1",
+            Client(no_credentials(tmp_path), endpoints={host: f"http://{front.host}"}),
+            Store(tmp_path / "b"),
+        )
 
 
 def test_authorization_never_follows_a_redirect_to_another_host(registry, store, servers, tmp_path):
@@ -387,7 +408,12 @@ def test_authorization_never_follows_a_redirect_to_another_host(registry, store,
 
 
 def test_warm_reads_cost_no_network_and_tags_expire(registry, servers, tmp_path):
-    ref, image = push(registry, "cached", [DEBIAN, {"usr/local/bin/docker-entrypoint.sh": ENTRY}], {"Entrypoint": ["docker-entrypoint.sh"]})
+    ref, image = push(
+        registry,
+        "cached",
+        [DEBIAN, {"usr/local/bin/docker-entrypoint.sh": ENTRY}],
+        {"Entrypoint": ["docker-entrypoint.sh"]},
+    )
     front = it.gate(registry.host)
     servers.append(front)
     ref = ref.replace(registry.host, front.host)
@@ -396,7 +422,9 @@ def test_warm_reads_cost_no_network_and_tags_expire(registry, servers, tmp_path)
     def read(**kw):
         front.requests.clear()
         with from_registry(ref, Client(creds), Store(folder, **kw)) as got:
-            assert got.read_file("docker-entrypoint.sh").data == ENTRY and got.config.entrypoint == ("docker-entrypoint.sh",)
+            assert got.read_file("docker-entrypoint.sh").data == ENTRY and got.config.entrypoint == (
+                "docker-entrypoint.sh",
+            )
         return [(m, p.rsplit("/", 2)[-2]) for m, p, _ in front.requests]
 
     assert read() == [("HEAD", "manifests"), ("GET", "manifests"), ("GET", "blobs"), ("GET", "blobs")]
@@ -440,8 +468,12 @@ def test_registry_faults(registry, tmp_path):
         f"{registry.host}/never-pushed:1": r"never-pushed:1: not found \(404\)",
     }
     for name, expected in cases.items():
-        assert re.search(expected, image_error(lambda: from_registry(name, registry_client, Store(tmp_path / "s")))), expected
-    assert "not an image reference" in image_error(lambda: from_registry("Bad//Name", registry_client, Store(tmp_path / "s")))
+        assert re.search(expected, image_error(lambda: from_registry(name, registry_client, Store(tmp_path / "s")))), (
+            expected
+        )
+    assert "not an image reference" in image_error(
+        lambda: from_registry("Bad//Name", registry_client, Store(tmp_path / "s"))
+    )
     assert ref
 
 
@@ -449,7 +481,9 @@ def test_denied(registry, servers, tmp_path):
     ref, _ = push(registry, "secret", [ALPINE])
     front = it.gate(registry.host, deny={"secret"})
     servers.append(front)
-    message = image_error(lambda: from_registry(ref.replace(registry.host, front.host), Client(no_credentials(tmp_path)), Store(tmp_path)))
+    message = image_error(
+        lambda: from_registry(ref.replace(registry.host, front.host), Client(no_credentials(tmp_path)), Store(tmp_path))
+    )
     assert message == f"{front.host}/secret:1: access denied (403) reading tag 1"
 
 
@@ -483,10 +517,15 @@ def test_429_waits_on_retry_after_with_a_note_then_gives_up(servers, tmp_path):
     servers.append(patient)
     client = Client(no_credentials(tmp_path))
     assert from_registry(f"{patient.host}/app:1", client, Store(tmp_path / "a")).config.cmd == ("sh",)
-    assert client.notes == [f"{patient.host}/app:1: the registry {patient.host} answered 429 Too Many Requests; waited 1.0 s (try {n} of 3)" for n in (1, 2)]
+    assert client.notes == [
+        f"{patient.host}/app:1: the registry {patient.host} answered 429 Too Many Requests; waited 1.0 s (try {n} of 3)"
+        for n in (1, 2)
+    ]
     stubborn = it.hostile("429", image, count_429=100)
     servers.append(stubborn)
-    message = image_error(lambda: from_registry(f"{stubborn.host}/app:1", Client(no_credentials(tmp_path)), Store(tmp_path / "b")))
+    message = image_error(
+        lambda: from_registry(f"{stubborn.host}/app:1", Client(no_credentials(tmp_path)), Store(tmp_path / "b"))
+    )
     assert "rate limited (429 Too Many Requests) after 3 waits" in message
 
 
@@ -498,7 +537,11 @@ def test_bad_images(registry, store, tmp_path):
     not_json = it.Built([ALPINE], raw_config=b"FROM scratch\n")
     not_tar = it.Built([], raw_layers=[it.compress(b"this is no tar" * 100, "gzip")])
     cases = [
-        (bomb, Limits(bytes=16 * MIB), r"read more than 16 MiB \(the cap per image\): a huge layer or a compression bomb"),
+        (
+            bomb,
+            Limits(bytes=16 * MIB),
+            r"read more than 16 MiB \(the cap per image\): a huge layer or a compression bomb",
+        ),
         (members, Limits(members=1000), r"scanned more than 1000 tar members \(the cap per image\)"),
         (truncated, Limits(), r"layer sha256:\w+ is not a readable tar \(truncated or corrupt"),
         (not_json, Limits(), r"the config blob is not JSON"),
@@ -521,7 +564,10 @@ def test_bad_images(registry, store, tmp_path):
 
 @pytest.mark.parametrize("oci", [False, True], ids=["legacy", "oci"])
 def test_docker_save_archives(tmp_path, oci):
-    image = it.Built([DEBIAN, {"usr/local/bin/docker-entrypoint.sh": ENTRY}], {"Entrypoint": ["docker-entrypoint.sh"], "User": "1000"})
+    image = it.Built(
+        [DEBIAN, {"usr/local/bin/docker-entrypoint.sh": ENTRY}],
+        {"Entrypoint": ["docker-entrypoint.sh"], "User": "1000"},
+    )
     path = it.docker_save(tmp_path / "app.tar", image, ["example/app:1.0"], oci=oci)
     for name in ("example/app:1.0", "docker.io/example/app:1.0", None):
         with from_archive(path, name) as got:
@@ -542,7 +588,9 @@ def test_a_tampered_archive_layer_is_refused(tmp_path):
 
 
 def test_oci_layout_directory(tmp_path):
-    amd = it.Built([DEBIAN, {"usr/local/bin/docker-entrypoint.sh": ENTRY}], {"Entrypoint": ["docker-entrypoint.sh"]}, oci=True)
+    amd = it.Built(
+        [DEBIAN, {"usr/local/bin/docker-entrypoint.sh": ENTRY}], {"Entrypoint": ["docker-entrypoint.sh"]}, oci=True
+    )
     arm = it.Built([ALPINE], {"Entrypoint": ["/arm"]}, oci=True, platform=("linux", "arm64"))
     path = it.oci_layout(tmp_path / "layout", [amd, arm], tag="1.0")
     with from_layout(path, "example/app:1.0") as got:
@@ -589,7 +637,9 @@ def _resolve(tree, path, hops=0):
         if hops > 40:
             return "loop"
         target = value[1]
-        joined = os.path.normpath(target if target.startswith("/") else os.path.join("/" + os.path.dirname(path), target))
+        joined = os.path.normpath(
+            target if target.startswith("/") else os.path.join("/" + os.path.dirname(path), target)
+        )
         return _resolve(tree, joined.lstrip("/"), hops + 1)
     return value
 
@@ -632,5 +682,12 @@ def test_an_index_of_one_image_without_a_platform(tmp_path):
     del index["manifests"][0]["platform"]
     data = json.dumps(index).encode()
     (path / "blobs" / "sha256" / it.digest(data)[7:]).write_bytes(data)
-    (path / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": it.OCI_INDEX, "size": len(data), "digest": it.digest(data)}]}))
+    (path / "index.json").write_text(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "manifests": [{"mediaType": it.OCI_INDEX, "size": len(data), "digest": it.digest(data)}],
+            }
+        )
+    )
     assert from_layout(path).read_file("/entry.sh").data == ENTRY

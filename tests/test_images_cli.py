@@ -29,12 +29,20 @@ def registry(tmp_path_factory):
     jenkins = it.Built([DEBIAN, {"usr/bin/tini": it.host_binary("tini"), "usr/local/bin/jenkins.sh": JENKINS_SH}],
                        {"Entrypoint": TINI, "StopSignal": "SIGTERM"})  # fmt: skip
     r.push("jenkins", "lts", jenkins)
-    r.push("s6", "1", it.Built([ALPINE, {"init": b"#!/bin/sh\nexec s6-overlay-suexec \"$@\"\n"}], {"Entrypoint": ["/init"]}))
+    r.push(
+        "s6", "1", it.Built([ALPINE, {"init": b'#!/bin/sh\nexec s6-overlay-suexec "$@"\n'}], {"Entrypoint": ["/init"]})
+    )
     shell_form = {"Cmd": ["/bin/sh", "-c", "./migrate && ./server"], "StopSignal": "SIGQUIT"}
     r.push("alpine-app", "1", it.Built([ALPINE], shell_form))
     r.push("debian-app", "1", it.Built([DEBIAN], shell_form))
-    r.push_index("multi", "1", [it.Built([DEBIAN], {"Entrypoint": TINI}, oci=True),  # linux/amd64 starts tini, arm64 not
-                                it.Built([DEBIAN], {"Cmd": ["/usr/local/bin/app"]}, oci=True, platform=("linux", "arm64"))])
+    r.push_index(
+        "multi",
+        "1",
+        [
+            it.Built([DEBIAN], {"Entrypoint": TINI}, oci=True),  # linux/amd64 starts tini, arm64 not
+            it.Built([DEBIAN], {"Cmd": ["/usr/local/bin/app"]}, oci=True, platform=("linux", "arm64")),
+        ],
+    )
     yield r
     r.stop()
 
@@ -42,7 +50,9 @@ def registry(tmp_path_factory):
 def run(tmp_path, *args, **env_extra):
     env = {**os.environ, "ECSINIT_LINT_CACHE_DIR": str(tmp_path / "cache"), "DOCKER_CONFIG": str(tmp_path / "docker"),
            **env_extra}  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "ecsinit_lint", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ecsinit_lint", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def taskdef(tmp_path, *containers, name="task.json", **task) -> str:
@@ -62,12 +72,17 @@ def codes(result) -> list[str]:
 
 def test_an_init_in_the_image_entrypoint_is_no_init001(registry, tmp_path):
     path = taskdef(tmp_path, {"name": "jenkins", "image": f"{registry.host}/jenkins:lts"})
-    assert "INIT001" in codes(run(tmp_path, "check", path, "--format", "json", "--no-cache"))  # the task definition alone
+    assert "INIT001" in codes(
+        run(tmp_path, "check", path, "--format", "json", "--no-cache")
+    )  # the task definition alone
     assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images")) == []
 
 
 def test_an_entrypoint_that_drops_the_images_tini_is_init006(registry, tmp_path):
-    path = taskdef(tmp_path, {"name": "jenkins", "image": f"{registry.host}/jenkins:lts", "entryPoint": ["/usr/local/bin/jenkins.sh"]})
+    path = taskdef(
+        tmp_path,
+        {"name": "jenkins", "image": f"{registry.host}/jenkins:lts", "entryPoint": ["/usr/local/bin/jenkins.sh"]},
+    )
     (found,) = findings(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images"))
     assert found["code"] == "INIT006" and found["pointer"] == "/containerDefinitions/0/entryPoint"
     assert f"ENTRYPOINT `{' '.join(TINI)}`, dropping its `tini`" in found["message"]
@@ -75,13 +90,21 @@ def test_an_entrypoint_that_drops_the_images_tini_is_init006(registry, tmp_path)
     fixed = run(tmp_path, "fix", path, "--images")
     assert fixed.returncode == 0, fixed.stderr
     container = json.loads(fixed.stdout)["containerDefinitions"][0]
-    assert container["linuxParameters"] == {"initProcessEnabled": True} and container["entryPoint"] == ["/usr/local/bin/jenkins.sh"]
+    assert container["linuxParameters"] == {"initProcessEnabled": True} and container["entryPoint"] == [
+        "/usr/local/bin/jenkins.sh"
+    ]
     # without images the same file is INIT001, as before
     assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache")) == ["INIT001"]
 
 
-@pytest.mark.parametrize("runtime, expect", [(None, []), ({"cpuArchitecture": "X86_64"}, []),
-                                             ({"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}, ["INIT001"])])
+@pytest.mark.parametrize(
+    "runtime, expect",
+    [
+        (None, []),
+        ({"cpuArchitecture": "X86_64"}, []),
+        ({"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}, ["INIT001"]),
+    ],
+)
 def test_the_platform_comes_from_runtime_platform(registry, tmp_path, runtime, expect):
     task = {"runtimePlatform": runtime} if runtime else {}
     path = taskdef(tmp_path, {"name": "app", "image": f"{registry.host}/multi:1"}, **task)
@@ -89,7 +112,9 @@ def test_the_platform_comes_from_runtime_platform(registry, tmp_path, runtime, e
 
 
 def test_s6_init_from_the_image_with_the_flag_on_is_init002(registry, tmp_path):
-    path = taskdef(tmp_path, {"name": "web", "image": f"{registry.host}/s6:1", "linuxParameters": {"initProcessEnabled": True}})
+    path = taskdef(
+        tmp_path, {"name": "web", "image": f"{registry.host}/s6:1", "linuxParameters": {"initProcessEnabled": True}}
+    )
     assert codes(run(tmp_path, "check", path, "--format", "json", "--no-cache")) == []
     (found,) = findings(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images"))
     assert found["code"] == "INIT002" and "(the image's ENTRYPOINT `/init`)" in found["message"]
@@ -107,7 +132,10 @@ def test_a_shell_form_cmd_is_judged_by_which_sh_the_image_has(registry, tmp_path
     sig = [f for f in found if f["code"] == "SIG001"]
     if flagged:
         (sig,) = sig
-        assert "dropping SIGQUIT" in sig["message"] and "(the image's CMD `/bin/sh -c ./migrate && ./server`)" in sig["message"]
+        assert (
+            "dropping SIGQUIT" in sig["message"]
+            and "(the image's CMD `/bin/sh -c ./migrate && ./server`)" in sig["message"]
+        )
         assert sig["pointer"] == "/containerDefinitions/0/image" and sig["fix"] is None  # the cure is in the image
     else:
         assert sig == []
@@ -122,7 +150,10 @@ def test_an_unreadable_image_is_a_note_and_the_task_definition_is_judged_alone(r
     result = run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images")
     assert result.returncode == 1 and result.stdout == before.stdout
     notes = result.stderr.splitlines()
-    assert len(notes) == 2 and all(n.startswith("ecsinit-lint: note: 127.0.0.1:") and n.endswith("judged from the task definition alone") for n in notes)
+    assert len(notes) == 2 and all(
+        n.startswith("ecsinit-lint: note: 127.0.0.1:") and n.endswith("judged from the task definition alone")
+        for n in notes
+    )
     required = run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images=required")
     assert required.returncode == 2 and required.stderr.count("ecsinit-lint: error: ") == 2
     (tmp_path / ".ecsinit-lint.toml").write_text('images = "required"\n')
@@ -130,7 +161,9 @@ def test_an_unreadable_image_is_a_note_and_the_task_definition_is_judged_alone(r
 
 
 def test_an_image_from_a_docker_save_archive_before_the_push(tmp_path):
-    image = it.Built([DEBIAN, {"usr/bin/tini": it.host_binary("tini"), "usr/local/bin/jenkins.sh": JENKINS_SH}], {"Entrypoint": TINI})
+    image = it.Built(
+        [DEBIAN, {"usr/bin/tini": it.host_binary("tini"), "usr/local/bin/jenkins.sh": JENKINS_SH}], {"Entrypoint": TINI}
+    )
     archive = it.docker_save(tmp_path / "jenkins.tar", image, ["example/jenkins:next"])
     path = taskdef(tmp_path, {"name": "jenkins", "image": "example/jenkins:next"})
     result = run(tmp_path, "check", path, "--format", "json", "--images", "--image", f"example/jenkins:next={archive}")
@@ -143,7 +176,10 @@ def test_a_warm_run_costs_no_request_and_findings_made_without_images_are_not_re
     gate = it.gate(registry.host)  # counts the requests on their way to the registry
     try:
         host = gate.host
-        paths = [taskdef(tmp_path, {"name": "jenkins", "image": f"{host}/jenkins:lts"}, name=f"t{i:03}.json") for i in range(120)]
+        paths = [
+            taskdef(tmp_path, {"name": "jenkins", "image": f"{host}/jenkins:lts"}, name=f"t{i:03}.json")
+            for i in range(120)
+        ]
         plain = run(tmp_path, "check", *paths, "--format", "json")  # fills the findings cache, without images
         assert len(findings(plain)) == 120 and gate.requests == []
         cold = run(tmp_path, "check", *paths, "--format", "json", "--images")
@@ -152,7 +188,9 @@ def test_a_warm_run_costs_no_request_and_findings_made_without_images_are_not_re
         warm = run(tmp_path, "check", *paths, "--format", "json", "--images")
         assert findings(warm) == [] and len(gate.requests) == sent
         refreshed = run(tmp_path, "check", *paths, "--format", "json", "--images", "--refresh-images")
-        assert findings(refreshed) == [] and [m for m, *_ in gate.requests[sent:]] == ["HEAD"]  # the tag again, nothing else
+        assert findings(refreshed) == [] and [m for m, *_ in gate.requests[sent:]] == [
+            "HEAD"
+        ]  # the tag again, nothing else
         assert len(findings(run(tmp_path, "check", *paths, "--format", "json"))) == 120  # and back, from the cache
     finally:
         gate.stop()
@@ -178,15 +216,17 @@ WORDS = st.sampled_from([
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(image_ep=st.none() | WORDS, image_cmd=st.none() | WORDS, entry=st.none() | WORDS, command=st.none() | WORDS,
        flag=st.sampled_from([None, True, False]))  # fmt: skip
-def test_every_fix_made_with_an_image_applies_to_the_document_as_it_is(tmp_path_factory, image_ep, image_cmd, entry, command, flag):
+def test_every_fix_made_with_an_image_applies_to_the_document_as_it_is(
+    tmp_path_factory, image_ep, image_cmd, entry, command, flag
+):
     """Whatever the image and the task definition say, a fix offered with --images is a patch on
     the document's own values (its tests hold, it never rewrites the image or a whole argv list
     that the image completes), fixing converges, and an image that sets no ENTRYPOINT or CMD
     changes no finding."""
-    from ecsinit_lint.fix.fixer import fix
-    from ecsinit_lint.images.reader import Reader
     from ecsinit_lint.engine.linter import lint
     from ecsinit_lint.engine.registry import Selection
+    from ecsinit_lint.fix.fixer import fix
+    from ecsinit_lint.images.reader import Reader
     from ecsinit_lint.inputs.sources import load
 
     tmp = tmp_path_factory.mktemp("prop")
@@ -216,7 +256,10 @@ def test_every_fix_made_with_an_image_applies_to_the_document_as_it_is(tmp_path_
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(st.characters(codec="ascii"), max_size=40) | st.from_regex(r"[a-z0-9{}` .:\[\]_-]{1,20}/[a-z0-9]{1,8}(:[a-z0-9]{1,5})?", fullmatch=True))
+@given(
+    st.text(st.characters(codec="ascii"), max_size=40)
+    | st.from_regex(r"[a-z0-9{}` .:\[\]_-]{1,20}/[a-z0-9]{1,8}(:[a-z0-9]{1,5})?", fullmatch=True)
+)
 def test_every_reference_parse_accepts_names_a_host_the_client_can_address(text):
     """An `image` field is free text (templates put `{{ env }}` in it): parse refuses it, or its
     host is one http.client takes, so a bad reference is a note, never a traceback."""
@@ -232,7 +275,9 @@ def test_every_reference_parse_accepts_names_a_host_the_client_can_address(text)
 
 
 def test_a_templated_image_is_a_note(tmp_path):
-    path = taskdef(tmp_path, {"name": "app", "image": "{{ must_env `aws_account_id` }}.dkr.ecr.us-east-1.amazonaws.com/app:1"})
+    path = taskdef(
+        tmp_path, {"name": "app", "image": "{{ must_env `aws_account_id` }}.dkr.ecr.us-east-1.amazonaws.com/app:1"}
+    )
     result = run(tmp_path, "check", path, "--images")
     assert result.returncode == 1 and "is not a registry host; judged from the task definition alone" in result.stderr
 
@@ -246,6 +291,10 @@ def test_one_note_per_image_however_it_is_spelt(tmp_path):
 
 def test_on_fargate_the_images_stop_signal_is_not_claimed_alone(registry, tmp_path):
     """That Fargate sends the image's STOPSIGNAL is unverified (pid1-facts §3): both are named."""
-    path = taskdef(tmp_path, {"name": "app", "image": f"{registry.host}/alpine-app:1"}, requiresCompatibilities=["FARGATE"])
+    path = taskdef(
+        tmp_path, {"name": "app", "image": f"{registry.host}/alpine-app:1"}, requiresCompatibilities=["FARGATE"]
+    )
     (found,) = findings(run(tmp_path, "check", path, "--format", "json", "--no-cache", "--images"))
-    assert found["code"] == "INIT001" and "ignores SIGTERM or SIGQUIT (the image's STOPSIGNAL) unless" in found["message"]
+    assert (
+        found["code"] == "INIT001" and "ignores SIGTERM or SIGQUIT (the image's STOPSIGNAL) unless" in found["message"]
+    )

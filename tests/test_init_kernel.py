@@ -38,7 +38,11 @@ ORPHANS = 5
 MAKE_ORPHANS = ["sh", "-c", "(sleep 0.3 &); " * ORPHANS + "exec sleep 30"]
 # A PID 1 that spawns its argv and reaps nothing, so that whatever the program under test
 # does not reap shows up as zombies under PID 1.
-NON_REAPING_PARENT = [sys.executable, "-c", "import subprocess, sys, time; subprocess.Popen(sys.argv[1:]); time.sleep(30)"]
+NON_REAPING_PARENT = [
+    sys.executable,
+    "-c",
+    "import subprocess, sys, time; subprocess.Popen(sys.argv[1:]); time.sleep(30)",
+]
 
 
 def _children(pid: int) -> list[int]:
@@ -78,9 +82,12 @@ def _wait_for(predicate, seconds: float):
 def pid1(argv: list[str]):
     """Run argv as PID 1 of a new PID namespace; yield (host pid of PID 1, its stderr file).
     The namespace is SIGKILLed on exit (the kernel then kills every process in it)."""
-    with open(os.devnull, "wb") as null, subprocess.Popen(
-        ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *argv], stdout=null, stderr=subprocess.PIPE
-    ) as unshare:
+    with (
+        open(os.devnull, "wb") as null,
+        subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", *argv], stdout=null, stderr=subprocess.PIPE
+        ) as unshare,
+    ):
         try:
             first = _wait_for(lambda: _children(unshare.pid), 5)
             assert first, "the namespace did not start"

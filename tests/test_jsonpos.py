@@ -79,6 +79,8 @@ def test_removing_first_and_only_members():
 @pytest.mark.parametrize("nl", ["\n", "\r\n"])
 def test_what_follows_the_last_value_on_its_line_stays_there(nl):
     """Trailing whitespace after the last member stays on that line, the new member on its own."""
-    text = nl.join(['{', '  "c": {', '    "name": "x" \t', '  }  ', '}', ''])
-    edited = jsonpos.apply_ops(text, [{"op": "add", "path": "/c/lp", "value": True}, {"op": "add", "path": "/d", "value": 1}])
-    assert edited == nl.join(['{', '  "c": {', '    "name": "x", \t', '    "lp": true', '  },  ', '  "d": 1', '}', ''])
+    text = nl.join(["{", '  "c": {', '    "name": "x" \t', "  }  ", "}", ""])
+    edited = jsonpos.apply_ops(
+        text, [{"op": "add", "path": "/c/lp", "value": True}, {"op": "add", "path": "/d", "value": 1}]
+    )
+    assert edited == nl.join(["{", '  "c": {', '    "name": "x", \t', '    "lp": true', "  },  ", '  "d": 1', "}", ""])

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.sources import load
 
 from . import pid1
@@ -57,7 +57,11 @@ WITH_INIT_FLAG = ["app", "app; echo done", "app & tail -f /dev/null", "trap 'exi
 CASES = (
     [([*task, "-c", s], [*run, "-c", s], False) for s in SCRIPTS for run, task in pid1.SHELLS.values()]
     + [(task, run, False) for task, run in INITS]
-    + [([*task, "-c", s], ["tini", "--", *run, "-c", s], True) for s in WITH_INIT_FLAG for run, task in pid1.SHELLS.values()]
+    + [
+        ([*task, "-c", s], ["tini", "--", *run, "-c", s], True)
+        for s in WITH_INIT_FLAG
+        for run, task in pid1.SHELLS.values()
+    ]
 )
 
 # What each rule claims the stop looks like, without an init and behind one (tini, dumb-init):

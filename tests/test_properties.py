@@ -11,14 +11,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ecsinit_lint.cli import app as cli
 from ecsinit_lint.analysis import shell
-from ecsinit_lint.errors import FixError
-from ecsinit_lint.fix.fixer import fix
+from ecsinit_lint.cli import app as cli
 from ecsinit_lint.core.pointer import split_pointer
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
-from ecsinit_lint.errors import InputError
+from ecsinit_lint.errors import FixError, InputError
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.sources import load
 
 from .strategies import cfn_yaml_templates, json_values, task_definitions, terraform_files
@@ -113,7 +112,7 @@ def _fix_properties(doc):
     try:
         fixed, done = fix(doc, RULES, unsafe=True)
     except FixError as exc:
-        raise AssertionError(f"fix refused: {exc}\n{doc.text}")
+        raise AssertionError(f"fix refused: {exc}\n{doc.text}") from exc
     ops = [op for f in done for op in f.fix.patch]
     assert jsonpatch.apply_patch(doc.data, ops) == fixed.data, "the patches do not say what fix did"
     again, more = fix(fixed, RULES, unsafe=True)
@@ -129,7 +128,7 @@ def test_cloudformation_yaml_and_json_check_and_fix(template):
     try:
         doc = load("template.yaml", template.encode())
     except InputError as exc:
-        raise AssertionError(f"generated YAML read as broken: {exc}\n{template}")
+        raise AssertionError(f"generated YAML read as broken: {exc}\n{template}") from exc
     if doc is None:
         return
     for finding in lint(doc, RULES):

@@ -19,7 +19,9 @@ def test_rule_reference_is_current():
     import sys
 
     reference = (README.parent / "docs" / "rules.md").read_text()
-    printed = subprocess.run([sys.executable, "-m", "ecsinit_lint", "rules", "--markdown"], capture_output=True, text=True)
+    printed = subprocess.run(
+        [sys.executable, "-m", "ecsinit_lint", "rules", "--markdown"], capture_output=True, text=True
+    )
     assert printed.stdout == rules_reference()
     assert reference == rules_reference(), "regenerate with `ecsinit-lint rules --markdown > docs/rules.md`"
     for rule in load_rules().values():

@@ -26,7 +26,10 @@ def _examples() -> list[tuple[list[tuple[str, str]], str]]:
 
 def test_every_file_belongs_to_one_run():
     examples = _examples()
-    assert [[name for name, _ in files] for files, _ in examples] == [["pyproject.toml", "deploy/web.json"], ["services/api.json"]]
+    assert [[name for name, _ in files] for files, _ in examples] == [
+        ["pyproject.toml", "deploy/web.json"],
+        ["services/api.json"],
+    ]
     assert len(FILE.findall(section("Configuration and suppression"))) == 3  # none after the last run
 
 

@@ -16,9 +16,9 @@ import jsonpatch
 import pytest
 from ruamel.yaml import YAML
 
-from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection, load_rules
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.sources import load
 
 from . import imagetools
@@ -48,7 +48,9 @@ def _variant(spec, case, tmp_path):
 @pytest.mark.parametrize(("spec", "case"), list(_cases()))
 def test_case(spec, case, tmp_path):
     data, doc = _variant(spec, case, tmp_path)
-    rules = [r.configured(case.get("options", {})) for r in Selection(tuple(case.get("select", [spec["rule"]]))).rules()]
+    rules = [
+        r.configured(case.get("options", {})) for r in Selection(tuple(case.get("select", [spec["rule"]]))).rules()
+    ]
     images = _images(spec, case, data, tmp_path)
     findings = lint(doc, rules, images)
     assert [f.code for f in findings] == case["expect"]
@@ -70,7 +72,9 @@ def _images(spec, case, data, tmp_path):
     from ecsinit_lint.images.reader import Reader
 
     name = data["containerDefinitions"][0]["image"]
-    layout = imagetools.oci_layout(tmp_path / "layout", [imagetools.Built([{}], config, oci=True)], name.rsplit(":", 1)[-1])
+    layout = imagetools.oci_layout(
+        tmp_path / "layout", [imagetools.Built([{}], config, oci=True)], name.rsplit(":", 1)[-1]
+    )
     return Reader({name: str(layout)}, folder=tmp_path / "cache")
 
 

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecsinit_lint.analysis import schema
 from ecsinit_lint import schema_gen
-from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.analysis import schema
 from ecsinit_lint.core.taskdef import TaskDef
+from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
 from ecsinit_lint.errors import InputError
 from ecsinit_lint.inputs.sources import load
@@ -79,7 +79,11 @@ def test_errors_agree_with_jsonschema_on_the_corpus(corpus):
 
 
 def test_placeholders_stand_for_any_value():
-    data = {"family": "x", "cpu": "256", "containerDefinitions": [{"name": "a", "memory": "${MEM}", "essential": "<E>"}]}
+    data = {
+        "family": "x",
+        "cpu": "256",
+        "containerDefinitions": [{"name": "a", "memory": "${MEM}", "essential": "<E>"}],
+    }
     assert list(schema.errors(data, "TaskDefinition")) == []
     data["cpu"] = True
     assert [e.path for e in schema.errors(data, "TaskDefinition")] == [("cpu",)]

@@ -14,11 +14,11 @@ import jsonpatch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecsinit_lint.fix.fixer import fix
-from ecsinit_lint.engine.linter import lint
-from ecsinit_lint.engine.registry import Selection
 from ecsinit_lint.analysis import shell
 from ecsinit_lint.analysis.shell import NOT_PROGRAMS
+from ecsinit_lint.engine.linter import lint
+from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.sources import load
 
 RULES = Selection().rules()
@@ -76,7 +76,10 @@ def test_check_json_patches_compose_with_jsonpatch(tmp_path):
     """Through the CLI: the patches of `check --format json`, applied in order, are `fix --write`."""
     path = tmp_path / "td.json"
     scripts = ["sh -c \"sh -c './server'\"", "trap 'echo bye' EXIT; sh -c './server'"]
-    data = {"family": "t", "containerDefinitions": [container(["sh", "-c", s]) | {"name": f"c{i}"} for i, s in enumerate(scripts)]}
+    data = {
+        "family": "t",
+        "containerDefinitions": [container(["sh", "-c", s]) | {"name": f"c{i}"} for i, s in enumerate(scripts)],
+    }
     path.write_text(json.dumps(data, indent=2) + "\n")
     run = [sys.executable, "-m", "ecsinit_lint", "check", "--format", "json", "--no-cache", str(path)]
     report = json.loads(subprocess.run(run, capture_output=True, text=True).stdout)
@@ -127,7 +130,9 @@ def test_a_trap_makes_the_exec_unsafe():
 
 
 # SIG007: argv[0] strings built from programs, builtins, keywords and an `exec` in front.
-WORDS = st.sampled_from(["node", "server.js", "npm", "start", "exec", "cd", "/app", "if", "true", "export", "-a", "time", "function"])
+WORDS = st.sampled_from(
+    ["node", "server.js", "npm", "start", "exec", "cd", "/app", "if", "true", "export", "-a", "time", "function"]
+)
 
 
 @SETTINGS

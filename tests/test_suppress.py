@@ -7,12 +7,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ecsinit_lint.engine import suppress
 from ecsinit_lint.cli.app import app
-from ecsinit_lint.fix.fixer import fix
-from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.core.taskdef import TaskDef
+from ecsinit_lint.engine import suppress
+from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.document import JsonDocument
 from ecsinit_lint.inputs.sources import load
 
@@ -76,7 +76,15 @@ def test_unused_entry_is_reported_at_the_tag_value(tmp_path):
 
 def test_unused_is_judged_only_for_rules_that_run(tmp_path):
     doc = doc_of(taskdef("SIG001"), tmp_path)
-    assert [c for c, *_ in found(doc, Selection(("INIT", "SUP"),).rules())] == ["INIT001", "INIT001"]
+    assert [
+        c
+        for c, *_ in found(
+            doc,
+            Selection(
+                ("INIT", "SUP"),
+            ).rules(),
+        )
+    ] == ["INIT001", "INIT001"]
     assert [c for c, *_ in found(doc, Selection(("SIG", "SUP")).rules())] == ["SUP001"]
     assert found(doc, Selection(("SIG",)).rules()) == []
 
@@ -92,7 +100,9 @@ def test_cloudformation_tags_use_pascal_keys(tmp_path):
     text = json.dumps(data, indent=2)
     props = data["Resources"]["Td"]["Properties"]
     base = "/Resources/Td/Properties"
-    task = TaskDef.build(props, base, "pascal", base + "/ContainerDefinitions", props["ContainerDefinitions"], label="Td")
+    task = TaskDef.build(
+        props, base, "pascal", base + "/ContainerDefinitions", props["ContainerDefinitions"], label="Td"
+    )
     doc = JsonDocument("template.json", text, data, "cloudformation", [task])
     assert [(f.code, f.container, f.task) for f in lint(doc, ALL)] == [("INIT001", "side", "Td")]
 
@@ -174,9 +184,16 @@ def test_comments_attach_to_the_task_they_sit_in(tmp_path):
     for name in ("Web", "Worker"):
         base = f"/Resources/{name}/Properties"
         props = data["Resources"][name]["Properties"]
-        tasks.append(TaskDef.build(props, base, "pascal", base + "/ContainerDefinitions", props["ContainerDefinitions"], label=name))
+        tasks.append(
+            TaskDef.build(
+                props, base, "pascal", base + "/ContainerDefinitions", props["ContainerDefinitions"], label=name
+            )
+        )
     doc = JsonDocument("t.json", text, data, "cloudformation", tasks)
-    comments = [(1, "# ecsinit-lint: ignore[INIT001:web]"), (worker_line + 1, "  # ecsinit-lint: ignore[INIT001, SIG001]")]
+    comments = [
+        (1, "# ecsinit-lint: ignore[INIT001:web]"),
+        (worker_line + 1, "  # ecsinit-lint: ignore[INIT001, SIG001]"),
+    ]
     suppress.attach_comments(doc, suppress.from_comments(comments))
     assert [s.text for s in tasks[0].suppressions] == ["INIT001:web"] and web_line > 1
     assert [s.text for s in tasks[1].suppressions] == ["INIT001", "SIG001"]

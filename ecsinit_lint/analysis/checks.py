@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .launchtype import launch_type
 from ..core.taskdef import Container, TaskDef, is_unknown
+from .launchtype import launch_type
 from .shell import Launch, Script, analyse
 
 MUST_BE_PID1 = {"s6-overlay", "systemd"}  # what does not start under Docker's init (pid1-facts §2)

@@ -31,7 +31,11 @@ class Unknown:
         return f"<{self.text}>"
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, Unknown) and (self.text, self.many, self.self_path) == (other.text, other.many, other.self_path)
+        return isinstance(other, Unknown) and (self.text, self.many, self.self_path) == (
+            other.text,
+            other.many,
+            other.self_path,
+        )
 
     def __hash__(self) -> int:
         return hash((self.text, self.many))
@@ -85,8 +89,16 @@ class Outcome:
         return {p.kind for p in self.paths}
 
 
-def follow(text: str, args=(), env=None, sh: str | None = None, *, path: str | None = None, user: str | None = None,
-           env_complete: bool = False) -> Outcome:
+def follow(
+    text: str,
+    args=(),
+    env=None,
+    sh: str | None = None,
+    *,
+    path: str | None = None,
+    user: str | None = None,
+    env_complete: bool = False,
+) -> Outcome:
     """The ways the script `text` ends when run with arguments `args` (None: not known).
 
     env: the variables the container is known to have (a value of None: known to be unset); a
@@ -171,7 +183,7 @@ class _Scanner:
             return j + 1
         if c == "\\":
             return i + 2
-        if c in "`\"":
+        if c in '`"':
             j = i + 1
             while j < len(t) and t[j] != c:
                 j = self.skip_quoted(j) if t[j] in "\\`$" and c == '"' or t[j] == "\\" else j + 1
@@ -374,7 +386,10 @@ class _Scanner:
             code = body.rstrip()
             sep = "" if not code or code.endswith(("&", ";")) else ";"
             head = "if" if first else "elif"
-            pieces.append(f"{head} __case__ {subject} {' '.join(patterns)}; then :; {code}{sep}" + "\n" * body[len(code) :].count("\n"))
+            pieces.append(
+                f"{head} __case__ {subject} {' '.join(patterns)}; then :; {code}{sep}"
+                + "\n" * body[len(code) :].count("\n")
+            )
             first = False
         text = "".join(pieces)
         return (":" + text) if first else (text + " fi"), i
@@ -633,7 +648,10 @@ class _Run:
         assigned = set()
         for cmd in _commands(node):
             words = [w.word for w in cmd.parts if w.kind == "word"]
-            if words[:1] and (words[0] in ("exec", "exit", "return", "set", "shift", "eval", ".", "source", "break", "continue") or words[0] in s.funcs):
+            if words[:1] and (
+                words[0] in ("exec", "exit", "return", "set", "shift", "eval", ".", "source", "break", "continue")
+                or words[0] in s.funcs
+            ):
                 return [self.give_up(s, node, f"`{words[0]}` in a loop")]
             for w in cmd.parts:
                 if w.kind == "assignment":
@@ -684,7 +702,11 @@ class _Run:
         if name in s.funcs:
             return self.call(s.funcs[name], words, s)
         if name == "command" and len(words) > 1 and words[1] not in ("-v", "-V", "-p"):
-            return self.builtin(node, words[1], words[1:], s) if isinstance(words[1], str) else [self.give_up(s, node, "command")]
+            return (
+                self.builtin(node, words[1], words[1:], s)
+                if isinstance(words[1], str)
+                else [self.give_up(s, node, "command")]
+            )
         if name == "exit":  # the container stops: an error or `--help` path, no verdict
             s.done = Path("exit", line=line, reexec=s.reexec)
             return [s]
@@ -828,7 +850,12 @@ class _Run:
             again = _State(args=args, root=user.split(":")[0] in ("root", "0"), reexec=user)
             states = self.block(parse(self.text), [again])
             return states
-        if self.shell == "busybox" and target is not None and isinstance(target, str) and basename(target) in SU_WRAPPERS:
+        if (
+            self.shell == "busybox"
+            and target is not None
+            and isinstance(target, str)
+            and basename(target) in SU_WRAPPERS
+        ):
             return [self.give_up(s, node, "busybox su may exec instead of forking (pid1-facts §11, not run)")]
         su = tuple(program) if isinstance(target, str) and basename(target) in SU_WRAPPERS else None
         s.done = Path("su" if su else "exec", tuple(words), line, su=su, reexec=s.reexec)
@@ -896,7 +923,9 @@ def _trivial(words) -> bool:
     name = words[0]
     if not isinstance(name, str):
         return False
-    if basename(name) == "tail" and any(isinstance(w, str) and (w.startswith(("-f", "-F")) or w == "--follow") for w in words):
+    if basename(name) == "tail" and any(
+        isinstance(w, str) and (w.startswith(("-f", "-F")) or w == "--follow") for w in words
+    ):
         return False
     if name == "env" and any(isinstance(w, str) and "=" not in w and not w.startswith("-") for w in words[1:]):
         return False
@@ -1072,7 +1101,11 @@ class _Expander:
                         at_fields = list(self.s.args)
                         fields[-1].append(_AT)
                 elif isinstance(value, Unknown):
-                    fields[-1].append(value if assignment else Unknown(value.text, many=True, excludes=value.excludes, self_path=value.self_path))
+                    fields[-1].append(
+                        value
+                        if assignment
+                        else Unknown(value.text, many=True, excludes=value.excludes, self_path=value.self_path)
+                    )
                 elif value:
                     if assignment:
                         fields[-1].append(value)
@@ -1158,7 +1191,13 @@ class _Expander:
                 raise _NoModel  # $(( arithmetic ))
             if inner in ("id -u", "id -ru"):
                 root = self.s.root
-                value = "0" if root else Unknown("$(id -u)", excludes=frozenset({"0"})) if root is False else Unknown("$(id -u)")
+                value = (
+                    "0"
+                    if root
+                    else Unknown("$(id -u)", excludes=frozenset({"0"}))
+                    if root is False
+                    else Unknown("$(id -u)")
+                )
                 return value, end, False
             return Unknown(f"$({inner})"), end, False
         if nxt == "{":
@@ -1263,11 +1302,11 @@ _AT = object()
 
 def _strip(value: str, kind: str, pat: str) -> str:
     if kind.startswith("#"):
-        for k in (range(len(value) + 1) if kind == "#" else range(len(value), -1, -1)):
+        for k in range(len(value) + 1) if kind == "#" else range(len(value), -1, -1):
             if fnmatchcase(value[:k], pat):
                 return value[k:]
         return value
-    for k in (range(len(value), -1, -1) if kind == "%" else range(len(value) + 1)):
+    for k in range(len(value), -1, -1) if kind == "%" else range(len(value) + 1):
         if fnmatchcase(value[k:], pat):
             return value[:k]
     return value

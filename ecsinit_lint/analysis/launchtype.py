@@ -6,7 +6,7 @@ from ..core.taskdef import TaskDef, is_unknown, known_str_list
 
 
 def launch_type(task: TaskDef) -> str | None:
-    """"fargate", "ec2" (any launch type run by the ECS agent on an instance: EC2, EXTERNAL,
+    """ "fargate", "ec2" (any launch type run by the ECS agent on an instance: EC2, EXTERNAL,
     MANAGED_INSTANCES, and daemons) or None when the document does not tell.
 
     `requiresCompatibilities` decides: with FARGATE in it, ECS validates the definition for

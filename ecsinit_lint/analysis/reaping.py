@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .checks import init_state, launch
 from ..core.taskdef import Container, TaskDef, known_str_list
+from .checks import init_state, launch
 from .shell import SHELLS, basename, parse
 
 # Commands every POSIX shell runs itself, without forking a process.

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-from typing import Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import NamedTuple
 
 from ..core.pointer import join_pointer
 from ..core.taskdef import is_unknown
@@ -31,7 +32,7 @@ class SchemaError(NamedTuple):
 Check = Callable[[object, "tuple | None", "list | None"], bool]
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text())
 
@@ -42,7 +43,9 @@ def is_placeholder(value) -> bool:
 
 def _is_type(value, name: str) -> bool:
     if name == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer()
+        )
     if name == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, JSON_TYPES[name])
@@ -134,7 +137,7 @@ def _entry(node: dict, defs: dict, memo: dict) -> tuple[Check, tuple]:
     return _compile(node, defs, memo), tuple(EXACT[t] for t in types) if leaf else ()
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled(root: str) -> Check:
     return _compile(schema()["roots"][root], schema()["$defs"], {})
 

@@ -368,7 +368,9 @@ def _restarts_program(loop) -> bool:
             in_body = part.word == "do"
             continue
         if in_body:
-            commands = [part] if part.kind == "command" else [p for p in getattr(part, "parts", []) if p.kind == "command"]
+            commands = (
+                [part] if part.kind == "command" else [p for p in getattr(part, "parts", []) if p.kind == "command"]
+            )
             for cmd in commands:
                 words = [w.word for w in _words(cmd)]
                 if words[:1] == ["sleep"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter, defaultdict
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ..output.report import FORMATS, Report, json_chunks, text_lines
 
@@ -73,7 +73,13 @@ def as_markdown(report: Report) -> str:
         found = by_region[key]
         codes = ", ".join(f"{code} ×{n}" for code, n in sorted(Counter(f.code for f in found).items()))
         lines.append(f"| {key[0]} | {key[1]} | {len({f.origin.arn for f in found})} | {errors[key]} | {codes or '-'} |")
-    lines += ["", "## By service", "", "| Account | Region | Service | Task definition | Findings |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## By service",
+        "",
+        "| Account | Region | Service | Task definition | Findings |",
+        "|---|---|---|---|---|",
+    ]
     by_service: dict[tuple, list] = defaultdict(list)
     for f in report.findings:
         daemons = tuple(d.split(":", 5)[-1] for d in f.origin.daemons)  # the ARN's resource part names it
@@ -90,4 +96,8 @@ def as_markdown(report: Report) -> str:
 
 AUDIT_FORMATS = {**FORMATS, "csv": as_csv, "markdown": as_markdown}
 # The formats written a piece at a time, so that an audit's output never sits whole in memory.
-STREAMED: dict[str, Callable[[Report], Iterator[str]]] = {"text": audit_text_lines, "json": json_chunks, "csv": csv_rows}
+STREAMED: dict[str, Callable[[Report], Iterator[str]]] = {
+    "text": audit_text_lines,
+    "json": json_chunks,
+    "csv": csv_rows,
+}

@@ -19,11 +19,12 @@ import sys
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 import boto3
 import botocore.session
@@ -31,15 +32,14 @@ from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .store import FindingStore
-from ..errors import FixError
-from ..fix.fixer import fix
 from ..engine.linter import Finding, Origin, applicable, lint
-from .ratelimit import Limiter
 from ..engine.registry import Rule
-from ..errors import InputError
+from ..errors import FixError, InputError
+from ..fix.fixer import fix
 from ..inputs.document import JsonDocument
 from ..inputs.sources import find_tasks
+from .ratelimit import Limiter
+from .store import FindingStore
 
 CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10}, max_pool_connections=32)
 WINDOW = 32  # revisions in flight per account-region
@@ -254,7 +254,7 @@ class RegionAudit:
         and reason: the other listings and the describes already under way go on."""
         n = 0
         try:
-            for n, item in enumerate(items, 1):
+            for n, item in enumerate(items, 1):  # noqa: B007 (n: how many were listed, said on a failure)
                 yield item
         except (ClientError, BotoCoreError) as exc:
             self.result.add(errors=[self.error(f"{what} not {'all ' * bool(n)}audited: {reason(exc)}")])
@@ -322,7 +322,9 @@ class RegionAudit:
 
     def _daemon_definitions(self, **kwargs) -> Iterator[Ref]:
         prefix = {"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {}
-        pages = self._pages("list_daemon_task_definitions", "daemonTaskDefinitions", status="ACTIVE", **prefix, **kwargs)
+        pages = self._pages(
+            "list_daemon_task_definitions", "daemonTaskDefinitions", status="ACTIVE", **prefix, **kwargs
+        )
         for summary in self._guarded("daemon task definitions", pages):
             yield Ref(summary["arn"], daemon=True)
 
@@ -497,7 +499,9 @@ def run(base, me: dict, opts: Options, regions: list[str], all_regions: bool, ro
             session = session_for()
             names = enabled_regions(session) if all_regions else regions
         except (ClientError, BotoCoreError) as exc:
-            result.add(errors=[AuditError(account_id, "-", f"account not audited: {reason(exc)}")], clusters=opts.clusters)
+            result.add(
+                errors=[AuditError(account_id, "-", f"account not audited: {reason(exc)}")], clusters=opts.clusters
+            )
             return
         with ThreadPoolExecutor(REGIONS_IN_PARALLEL) as pool:
             list(pool.map(lambda r: RegionAudit(account_id, r, session, opts, result, progress).run(), names))

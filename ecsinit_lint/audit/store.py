@@ -11,8 +11,8 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 from ..engine.linter import Finding
 

@@ -4,16 +4,17 @@ in input order, and with the cache, unchanged files read back from it instead of
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..engine.config import Configs
 from ..engine.linter import Finding, lint
-from ..output.report import crashed_on
+from ..errors import InputError
 from ..inputs.document import Document
 from ..inputs.sources import is_stdin, load, read, self_contained
-from ..errors import InputError
+from ..output.report import crashed_on
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -118,7 +119,11 @@ def lint_files(paths: Iterable[str], configs: Configs, keep: bool = False, cache
 
                 pool = ProcessPoolExecutor(workers(), initializer=_init, initargs=(configs, keep, run))
             # submitted now, so the workers lint this batch while the previous one is reported
-            results = pool.map(_lint_in_worker, jobs, chunksize=CHUNK) if pool else (_lint(j, configs, keep, run, images) for j in jobs)
+            results = (
+                pool.map(_lint_in_worker, jobs, chunksize=CHUNK)
+                if pool
+                else (_lint(j, configs, keep, run, images) for j in jobs)
+            )
             if previous is not None:
                 yield from _merged(*previous, cache)
             previous = batch, iter(results)

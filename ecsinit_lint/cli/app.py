@@ -13,20 +13,19 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from typing import List, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from .. import __version__
-from ..output import report
 from ..audit.formats import AUDIT_FORMATS, STREAMED
+from ..batch.parallel import lint_files
 from ..engine.config import Configs
 from ..engine.linter import applicable, lint
-from ..batch.parallel import lint_files
 from ..engine.registry import Selection, load_rules
-from ..inputs.sources import SUFFIXES, StdinPath, expand, is_stdin, load, read
 from ..errors import ConfigError, FixError, InputError
+from ..inputs.sources import SUFFIXES, StdinPath, expand, is_stdin, load, read
+from ..output import report
 
 
 class _Guarded(TyperGroup):
@@ -128,7 +127,8 @@ class Level(str, enum.Enum):
 
 
 Paths = typer.Argument(
-    ..., help=f"Files, directories (walked for {', '.join(SUFFIXES)} files), or - for stdin (JSON unless --stdin-filename)"
+    ...,
+    help=f"Files, directories (walked for {', '.join(SUFFIXES)} files), or - for stdin (JSON unless --stdin-filename)",
 )
 StdinFilename = typer.Option(
     None, "--stdin-filename", help="The file stdin stands for: its suffix picks the format, its place the configuration"
@@ -136,7 +136,9 @@ StdinFilename = typer.Option(
 Quiet = typer.Option(False, "--quiet", "-q", help="Print the findings only, no summary")
 Select = typer.Option(None, "--select", help="Rules to run: codes, prefixes or names (comma-separated)")
 Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or names (comma-separated)")
-Unsafe = typer.Option(None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe", show_default=False)
+Unsafe = typer.Option(
+    None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe", show_default=False
+)
 FailOn = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]")
 Config = typer.Option(None, "--config", help="Configuration file to use instead of the one found upward from each file")
 KnownOnly = typer.Option(
@@ -150,7 +152,9 @@ ImagesRequired = typer.Option(False, "--images-required", help="As --images, and
 ImageArchive = typer.Option(None, "--image", metavar="NAME=PATH", help="Read image NAME from a docker save archive "
                             "or an OCI layout at PATH (repeatable: CI before the push); implies --images")  # fmt: skip
 RefreshImages = typer.Option(False, "--refresh-images", help="Resolve image tags again (cached for 1 h)")
-Insecure = typer.Option(None, "--insecure-registry", metavar="HOST", help="Reach this registry over plain HTTP (repeatable)")
+Insecure = typer.Option(
+    None, "--insecure-registry", metavar="HOST", help="Reach this registry over plain HTTP (repeatable)"
+)
 
 
 class Images:
@@ -279,28 +283,32 @@ def _report_errors(errors) -> None:
 
 @app.command()
 def check(
-    paths: List[str] = Paths,
+    paths: list[str] = Paths,
     format: Format = typer.Option("text", "--format", help="Output format"),
-    select: Optional[List[str]] = Select,
-    ignore: Optional[List[str]] = Ignore,
-    fail_on: Optional[Level] = FailOn,
-    unsafe_fixes: Optional[bool] = Unsafe,
-    config: Optional[str] = Config,
-    baseline_file: Optional[str] = typer.Option(
+    select: list[str] | None = Select,
+    ignore: list[str] | None = Ignore,
+    fail_on: Level | None = FailOn,
+    unsafe_fixes: bool | None = Unsafe,
+    config: str | None = Config,
+    baseline_file: str | None = typer.Option(
         None, "--baseline", help="Do not report the findings recorded in this baseline file"
     ),
-    write_baseline: Optional[str] = typer.Option(
+    write_baseline: str | None = typer.Option(
         None, "--write-baseline", help="Record the findings in this baseline file and exit 0"
     ),
-    output: Optional[str] = typer.Option(
+    output: str | None = typer.Option(
         None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
     ),
     known_only: bool = KnownOnly,
-    cache_dir: Optional[str] = typer.Option(
+    cache_dir: str | None = typer.Option(
         None, "--cache-dir", envvar="ECSINIT_LINT_CACHE_DIR", help="Cache of findings [default: ~/.cache/ecsinit-lint]"
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Lint every file again, without reading or writing the cache"),
-    apply_fixes: bool = typer.Option(False, "--fix", help="Apply the fixes (as `fix --write`), then report what is left"),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Lint every file again, without reading or writing the cache"
+    ),
+    apply_fixes: bool = typer.Option(
+        False, "--fix", help="Apply the fixes (as `fix --write`), then report what is left"
+    ),
     show_fixes: bool = typer.Option(False, "--show-fixes", help="Show each finding's fix under it"),
     statistics: bool = typer.Option(False, "--statistics", help="A count per rule instead of the findings"),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even with findings (errors still exit 2)"),
@@ -308,18 +316,20 @@ def check(
     colour: Colour = typer.Option(
         "auto", "--color", help="Colour the text report: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it)"
     ),
-    stdin_filename: Optional[str] = StdinFilename,
-    images: Optional[bool] = ImagesFlag,
+    stdin_filename: str | None = StdinFilename,
+    images: bool | None = ImagesFlag,
     images_required: bool = ImagesRequired,
-    image: Optional[List[str]] = ImageArchive,
+    image: list[str] | None = ImageArchive,
     refresh_images: bool = RefreshImages,
-    insecure_registry: Optional[List[str]] = Insecure,
+    insecure_registry: list[str] | None = Insecure,
 ):
     """Lint task definitions and report the containers that leak zombies or drop SIGTERM."""
     if statistics and format.value not in ("text", "json"):
         _fail(f"--statistics is a text or json table, not --format {format.value}")
     image_options = ImageOptions(images, images_required, image, refresh_images, insecure_registry)
-    fix_failed = apply_fixes and _fix_first(paths, select, ignore, unsafe_fixes, config, known_only, quiet, image_options)
+    fix_failed = apply_fixes and _fix_first(
+        paths, select, ignore, unsafe_fixes, config, known_only, quiet, image_options
+    )
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
                        images=image_options.mode)  # fmt: skip
     errors: list[InputError] = []
@@ -333,7 +343,9 @@ def check(
 
             cache_dir = str(user_cache_dir())
         readers = image_options.readers(cache_dir)
-        for outcome in lint_files(_inputs(paths, configs, known_only, stdin_filename), configs, keep, cache_dir, readers):
+        for outcome in lint_files(
+            _inputs(paths, configs, known_only, stdin_filename), configs, keep, cache_dir, readers
+        ):
             if isinstance(outcome, InputError):
                 errors.append(outcome)
                 continue
@@ -358,11 +370,16 @@ def check(
         return applicable(f, configs.for_path(f.file).unsafe_fixes)
 
     painted = _colour(colour.value)
-    result = report.Report(findings, errors, files, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes)
+    result = report.Report(
+        findings, errors, files, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes
+    )
+
     def render(fmt: str) -> str:
         if not statistics:
             return report.FORMATS[fmt](result)
-        return json.dumps(report.statistics(result), indent=2) + "\n" if fmt == "json" else report.statistics_text(result)
+        return (
+            json.dumps(report.statistics(result), indent=2) + "\n" if fmt == "json" else report.statistics_text(result)
+        )
 
     if output is not None:
         try:
@@ -377,7 +394,9 @@ def check(
         typer.echo(f"{_count(len(known), 'finding')} in the baseline not shown; {stale} no longer found", err=True)
     if readers.report() or errors or fix_failed:
         raise typer.Exit(2)
-    raise typer.Exit(0 if exit_zero else 1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0)
+    raise typer.Exit(
+        0 if exit_zero else 1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0
+    )
 
 
 def _colour(choice: str) -> bool:
@@ -418,21 +437,21 @@ def _write_baseline(path: str, findings, errors) -> None:
 
 @app.command(name="fix")
 def fix_command(
-    paths: List[str] = Paths,
+    paths: list[str] = Paths,
     show_diff: bool = typer.Option(False, "--diff", help="Print a unified diff instead of the fixed documents"),
     write: bool = typer.Option(False, "--write", help="Rewrite the files in place"),
-    select: Optional[List[str]] = Select,
-    ignore: Optional[List[str]] = Ignore,
-    unsafe_fixes: Optional[bool] = Unsafe,
-    config: Optional[str] = Config,
+    select: list[str] | None = Select,
+    ignore: list[str] | None = Ignore,
+    unsafe_fixes: bool | None = Unsafe,
+    config: str | None = Config,
     known_only: bool = KnownOnly,
     quiet: bool = Quiet,
-    stdin_filename: Optional[str] = StdinFilename,
-    images: Optional[bool] = ImagesFlag,
+    stdin_filename: str | None = StdinFilename,
+    images: bool | None = ImagesFlag,
     images_required: bool = ImagesRequired,
-    image: Optional[List[str]] = ImageArchive,
+    image: list[str] | None = ImageArchive,
     refresh_images: bool = RefreshImages,
-    insecure_registry: Optional[List[str]] = Insecure,
+    insecure_registry: list[str] | None = Insecure,
 ):
     """Apply the fixes: print the fixed documents (a describe output becomes a registerable
     revision), a diff with --diff, or rewrite the files with --write."""
@@ -445,8 +464,8 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
          image_options: "ImageOptions", unread: bool = True) -> int:  # fmt: skip
     """`fix`; its exit status. Without `unread`, the files that could not be read are not
     reported (`check --fix`: the check reports them)."""
-    from ..fix.fixer import diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
     from ..analysis.shellparser import cache_dir
+    from ..fix.fixer import diff, fix, key, write_atomic  # jsonpatch: not on the `check` path
 
     if write and "-" in paths:
         _fail("--write cannot rewrite stdin")
@@ -487,7 +506,9 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
     _report_errors((unreadable if unread else []) + errors)
     if not quiet:  # one wording: files on disk change only with --write
         verb = "fixed" if write else "would fix"
-        typer.echo(f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True)
+        typer.echo(
+            f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True
+        )
     if readers.report() or unreadable or errors:
         return 2
     return 1 if show_diff and changed else 0
@@ -495,34 +516,49 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
 
 @app.command()
 def audit(
-    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain)"),
-    region: Optional[List[str]] = typer.Option(None, "--region", help="Region to audit (repeatable; default: the profile's)"),
+    profile: str | None = typer.Option(None, "--profile", help="AWS profile (default: the standard credential chain)"),
+    region: list[str] | None = typer.Option(
+        None, "--region", help="Region to audit (repeatable; default: the profile's)"
+    ),
     all_regions: bool = typer.Option(False, "--all-regions", help="Every region with ECS that the account has enabled"),
-    scope: Scope = typer.Option("in-use", "--scope", help="in-use: revisions services run; latest: each family's "
-                                "latest ACTIVE revision; all: every ACTIVE revision"),
-    cluster: Optional[List[str]] = typer.Option(None, "--cluster", help="Only these clusters (repeatable; in-use scope)"),
-    family_prefix: Optional[str] = typer.Option(None, "--family-prefix", help="Only families starting with this"),
-    role_arn: Optional[List[str]] = typer.Option(None, "--role-arn", help="Assume this role and audit its account (repeatable)"),
-    org_role: Optional[str] = typer.Option(None, "--org-role", help="Assume this role name in every ACTIVE account of the organization"),
+    scope: Scope = typer.Option(
+        "in-use",
+        "--scope",
+        help="in-use: revisions services run; latest: each family's latest ACTIVE revision; all: every ACTIVE revision",
+    ),
+    cluster: list[str] | None = typer.Option(None, "--cluster", help="Only these clusters (repeatable; in-use scope)"),
+    family_prefix: str | None = typer.Option(None, "--family-prefix", help="Only families starting with this"),
+    role_arn: list[str] | None = typer.Option(
+        None, "--role-arn", help="Assume this role and audit its account (repeatable)"
+    ),
+    org_role: str | None = typer.Option(
+        None, "--org-role", help="Assume this role name in every ACTIVE account of the organization"
+    ),
     format: AuditFormat = typer.Option("text", "--format", help="Output format"),
-    output: Optional[str] = typer.Option(
+    output: str | None = typer.Option(
         None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
     ),
-    select: Optional[List[str]] = Select,
-    ignore: Optional[List[str]] = Ignore,
-    fail_on: Optional[Level] = FailOn,
-    unsafe_fixes: Optional[bool] = Unsafe,
-    config: Optional[str] = Config,
-    fix_out: Optional[str] = typer.Option(None, "--fix-out", help="Write a fixed, registerable revision per flagged revision here"),
+    select: list[str] | None = Select,
+    ignore: list[str] | None = Ignore,
+    fail_on: Level | None = FailOn,
+    unsafe_fixes: bool | None = Unsafe,
+    config: str | None = Config,
+    fix_out: str | None = typer.Option(
+        None, "--fix-out", help="Write a fixed, registerable revision per flagged revision here"
+    ),
     register: bool = typer.Option(False, "--register", help="Register the fixed revisions (services are not touched)"),
     yes: bool = typer.Option(False, "--yes", help="Register without asking"),
-    cache_dir: Optional[str] = typer.Option(
-        None, "--cache-dir", envvar="ECSINIT_LINT_CACHE_DIR",
+    cache_dir: str | None = typer.Option(
+        None,
+        "--cache-dir",
+        envvar="ECSINIT_LINT_CACHE_DIR",
         help="Cache folder, shared with `check`: described daemon task definitions go in its task-definitions/ "
         "[default: ~/.cache/ecsinit-lint]",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Describe the daemon task definitions again too"),
-    allow_partial: bool = typer.Option(False, "--allow-partial", help="Exit 0/1 even when some account or region could not be read"),
+    allow_partial: bool = typer.Option(
+        False, "--allow-partial", help="Exit 0/1 even when some account or region could not be read"
+    ),
 ):
     """Lint the task definitions of live AWS accounts (read-only unless --register).
     Exit status 2 when anything could not be read, unless --allow-partial."""
@@ -533,8 +569,10 @@ def audit(
     if register and not yes and not sys.stdin.isatty():
         _fail("--register needs a terminal to confirm, or --yes")
     if cluster and scope.value != "in-use":
-        _fail("--cluster applies only to --scope in-use (services and daemons run in clusters), "
-              f"not to --scope {scope.value}")
+        _fail(
+            "--cluster applies only to --scope in-use (services and daemons run in clusters), "
+            f"not to --scope {scope.value}"
+        )
     for arn in role_arn or ():
         if not api.ROLE_ARN.fullmatch(arn):
             _fail(f"not a role ARN: {arn!r}")
@@ -674,7 +712,9 @@ def rules_reference() -> str:
         options = f" Options: {', '.join(f'`{o}`' for o in r.options)}." if r.options else ""
         # the docstring's first line is the code, name and summary; its sections go a level down
         sections = ("\n" + r.doc.partition("\n")[2].strip()).replace("\n## ", "\n### ")
-        parts.append(f"## {r.code} {r.name}\n\n{r.summary}. Severity: {r.severity}. Fix: {r.fixable}.{options}\n{sections}\n")
+        parts.append(
+            f"## {r.code} {r.name}\n\n{r.summary}. Severity: {r.severity}. Fix: {r.fixable}.{options}\n{sections}\n"
+        )
     return "\n".join(parts)
 
 
@@ -695,7 +735,9 @@ def _version(value: bool):
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version")):
+def _main(
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Show the version"),
+):
     pass
 
 
@@ -706,7 +748,11 @@ def main():
     sys.argv[1:] = ["--images-required" if a == "--images=required" else a for a in sys.argv[1:]]
     # typer makes a click command of every command on each run, though a run needs only the one it
     # names: a tenth of what a one-file check adds to importing typer. Without one, all are listed.
-    named = [c for c in app.registered_commands if typer.main.get_command_name(c.name or c.callback.__name__) in sys.argv[1:2]]
+    named = [
+        c
+        for c in app.registered_commands
+        if typer.main.get_command_name(c.name or c.callback.__name__) in sys.argv[1:2]
+    ]
     if named:
         cli = copy.copy(app)
         cli.registered_commands = named

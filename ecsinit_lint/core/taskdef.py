@@ -102,6 +102,7 @@ class Container(Node):
 
     def dotted(self, *names: str) -> str:
         return ".".join([self.spelt.get(names[0], self.key(names[0])), *map(self.key, names[1:])])
+
     # What its image decides (images/reader.py `View`), set with --images before any rule asks
     image: Any = field(default=None, repr=False, compare=False)
 
@@ -200,6 +201,7 @@ class TaskDef(Node):
             if op["op"] == "test" and resolve(document, op["path"]) != op["value"]:
                 return False
         return True
+
     repeated_keys: list[str] = field(default_factory=list)  # pointers of keys an object repeats
     # What reads the container definitions' keys (TD001, TD002): "ecs" (the API: an unknown key is
     # rejected), "terraform" (the AWS provider: unknown keys dropped, case ignored), "either" (a

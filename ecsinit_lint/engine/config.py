@@ -14,10 +14,10 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 
-from ..inputs.jsonpos import line_col
-from .registry import Rule, Selection, load_rules
 from ..errors import ConfigError, InputError
+from ..inputs.jsonpos import line_col
 from ..inputs.sources import read
+from .registry import Rule, Selection, load_rules
 
 FILE_NAMES = (".ecsinit-lint.toml", "pyproject.toml")
 LEVELS = ("error", "warning", "info", "never")
@@ -48,7 +48,7 @@ def schema() -> dict:
     }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _spec(patterns: tuple[str, ...]):
     """Patterns with .gitignore's semantics: a pattern without an inner `/` matches a name at any
     depth, `**/` any directories (none too), a trailing `/` directories only, `!` re-includes."""

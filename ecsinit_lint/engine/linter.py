@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from ..inputs.document import Document
 from . import suppress
 from .registry import SEVERITIES, Fix, Rule, Violation
-from ..inputs.document import Document
 
 UNUSED = "SUP001"
 
@@ -83,7 +83,9 @@ def _with_image(task, v: Violation) -> Violation:
         image, whole = c.ptr("image"), (c.ptr("entryPoint"), c.ptr("command"))
         if v.pointer == image:
             v = replace(v, message=v.message + (f" ({c.image.origin})" if c.image.origin not in v.message else ""))
-        if v.fix and any(op["path"] in whole or op["path"] == image or op["path"].startswith(image + "/") for op in v.fix.patch):
+        if v.fix and any(
+            op["path"] in whole or op["path"] == image or op["path"].startswith(image + "/") for op in v.fix.patch
+        ):
             v = replace(v, fix=None)
     return v
 

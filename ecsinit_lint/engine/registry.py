@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
 
 SEVERITIES = ("info", "warning", "error")
 
@@ -67,8 +67,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: str, fixable: str = "never", options: dict | None = None,
-         merged_into: str | None = None):
+def rule(
+    code: str,
+    name: str,
+    severity: str,
+    fixable: str = "never",
+    options: dict | None = None,
+    merged_into: str | None = None,
+):
     """Register `check(task) -> Iterable[Violation]` as the rule CODE.
 
     `options` maps each option name (kebab-case, as written in the config) to a JSON Schema with a

@@ -18,8 +18,8 @@ first task definition, to the first). The loaders put what lies outside the task
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..core.pointer import join_pointer, split_pointer
 from .registry import Rule, Violation, load_rules, matches

@@ -12,12 +12,12 @@ import tempfile
 import jsonpatch
 
 from ..core.pointer import join_pointer, split_pointer
-from ..engine.linter import Finding, applicable, lint
 from ..core.taskdef import resolve
+from ..engine.linter import Finding, applicable, lint
 from ..engine.registry import Rule
+from ..errors import FixError, InputError
 from ..inputs.document import Document
 from ..inputs.sources import load
-from ..errors import FixError, InputError
 
 MAX_ROUNDS = 10  # a fix can enable another (a shell unwrapped by SIG003 then gets its exec)
 
@@ -51,7 +51,9 @@ def fix(doc: Document, rules: list[Rule], unsafe: bool = False, conflicts: dict 
     return outcome
 
 
-def _rounds(doc: Document, rules: list[Rule], unsafe: bool, blocked: dict, images) -> tuple[Document, list[Finding]] | list[Finding]:
+def _rounds(
+    doc: Document, rules: list[Rule], unsafe: bool, blocked: dict, images
+) -> tuple[Document, list[Finding]] | list[Finding]:
     """The fixed document and the fixed findings, or the findings whose fixes conflict."""
     fixed: list[Finding] = []
     texts, rounds = [doc.text], []  # the text before each round, the findings each fixed
@@ -84,7 +86,7 @@ def _rounds(doc: Document, rules: list[Rule], unsafe: bool, blocked: dict, image
         if new is None or new.data != data:
             raise FixError("the text edit does not match the patch; file left as it was")
         if new.text in texts:  # the rounds since undid each other
-            return [f for r in rounds[texts.index(new.text):] for f in r] + round_fixed
+            return [f for r in rounds[texts.index(new.text) :] for f in r] + round_fixed
         texts.append(new.text)
         rounds.append(round_fixed)
         doc, fixed = new, fixed + round_fixed

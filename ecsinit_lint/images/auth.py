@@ -76,7 +76,9 @@ class Credentials:
             raise ImageError(ref, "reading private ECR needs boto3 (pip install 'ecsinit-lint[aws]')") from None
         try:
             timeouts = Config(connect_timeout=10, read_timeout=15, retries={"max_attempts": 3})
-            answer = boto3.client("ecr", region_name=region, config=timeouts).get_authorization_token(registryIds=[account])
+            answer = boto3.client("ecr", region_name=region, config=timeouts).get_authorization_token(
+                registryIds=[account]
+            )
             return _decode(ref, answer["authorizationData"][0]["authorizationToken"])
         except ImageError:
             raise

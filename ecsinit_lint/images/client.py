@@ -18,7 +18,6 @@ import hashlib
 import http.client
 import json
 import re
-import socket
 import ssl
 import time
 import urllib.parse
@@ -98,7 +97,10 @@ class Client:
         cap = min(limit or budget.limits.bytes, budget.limits.bytes - budget.bytes)
         if size and size.isdigit() and int(size) > cap:
             self._drop(resp)
-            raise ImageError(ref, f"blob {digest} is {int(size) / MIB:.0f} MiB, over the {cap / MIB:.0f} MiB left to read (the cap per image)")
+            raise ImageError(
+                ref,
+                f"blob {digest} is {int(size) / MIB:.0f} MiB, over the {cap / MIB:.0f} MiB left to read (the cap per image)",
+            )
         try:
             self._stream(resp, budget, cap, writer.write)
         except ImageError:
@@ -139,7 +141,9 @@ class Client:
                 self._drop(resp)
                 waits += 1
                 wait = min(_retry_after(resp.getheader("Retry-After"), 2.0**waits), WAIT_429, budget.remaining())
-                self.notes.append(f"{ref}: the registry {ref.registry} answered 429 Too Many Requests; waited {wait:.1f} s (try {waits} of {RETRIES_429})")
+                self.notes.append(
+                    f"{ref}: the registry {ref.registry} answered 429 Too Many Requests; waited {wait:.1f} s (try {waits} of {RETRIES_429})"
+                )
                 self.sleep(wait)
                 continue
             if 200 <= status < 300:
@@ -154,14 +158,19 @@ class Client:
         creds = self.credentials.get(ref)
         if kind == "basic":
             if creds is None:
-                raise ImageError(ref, f"{ref.registry} asks for a login (401, Basic) and no credentials were found (docker login {ref.registry})")
+                raise ImageError(
+                    ref,
+                    f"{ref.registry} asks for a login (401, Basic) and no credentials were found (docker login {ref.registry})",
+                )
             return "Basic " + base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
         if kind != "bearer" or "realm" not in params:
             raise ImageError(ref, f"unauthorized (401) with no usable challenge ({challenge[:80] or 'none'})")
         query = {"scope": params.get("scope", scope)}
         if "service" in params:
             query["service"] = params["service"]
-        realm = urllib.parse.urlsplit(params["realm"] + ("&" if "?" in params["realm"] else "?") + urllib.parse.urlencode(query))
+        realm = urllib.parse.urlsplit(
+            params["realm"] + ("&" if "?" in params["realm"] else "?") + urllib.parse.urlencode(query)
+        )
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if creds and (realm.scheme == "https" or is_loopback(realm.netloc)):  # never a password in clear text
             headers["Authorization"] = "Basic " + base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
@@ -198,7 +207,7 @@ class Client:
                 self._close(key)
                 if not reused or attempt:
                     raise ImageError(ref, f"{parts.netloc} closed the connection ({e.__class__.__name__})") from None
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:
                 self._close(key)
                 budget.remaining()  # the time cap, if that is what cut the wait short
                 raise ImageError(ref, f"{parts.netloc} did not answer within {conn.timeout:.2g} s (timeout)") from None
@@ -207,7 +216,9 @@ class Client:
                 raise ImageError(ref, f"TLS with {parts.netloc} failed: {e.reason or e}") from None
             except (OSError, http.client.HTTPException) as e:
                 self._close(key)
-                raise ImageError(ref, f"cannot reach {parts.netloc}: {e.strerror if isinstance(e, OSError) and e.strerror else e}") from None
+                raise ImageError(
+                    ref, f"cannot reach {parts.netloc}: {e.strerror if isinstance(e, OSError) and e.strerror else e}"
+                ) from None
 
     def _stream(self, resp, budget: Budget, limit: int, sink) -> int:
         """Read the body in chunks, each within the deadline; more than `limit` bytes is a cap."""
@@ -224,10 +235,12 @@ class Client:
                     raise ImageError(budget.image, f"a registry answer is over {limit / MIB:.0f} MiB (the cap)")
                 budget.take(len(chunk))
                 sink(chunk)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             self._close(resp.conn_key)
             budget.remaining()
-            raise ImageError(budget.image, f"the registry stopped sending within {budget.limits.timeout:g} s (timeout)") from None
+            raise ImageError(
+                budget.image, f"the registry stopped sending within {budget.limits.timeout:g} s (timeout)"
+            ) from None
         except http.client.IncompleteRead:
             self._close(resp.conn_key)
             raise ImageError(budget.image, "the registry closed the connection mid-answer (truncated)") from None

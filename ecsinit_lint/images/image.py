@@ -12,9 +12,10 @@ import json
 import os
 import posixpath
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .client import Client, sha256
 from .errors import ImageError
@@ -108,7 +109,14 @@ MARKS = ((b"BusyBox v", "busybox"), (b"GNU bash, version", "bash"))
 
 
 class Image:
-    def __init__(self, name: str, digest: str | None, config: Config, layers: list[tuple[str, Callable[[], BinaryIO]]], budget: Budget):
+    def __init__(
+        self,
+        name: str,
+        digest: str | None,
+        config: Config,
+        layers: list[tuple[str, Callable[[], BinaryIO]]],
+        budget: Budget,
+    ):
         self.name, self.digest, self.config, self.budget = name, digest, config, budget
         self.fs = Filesystem([Layer(d, opener, budget, budget.limits.file) for d, opener in layers])
 
@@ -356,7 +364,9 @@ def from_archive(path: str | os.PathLike, name: str | None = None, platform: str
     verified = _Verified(label, open_member)
     if "manifest.json" not in members:
         if "index.json" in members:  # an OCI layout tarball
-            return _from_oci(label, budget, verified, lambda m: open_member(m).read(limits.document + 1), name, platform)
+            return _from_oci(
+                label, budget, verified, lambda m: open_member(m).read(limits.document + 1), name, platform
+            )
         raise ImageError(label, "not a docker save archive (no manifest.json)")
     try:
         entries = json.loads(open_member("manifest.json").read(limits.document))
@@ -365,7 +375,10 @@ def from_archive(path: str | os.PathLike, name: str | None = None, platform: str
         raise ImageError(label, "manifest.json is not docker save's list of images") from None
     if len(chosen) != 1:
         tags = sorted(t for e in entries for t in e.get("RepoTags") or [])
-        raise ImageError(label, f"{'no' if not chosen else 'more than one'} image matches (the archive has {', '.join(tags) or 'untagged images'}): name one with NAME=PATH")
+        raise ImageError(
+            label,
+            f"{'no' if not chosen else 'more than one'} image matches (the archive has {', '.join(tags) or 'untagged images'}): name one with NAME=PATH",
+        )
     entry = chosen[0]
     config_member = entry.get("Config") or ""
     config_digest = "sha256:" + posixpath.basename(config_member).removesuffix(".json")
@@ -405,18 +418,31 @@ def from_layout(path: str | os.PathLike, name: str | None = None, platform: str 
     return _from_oci(label, Budget(label, limits), _Verified(label, open_member), read, name, platform)
 
 
-def _from_oci(label: str, budget: Budget, verified: _Verified, read: Callable[[str], bytes], name: str | None, platform: str) -> Image:
+def _from_oci(
+    label: str, budget: Budget, verified: _Verified, read: Callable[[str], bytes], name: str | None, platform: str
+) -> Image:
     def member(digest: str) -> str:
         return "blobs/" + digest.replace(":", "/", 1)
 
     index = _document(label, read("index.json"), "index.json")
     manifests = index.get("manifests") or []
-    chosen = [m for m in manifests if isinstance(m, dict) and _wanted(name, [(m.get("annotations") or {}).get("org.opencontainers.image.ref.name", "")])]
+    chosen = [
+        m
+        for m in manifests
+        if isinstance(m, dict)
+        and _wanted(name, [(m.get("annotations") or {}).get("org.opencontainers.image.ref.name", "")])
+    ]
     if name is not None and not chosen:  # `ref.name` is often only the tag
         tag = name.rsplit(":", 1)[-1] if ":" in name.rsplit("/", 1)[-1] else "latest"
-        chosen = [m for m in manifests if isinstance(m, dict) and (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") == tag]
+        chosen = [
+            m
+            for m in manifests
+            if isinstance(m, dict) and (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") == tag
+        ]
     if len(chosen) != 1:
-        raise ImageError(label, f"{'no' if not chosen else 'more than one'} image in index.json matches: name one with NAME=PATH")
+        raise ImageError(
+            label, f"{'no' if not chosen else 'more than one'} image in index.json matches: name one with NAME=PATH"
+        )
     limit = budget.limits.document
 
     def fetch(digest: str) -> bytes:

@@ -10,8 +10,9 @@ import gzip
 import posixpath
 import tarfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .errors import ImageError
 from .limits import Budget
@@ -75,7 +76,10 @@ def _decompressed(raw: BinaryIO, digest: str, budget: Budget):
             try:
                 import zstandard
             except ImportError:
-                raise ImageError(budget.image, f"layer {digest} is zstd-compressed: reading it needs pip install 'ecsinit-lint[images]' (zstandard)") from None
+                raise ImageError(
+                    budget.image,
+                    f"layer {digest} is zstd-compressed: reading it needs pip install 'ecsinit-lint[images]' (zstandard)",
+                ) from None
             stream = zstandard.ZstdDecompressor().stream_reader(raw)
     else:
         stream = raw
@@ -106,7 +110,10 @@ class Layer:
         return tarfile.open(fileobj=_decompressed(raw, self.digest, self.budget), mode="r|")
 
     def _fail(self, e: Exception):
-        return ImageError(self.budget.image, f"layer {self.digest} is not a readable tar (truncated or corrupt: {e or e.__class__.__name__})")
+        return ImageError(
+            self.budget.image,
+            f"layer {self.digest} is not a readable tar (truncated or corrupt: {e or e.__class__.__name__})",
+        )
 
     def scan(self, want: str) -> Entry | None:
         """The entry at `want`, scanning on until it is seen or the layer ends."""
@@ -123,7 +130,7 @@ class Layer:
                 if base == OPAQUE:
                     self.opaque.add(head)
                 elif base.startswith(WHITEOUT):
-                    self.whiteouts.add(posixpath.join(head, base[len(WHITEOUT):]))
+                    self.whiteouts.add(posixpath.join(head, base[len(WHITEOUT) :]))
                 else:
                     link = normalize(info.linkname) if info.islnk() else info.linkname
                     entry = self.entries.setdefault(path, Entry(_kind(info), info.mode, info.size, link))
@@ -183,7 +190,7 @@ class Filesystem:
                 raise ImageError(self.layers[0].budget.image, f"more than {SYMLINK_HOPS} symlinks resolving {path}")
             links.append(where)
             target = posixpath.join(posixpath.dirname(where), entry.link)  # an absolute link replaces the base
-            path = normalize(target + path[len(where):])
+            path = normalize(target + path[len(where) :])
 
     def _once(self, path: str, window: int | None = None) -> tuple[int, str, Entry] | None:
         """(layer, path or ancestor, entry): the file, or the first symlink met on its way."""
@@ -211,7 +218,9 @@ class Filesystem:
         if found.entry.kind == "hardlink":
             target = layer.entries.get(found.entry.link)
             if target is None or target.kind != "file":
-                raise ImageError(layer.budget.image, f"hard link {found.path} points at {found.entry.link}, not a file in its layer")
+                raise ImageError(
+                    layer.budget.image, f"hard link {found.path} points at {found.entry.link}, not a file in its layer"
+                )
             return layer.read(found.entry.link)
         return layer.read(found.path)
 

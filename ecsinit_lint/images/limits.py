@@ -32,7 +32,9 @@ class Budget:
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise ImageError(self.image, f"gave up after {self.limits.seconds:g} s reading the image (the time cap per image)")
+            raise ImageError(
+                self.image, f"gave up after {self.limits.seconds:g} s reading the image (the time cap per image)"
+            )
         return left
 
     def wait(self) -> float:
@@ -42,7 +44,10 @@ class Budget:
     def take(self, count: int) -> None:
         self.bytes += count
         if self.bytes > self.limits.bytes:
-            raise ImageError(self.image, f"read more than {self.limits.bytes // MIB} MiB (the cap per image): a huge layer or a compression bomb")
+            raise ImageError(
+                self.image,
+                f"read more than {self.limits.bytes // MIB} MiB (the cap per image): a huge layer or a compression bomb",
+            )
         self.remaining()
 
     def member(self) -> None:

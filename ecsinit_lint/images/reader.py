@@ -10,14 +10,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..analysis.shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
+from ..core.taskdef import Container, TaskDef, known_str_list
 from . import argv as merge
 from .client import Client
 from .errors import ImageError
 from .image import Image, from_archive, from_layout, from_registry, platform_for
 from .reference import Reference, parse
 from .store import Store, _atomic_write
-from ..core.taskdef import Container, TaskDef, known_str_list
-from ..analysis.shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
 
 SAID = {merge.IMAGE_ENTRYPOINT: "ENTRYPOINT", merge.IMAGE_CMD: "CMD"}
 SHELL_RECORD = "shell-v1"  # bump when Image.shell decides otherwise: the records are by digest
@@ -54,7 +54,7 @@ class View:
 
     @property
     def origin(self) -> str:
-        """"the image's ENTRYPOINT `…` and CMD `…`": the parts of the judged argv from the image."""
+        """ "the image's ENTRYPOINT `…` and CMD `…`": the parts of the judged argv from the image."""
         said = [f"{SAID[p.source]} `{' '.join(p.words)}`" for p in self.effective.parts if p.source in SAID]
         return "the image's " + " and ".join(said) if said else ""
 
@@ -90,7 +90,9 @@ class Reader:
         """What /bin/sh is in the image, read once (it may take a layer) and kept in the cache
         by the image's digest, which names its bytes: a warm run reads no layer for it."""
         if id(image) not in self.shells:
-            record = self.store.folder / "shells" / hashlib.sha256(f"{SHELL_RECORD}\0{image.digest}".encode()).hexdigest()
+            record = (
+                self.store.folder / "shells" / hashlib.sha256(f"{SHELL_RECORD}\0{image.digest}".encode()).hexdigest()
+            )
             try:
                 self.shells[id(image)] = json.loads(record.read_text())["shell"]
             except (OSError, ValueError, KeyError, TypeError):

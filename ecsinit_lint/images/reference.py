@@ -28,7 +28,11 @@ class Reference:
     digest: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.registry}/{self.repository}" + (f":{self.tag}" if self.tag else "") + (f"@{self.digest}" if self.digest else "")
+        return (
+            f"{self.registry}/{self.repository}"
+            + (f":{self.tag}" if self.tag else "")
+            + (f"@{self.digest}" if self.digest else "")
+        )
 
     @property
     def host(self) -> str:
@@ -47,7 +51,9 @@ class Reference:
 
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 and ::1, with or without a port: served over plain HTTP, as Docker does."""
-    name = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    name = (
+        host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    )
     if name == "localhost":
         return True
     try:

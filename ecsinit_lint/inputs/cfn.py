@@ -13,12 +13,12 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ..engine import suppress
 from ..core.pointer import join_pointer, split_pointer
-from .jsonpos import line_col
 from ..core.taskdef import TaskDef, is_unknown
-from .document import Document
+from ..engine import suppress
 from ..errors import FixError, InputError
+from .document import Document
+from .jsonpos import line_col
 
 TASK_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::DaemonTaskDefinition")
 MAX_ALIAS_VALUES = 100_000  # values that YAML aliases may add by repeating their anchors
@@ -226,7 +226,9 @@ class _Stream:
                     self._aliased[id(source)] = source.anchor
                 if not isinstance(source, MappingNode):
                     mark = source.start_mark
-                    raise InputError("", "a merge key `<<` takes a mapping or a list of them", mark.line + 1, mark.column + 1)
+                    raise InputError(
+                        "", "a merge key `<<` takes a mapping or a list of them", mark.line + 1, mark.column + 1
+                    )
                 merged += [(name, v, source.anchor or a, key.start_mark) for name, v, a, _ in self._pairs(source)]
         names = {name for name, *_ in own}
         for entry in merged:
@@ -506,7 +508,9 @@ def _splice(text: str, nodes: dict, op: dict) -> tuple[int, int, str]:
     nl = "\r\n" if "\r\n" in text else "\n"
     for alias in (node, parent):
         if isinstance(alias, _Alias):
-            raise FixError(f"{op['path']} is in YAML anchor &{alias.target.anchor}, which its aliases share; file left as it was")
+            raise FixError(
+                f"{op['path']} is in YAML anchor &{alias.target.anchor}, which its aliases share; file left as it was"
+            )
     if op["op"] in ("add", "replace") and node is not None:
         start, end = node.start_mark.index, _end(text, node)
         if start == end and isinstance(parent, MappingNode):  # `Key:` with no value
@@ -552,5 +556,7 @@ def _key_of(parent, node, op: dict):
     """The key node of a value written in `parent` (not one a merge key brings)."""
     keys = [k for k, v in parent.value if v is node]
     if len(keys) != 1:
-        raise FixError(f"cannot apply {op['op']} {op['path']}: its value is not written in its mapping; file left as it was")
+        raise FixError(
+            f"cannot apply {op['op']} {op['path']}: its value is not written in its mapping; file left as it was"
+        )
     return keys[0]

@@ -51,7 +51,6 @@ class Document:
 
 @dataclass
 class JsonDocument(Document):
-
     def by_hand(self, pointer: str) -> str:
         return "the plan is made from the .tf files: fix them" if self.kind == "terraform-plan" else "not literal here"
 

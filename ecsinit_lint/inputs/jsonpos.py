@@ -191,7 +191,9 @@ def _replace(text: str, start: int, end: int, value) -> str:
     """The value at text[start:end] replaced, in its layout: a list or object on one line stays
     on one line; a scalar on a line of its own (after its key) gives way to lines, as its siblings are."""
     old = text[start:end]
-    multiline = "\n" in old or (old[:1] not in "[{" and _OWN_LINE.fullmatch(text, text.rfind("\n", 0, start) + 1, start))
+    multiline = "\n" in old or (
+        old[:1] not in "[{" and _OWN_LINE.fullmatch(text, text.rfind("\n", 0, start) + 1, start)
+    )
     indent = _line_indent(text, start) if multiline else None
     return text[:start] + render(value, indent, _indent_unit(text), _newline(text), _key_sep(text)) + text[end:]
 
@@ -202,7 +204,15 @@ def _add_member(text: str, start: int, key: str, value) -> str:
     if not members:
         end, key_sep = _value_end(text, start), _key_sep(text)
         if "\n" not in text.strip():  # a file on one line stays on it
-            return text[:start] + "{" + json.dumps(key) + key_sep + render(value, None, unit, nl, key_sep) + "}" + text[end:]
+            return (
+                text[:start]
+                + "{"
+                + json.dumps(key)
+                + key_sep
+                + render(value, None, unit, nl, key_sep)
+                + "}"
+                + text[end:]
+            )
         outer = _line_indent(text, start)
         body = json.dumps(key) + key_sep + render(value, outer + unit, unit, nl, key_sep)
         return text[:start] + "{" + nl + outer + unit + body + nl + outer + "}" + text[end:]

@@ -8,13 +8,13 @@ import re
 import stat
 import sys
 from collections import Counter
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
-from . import jsonpos
 from ..core.pointer import join_pointer
-from ..errors import InputError
-from ..engine import suppress
 from ..core.taskdef import CONTAINER_KEYS, Container, TaskDef, is_container
+from ..engine import suppress
+from ..errors import InputError
+from . import jsonpos
 from .document import DESCRIBE_WRAPPERS, Document, JsonDocument
 
 MAX_BYTES = 32 * 1024 * 1024  # a task definition is at most 64 KiB; a Terraform plan can be large
@@ -34,7 +34,9 @@ def _ecs_keys(item: dict, beyond: tuple = ()) -> bool:
     from ..analysis.schema import schema
 
     known = schema()["$defs"]["ContainerDefinition"]["properties"].keys() & item.keys()
-    return len(known) > len(item) - len(known) and bool(known.difference(beyond)) and not DEVCONTAINER_KEYS & item.keys()
+    return (
+        len(known) > len(item) - len(known) and bool(known.difference(beyond)) and not DEVCONTAINER_KEYS & item.keys()
+    )
 
 
 def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
@@ -68,7 +70,11 @@ def find_tasks(data) -> tuple[str, list[TaskDef]] | None:
 
         tasks = plan_tasks(data)
         return ("terraform-plan", tasks) if tasks else None
-    if is_container(data) and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2) and _ecs_keys(data, ("name", "image")):
+    if (
+        is_container(data)
+        and ("name" in data or len(CONTAINER_KEYS & data.keys()) >= 2)
+        and _ecs_keys(data, ("name", "image"))
+    ):
         task = TaskDef({}, "", "camel", decoder="either")
         task.containers.append(Container(data, "", "camel", task=task))
         return "container", [task]

@@ -22,11 +22,11 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
-from . import jsonpos
 from ..core.pointer import join_pointer, split_pointer
 from ..core.taskdef import CONTAINER_KEYS, TaskDef, is_container, is_unknown
-from .document import Document
 from ..errors import FixError, InputError
+from . import jsonpos
+from .document import Document
 
 RESOURCE = "aws_ecs_task_definition"
 _IDENT = re.compile(r"[A-Za-z_][\w-]*\Z")

@@ -25,7 +25,9 @@ def _case_key(f, containers) -> tuple:
 
 
 def _where(f) -> str:
-    return f"{f.file}:{f.line}:{f.column}" if f.file not in (None, "-") else (f.origin.arn if f.origin else f.task) or "-"
+    return (
+        f"{f.file}:{f.line}:{f.column}" if f.file not in (None, "-") else (f.origin.arn if f.origin else f.task) or "-"
+    )
 
 
 def junit(report: Report) -> str:

@@ -8,14 +8,14 @@ import json
 import os
 import textwrap
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from .. import __version__
 from ..engine.linter import Finding
 from ..engine.registry import SEVERITIES
-from ..inputs.document import Document
 from ..errors import InputError
+from ..inputs.document import Document
 
 COLOURS = {"error": "31", "warning": "33", "info": "36"}
 DEBUG = "ECSINIT_LINT_DEBUG"  # set to 1: an unexpected exception is raised, traceback and all
@@ -97,7 +97,9 @@ def text_lines(report: Report) -> Iterator[str]:
     yield f"Found {found} finding{'s' * (found != 1)} ({counts}) in {inputs}\n"
     if stats["fixable"]:
         yield f"[*] {stats['fixable']} fixable{report.fix_hint}\n"
-    hidden = sum(f.fix is not None and f.fix.applicability == "unsafe" and not report.fixable(f) for f in report.findings)
+    hidden = sum(
+        f.fix is not None and f.fix.applicability == "unsafe" and not report.fixable(f) for f in report.findings
+    )
     if hidden and report.unit == "file":
         yield f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with `--unsafe-fixes`\n"
 

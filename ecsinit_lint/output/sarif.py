@@ -17,16 +17,15 @@ from urllib.parse import quote
 import jsonpatch
 
 from .. import __version__
-from ..errors import FixError
-from ..inputs.jsonpos import line_col
 from ..engine.registry import load_rules
-from ..errors import InputError
+from ..errors import FixError, InputError
+from ..inputs.jsonpos import line_col
 from ..inputs.sources import load
 
 if TYPE_CHECKING:
     from ..engine.linter import Finding
-    from .report import Report
     from ..inputs.document import Document
+    from .report import Report
 
 HOMEPAGE = "https://github.com/ecsinit-lint/ecsinit-lint"
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -146,12 +145,23 @@ def sarif(report: Report) -> str:
     index = {r.code: i for i, r in enumerate(rules)}
     docs = {d.path: d for d in report.documents}
     run = {
-        "tool": {"driver": {"name": "ecsinit-lint", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": HOMEPAGE, "rules": [_rule(r) for r in rules]}},  # fmt: skip
+        "tool": {
+            "driver": {
+                "name": "ecsinit-lint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": HOMEPAGE,
+                "rules": [_rule(r) for r in rules],
+            }
+        },  # fmt: skip
         "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
-        "invocations": [{"executionSuccessful": not report.errors,
-                         "toolExecutionNotifications": [_notification(e) for e in report.errors]}],  # fmt: skip
+        "invocations": [
+            {
+                "executionSuccessful": not report.errors,
+                "toolExecutionNotifications": [_notification(e) for e in report.errors],
+            }
+        ],  # fmt: skip
         "results": [_result(f, index, docs.get(f.file)) for f in report.findings],
     }
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
