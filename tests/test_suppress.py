@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ecsinit_lint.cli.app import app
+from ecsinit_lint.core import suppress
 from ecsinit_lint.core.taskdef import TaskDef
-from ecsinit_lint.engine import suppress
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
 from ecsinit_lint.fix.fixer import fix
