@@ -28,14 +28,15 @@ Tooling only: no pid1-facts claim. The suppression forms are described in the RE
 (Configuration and suppression).
 """
 
-from ecsinit_lint.engine import suppress
-from ecsinit_lint.engine.registry import rule
+from ecsinit_lint.core import suppress
+from ecsinit_lint.engine.registry import Violation, load_rules, rule
 
 
-@rule("SUP001", "unused-suppression", "info")
+@rule("SUP001", "unused-suppression", "info", reports_unused_suppressions=True)
 def check(task):
-    """The entries that can never suppress anything; the linter reports the rest that did not."""
+    """The entries that can never suppress anything; the linter reports those that did not."""
+    known = load_rules().values()
     for s in suppress.of(task):
-        why = suppress.problem(s, task)
+        why = suppress.problem(s, task, known)
         if why is not None:
-            yield s.violation(why)
+            yield Violation(s.pointer, s.message(why), s.container, position=s.position)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
 
 from ecsinit_lint.cli.app import app
+from ecsinit_lint.core import suppress
 from ecsinit_lint.core.taskdef import TaskDef
-from ecsinit_lint.engine import suppress
 from ecsinit_lint.engine.linter import lint
-from ecsinit_lint.engine.registry import Selection
+from ecsinit_lint.engine.registry import Rule, Selection, load_rules
 from ecsinit_lint.fix.fixer import fix
 from ecsinit_lint.inputs.document import JsonDocument
 from ecsinit_lint.inputs.sources import load
@@ -87,6 +90,35 @@ def test_unused_is_judged_only_for_rules_that_run(tmp_path):
     ] == ["INIT001", "INIT001"]
     assert [c for c, *_ in found(doc, Selection(("SIG", "SUP")).rules())] == ["SUP001"]
     assert found(doc, Selection(("SIG",)).rules()) == []
+
+
+def test_the_rule_marked_reports_unused_suppressions_not_a_code(tmp_path):
+    """The linter stamps unused suppressions under whichever selected rule carries the marker."""
+    doc = doc_of(taskdef("INIT001 SIG001:app"), tmp_path)
+    other = Rule("XSUP9", "stale-ignore", "warning", "never", lambda task: (), reports_unused_suppressions=True)
+    sup001 = load_rules()["SUP001"]
+    assert sup001.reports_unused_suppressions
+    rules = [r for r in ALL if r is not sup001]
+    assert [(f.code, f.name, f.severity) for f in lint(doc, [*rules, other])] == [("XSUP9", "stale-ignore", "warning")]
+    assert lint(doc, [*rules, replace(sup001, reports_unused_suppressions=False)]) == []
+
+
+def test_known_rules_come_as_an_argument():
+    """The suppression module knows no registry: without known rules no entry names a rule, and
+    an entry is unused only for a rule among those given."""
+    data = taskdef("INIT001")
+    task = TaskDef.build(data, "", "camel", "/containerDefinitions", data["containerDefinitions"])
+    (s,) = suppress.of(task)
+    assert suppress.problem(s, task, []) == "names no rule"
+    assert suppress.problem(s, task, load_rules().values()) is None
+    assert suppress.problem(replace(s, container="web"), task, load_rules().values()).startswith("names no container")
+    assert suppress.unused([s], set(), task, []) == []
+    assert suppress.unused([s], set(), task, [load_rules()["INIT001"]]) == [s]
+    assert suppress.unused([s], {s}, task, [load_rules()["INIT001"]]) == []
+    tree = ast.parse(inspect.getsource(suppress))
+    imported = {"." * n.level + n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert imported <= {"__future__", "re", "collections.abc", "dataclasses", ".pointer"}  # below inputs/, no registry
 
 
 def test_suppression_can_suppress_sup001(tmp_path):

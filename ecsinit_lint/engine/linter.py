@@ -1,15 +1,14 @@
 """Run the selected rules over a document, stamp each violation into a Finding, and drop the
-findings the document's own suppressions cover (reporting those that cover none as SUP001)."""
+findings the document's own suppressions cover (core/suppress.py; those that cover none are the
+findings of the rule that reports unused suppressions, SUP001)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from ..core import suppress
 from ..inputs.document import Document
-from . import suppress
 from .registry import SEVERITIES, Fix, Rule, Violation
-
-UNUSED = "SUP001"
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,23 @@ def _with_image(task, v: Violation) -> Violation:
 
 
 def lint(doc: Document, rules: list[Rule], images=None) -> list[Finding]:
-    """The document's findings; with `images` (images/reader.py), each container is judged
-    with what its image decides."""
+    """The document's findings, in the order of their position. With `images` (images/reader.py),
+    each container is judged with what its image decides. For each task definition:
+
+    1. run: each selected rule's violations (every task's image attached first: a rule may ask
+       another view of the same resource);
+    2. merge: a rule `merged_into` another drops its violation for a container that one reports;
+    3. de-dup: a violation said by an earlier view of the resource (the other branch of an
+       `Fn::If`) is not said again;
+    4. stamp: code, name, severity, file position and the fix as it applies (`_stamp`);
+    5. suppress: the findings a suppression of the task covers go (`suppress.covered`);
+    6. report unused suppressions: those that covered nothing though they name a rule that ran
+       and a container of the task (`suppress.unused`) become findings of the selected rule
+       marked `reports_unused_suppressions` (SUP001), whose own check reports the entries that
+       can never match.
+    """
     findings, seen = [], set()
-    unused_rule = next((r for r in rules if r.code == UNUSED), None)
+    unused_rule = next((r for r in rules if r.reports_unused_suppressions), None)
     for task in doc.tasks if images is not None else ():  # all first: a rule may ask another view
         images.attach(task)
     for task in doc.tasks:
@@ -107,9 +119,12 @@ def lint(doc: Document, rules: list[Rule], images=None) -> list[Finding]:
                     continue  # said by the rule it merges into, or by the other branch of an `Fn::If`
                 seen.add((rule.code, v.pointer, v.message))
                 stamped.append(_stamp(doc, task, rule, _with_image(task, v) if images is not None else v))
-        kept, unused = suppress.apply(task, stamped, rules)
+        suppressions = suppress.of(task)
+        kept, used = suppress.covered(suppressions, stamped, rules)
         findings += kept
         if unused_rule is not None:
-            findings += [_stamp(doc, task, unused_rule, s.violation("suppresses nothing")) for s in unused]
+            for s in suppress.unused(suppressions, used, task, rules):
+                v = Violation(s.pointer, s.message("suppresses nothing"), s.container, position=s.position)
+                findings.append(_stamp(doc, task, unused_rule, v))
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
     return findings

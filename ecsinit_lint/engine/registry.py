@@ -43,10 +43,16 @@ class Rule:
     options: dict = field(default_factory=dict, compare=False)  # option name -> JSON Schema
     values: dict = field(default_factory=dict, compare=False)  # the options in effect
     merged_into: str | None = None  # a rule whose finding for the same container says this one's
+    reports_unused_suppressions: bool = False  # the linter stamps the unused suppressions as its findings
 
     def run(self, task) -> Iterable[Violation]:
         """The rule's violations in a task; a rule with options receives their values."""
         return self.check(task, self.values) if self.options else self.check(task)
+
+    def matches(self, selector: str) -> bool:
+        """A selector is ALL, a code, a code prefix (`SIG`, `SIG00`) or a rule name."""
+        s = selector.strip()
+        return s.upper() == "ALL" or self.code.startswith(s.upper()) or self.name == s.lower()
 
     def configured(self, values: dict) -> Rule:
         """This rule with option values (validated by config.py) over the schema's defaults."""
@@ -74,6 +80,7 @@ def rule(
     fixable: str = "never",
     options: dict | None = None,
     merged_into: str | None = None,
+    reports_unused_suppressions: bool = False,
 ):
     """Register `check(task) -> Iterable[Violation]` as the rule CODE.
 
@@ -81,13 +88,15 @@ def rule(
     `default`; the rule's check then takes `(task, values)`, `values` holding every option.
     With `merged_into`, the linter drops this rule's violation for a container when that rule,
     also selected, reports the same container: its message carries both, so a user suppresses
-    one finding, not two.
+    one finding, not two. With `reports_unused_suppressions`, the linter also reports under this
+    rule each suppression that covered nothing (core/suppress.py), as ruff's RUF100 does.
     """
     assert severity in SEVERITIES and fixable in ("never", "sometimes", "always")
     assert all("default" in schema for schema in (options or {}).values())
 
     def register(check):
-        rule_ = Rule(code, name, severity, fixable, check, check.__module__, options or {}, merged_into=merged_into)
+        rule_ = Rule(code, name, severity, fixable, check, check.__module__, options or {},
+                     merged_into=merged_into, reports_unused_suppressions=reports_unused_suppressions)  # fmt: skip
         RULES[code] = rule_.configured({})
         return check
 
@@ -104,12 +113,6 @@ def load_rules() -> dict[str, Rule]:
     return dict(sorted(RULES.items()))
 
 
-def matches(rule_: Rule, selector: str) -> bool:
-    """A selector is ALL, a code, a code prefix (`SIG`, `SIG00`) or a rule name."""
-    s = selector.strip()
-    return s.upper() == "ALL" or rule_.code.startswith(s.upper()) or rule_.name == s.lower()
-
-
 @dataclass(frozen=True)
 class Selection:
     select: tuple[str, ...] = ("ALL",)
@@ -119,10 +122,10 @@ class Selection:
         return [
             r
             for r in load_rules().values()
-            if any(matches(r, s) for s in self.select) and not any(matches(r, s) for s in self.ignore)
+            if any(r.matches(s) for s in self.select) and not any(r.matches(s) for s in self.ignore)
         ]
 
     def unknown(self) -> list[str]:
         """Selectors that match no rule: a typo that would silently select nothing."""
         known = load_rules().values()
-        return [s for s in (*self.select, *self.ignore) if not any(matches(r, s) for r in known)]
+        return [s for s in (*self.select, *self.ignore) if not any(r.matches(s) for r in known)]

@@ -13,9 +13,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from ..core import suppress
 from ..core.pointer import join_pointer, split_pointer
 from ..core.taskdef import TaskDef, is_unknown
-from ..engine import suppress
 from ..errors import FixError, InputError
 from .document import Document
 from .jsonpos import line_col

@@ -10,9 +10,9 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+from ..core import suppress
 from ..core.pointer import join_pointer
 from ..core.taskdef import CONTAINER_KEYS, Container, TaskDef, is_container
-from ..engine import suppress
 from ..errors import InputError
 from . import jsonpos
 from .document import DESCRIBE_WRAPPERS, Document, JsonDocument

@@ -8,8 +8,11 @@
 
 An entry is a rule code, prefix or name, optionally `:container`. Tags and metadata apply to
 their task definition; a comment applies to the task definition it sits in (one above the
-first task definition, to the first). The loaders put what lies outside the task's data in
-`TaskDef.suppressions`; the linter applies them all in `apply`:
+first task definition, to the first). This module owns them all, as ruff's `checkers/noqa.rs`
+owns `# noqa`: one parser per source (`from_tags`, `from_metadata`, `from_comments`), what they
+cover (`covered`), which cover nothing (`unused`) and which can never match (`problem`). It
+knows no registry: the rules come as arguments, objects with `code` and `matches(selector)`.
+The loaders put what lies outside the task's data in `TaskDef.suppressions`:
 
     task.suppressions += from_metadata(resource.get("Metadata"), "/Resources/Td/Metadata")  # CloudFormation
     attach_comments(doc, from_comments((line, comment) for …))  # YAML, once doc.tasks are built
@@ -21,8 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..core.pointer import join_pointer, split_pointer
-from .registry import Rule, Violation, load_rules, matches
+from .pointer import join_pointer, split_pointer
 
 TAG_KEY = "ecsinit-lint:ignore"
 METADATA_KEY = "ecsinit-lint"
@@ -42,12 +44,12 @@ class Suppression:
     def text(self) -> str:
         return f"{self.code}:{self.container}" if self.container else self.code
 
-    def covers(self, rule: Rule, container: str | None) -> bool:
-        return bool(self.code) and matches(rule, self.code) and self.container in (None, container)
+    def covers(self, rule, container: str | None) -> bool:
+        return bool(self.code) and rule.matches(self.code) and self.container in (None, container)
 
-    def violation(self, why: str) -> Violation:
-        return Violation(self.pointer, f"{ORIGINS[self.origin]} entry `{self.text}` {why}", self.container,
-                         position=self.position)  # fmt: skip
+    def message(self, why: str) -> str:
+        """What a finding on this entry says: "tag `ecsinit-lint:ignore` entry `SIG001:app` <why>"."""
+        return f"{ORIGINS[self.origin]} entry `{self.text}` {why}"
 
 
 def entries(value: str) -> list[tuple[str, str | None]]:
@@ -114,9 +116,10 @@ def of(task) -> list[Suppression]:
     return (from_tags(tags, task.ptr("tags"), task.style) if tags else []) + task.suppressions
 
 
-def problem(s: Suppression, task) -> str | None:
-    """Why an entry can never suppress anything in this task, if it cannot."""
-    if not s.code or not any(matches(r, s.code) for r in load_rules().values()):
+def problem(s: Suppression, task, known: Iterable) -> str | None:
+    """Why an entry can never suppress anything in this task, if it cannot: it names none of the
+    `known` rules, or a container the task does not have."""
+    if not s.code or not any(r.matches(s.code) for r in known):
         return "names no rule"
     names = [c.name for c in task.containers]
     if s.container is not None and None not in names and s.container not in names:
@@ -124,12 +127,11 @@ def problem(s: Suppression, task) -> str | None:
     return None
 
 
-def apply(task, findings: list, rules: list[Rule]) -> tuple[list, list[Suppression]]:
-    """The findings no suppression covers, and the valid suppressions of a selected rule that
-    covered none (reported as SUP001; an invalid one is reported by SUP001's own check)."""
-    suppressions = of(task)
+def covered(suppressions: list[Suppression], findings: list, rules: Iterable) -> tuple[list, set[Suppression]]:
+    """The findings no suppression covers, and the suppressions that covered one; `rules` holds
+    the rule of each finding's code."""
     if not suppressions:
-        return findings, []
+        return findings, set()
     by_code = {r.code: r for r in rules}
     used, kept = set(), []
     for f in findings:
@@ -137,6 +139,10 @@ def apply(task, findings: list, rules: list[Rule]) -> tuple[list, list[Suppressi
         used.update(covering)
         if not covering:
             kept.append(f)
-    unused = [s for s in dict.fromkeys(suppressions)
-              if s not in used and problem(s, task) is None and any(matches(r, s.code) for r in rules)]  # fmt: skip
-    return kept, unused
+    return kept, used
+
+
+def unused(suppressions: list[Suppression], used: set[Suppression], task, rules: Iterable) -> list[Suppression]:
+    """The suppressions that covered nothing although they could have: each names a rule that ran
+    (among `rules`) and a container of the task. One that can never match is `problem`'s."""
+    return [s for s in dict.fromkeys(suppressions) if s not in used and problem(s, task, rules) is None]
