@@ -450,3 +450,23 @@ def test_corpus_every_task_definition_without_init_is_found():
                     checked += 1
                     assert (task.label, c.name) in flagged, (path.name, task.label, c.name)
     assert checked >= 200, checked
+
+
+MEMBERS = ['name = "a"', 'image = "alpine"', 'command = ["su", "app", "-c", "./server"]']
+
+
+@pytest.mark.parametrize("layout", ["lines", "one line"])
+@pytest.mark.parametrize("removed", range(len(MEMBERS)))
+def test_hcl_removes_a_member_wherever_it_sits(tmp_path, layout, removed):
+    """Every op a fix emits applies to a jsonencode literal: here `remove`, of the first, a
+    middle or the last member, on lines of their own or on one line (SIG003's fix removes `command`)."""
+    members = "\n      ".join(MEMBERS) if layout == "lines" else ", ".join(MEMBERS)
+    body = f"[{{\n      {members}\n    }}]" if layout == "lines" else f"[{{ {members} }}]"
+    text = (
+        f'resource "aws_ecs_task_definition" "t" {{\n  family = "f"\n  container_definitions = jsonencode({body})\n}}\n'
+    )
+    doc = _load(tmp_path / "main.tf", text)
+    key = MEMBERS[removed].split(" =")[0]
+    edited = doc.edited([{"op": "remove", "path": f"/aws_ecs_task_definition.t/0/{key}"}])
+    container = {k: v for k, v in doc.data["aws_ecs_task_definition.t"][0].items() if k != key}
+    assert _load(tmp_path / "main.tf", edited).data["aws_ecs_task_definition.t"][0] == container, edited

@@ -569,7 +569,26 @@ def _splice(text: str, part: Part, inner: str, op: dict) -> tuple[int, int, str]
         at = last.end_pos + len(re.match(r"[ \t]*,?", text[last.end_pos :]).group())
         nl = "\r\n" if "\r\n" in text else "\n"
         return at, at, nl + indent + member
+    if op["op"] == "remove" and node is not None and obj is not None:
+        return _member_span(text, obj, node)
     raise FixError(f"cannot apply {op['op']} {op['path']} to this HCL; file left as it was")
+
+
+def _member_span(text: str, obj, node) -> tuple[int, int, str]:
+    """The splice that removes the member of `obj` whose value is `node`: its own lines when it
+    has them, else the member and the comma between it and a neighbour."""
+    elems = _trees(obj, "object_elem")
+    (n,) = [i for i, e in enumerate(elems) if e.meta.start_pos <= node.meta.start_pos <= e.meta.end_pos]
+    start, end = elems[n].meta.start_pos, elems[n].meta.end_pos
+    end += len(re.match(r"[ \t]*,?", text[end:]).group())
+    line_start = text.rfind("\n", 0, start) + 1
+    if not text[line_start:start].strip() and text[end:].lstrip(" \t").startswith(("\n", "\r\n")):
+        return line_start, text.index("\n", end) + 1, ""
+    if n + 1 < len(elems):
+        return start, elems[n + 1].meta.start_pos, ""
+    if n > 0:
+        return elems[n - 1].meta.end_pos, end, ""
+    return start, end, ""
 
 
 def _object(tree):
