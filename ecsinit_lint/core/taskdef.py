@@ -111,12 +111,6 @@ class Container(Node):
         name = self.get("name")
         return name if isinstance(name, str) else None
 
-    def guard(self) -> dict:
-        """A JSON Patch test op pinning the container a fix was computed for."""
-        if self.has("name"):  # also a `{"Ref": …}` name: it pins the container as well
-            return {"op": "test", "path": self.ptr("name"), "value": self.get("name")}
-        return {"op": "test", "path": self.pointer, "value": self.data}
-
     @cached_property  # the data is not changed once loaded: a fix makes a new document
     def argv(self) -> list[str] | None:
         """The argv the task definition sets (entryPoint + command), None when unknown.
