@@ -123,4 +123,4 @@ def check(task, options):
         elif why := _image_init(c):
             message += "; " + why
             applicability = "unsafe"
-        yield Violation(pointer, message, c.name, Fix(title, patch, applicability))
+        yield Violation(pointer, message, fix=Fix(title, patch, applicability))

@@ -73,7 +73,7 @@ def check(task):
             old = c.get(field)
             patch = replace_value(c.ptr(field), old, [old[0], "-s", *old[1:]])
             fix = Fix("Add `-s` to tini so that it reaps as a subreaper", patch, "unsafe")
-        yield Violation(c.argv_pointers()[0], message, c.name, fix)
+        yield Violation(c.argv_pointers()[0], message, fix=fix)
 
 
 def _subreaper(c, init_args: list[str]) -> bool:

@@ -54,8 +54,8 @@ def check(task):
         message = (f"entryPoint replaces the image's ENTRYPOINT `{' '.join(words)}`, dropping its `{init}`: "
                    f"the main process of {label(c)} is PID 1, which ignores {stop_signal(c)} unless it installs a "
                    f"handler and leaves orphaned children as zombies")  # fmt: skip
-        yield Violation(c.ptr("entryPoint"), message, c.name,
-                        Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true", patch))  # fmt: skip
+        title = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true"
+        yield Violation(c.ptr("entryPoint"), message, fix=Fix(title, patch))
 
 
 def _dropped_init(c) -> tuple[str, tuple[str, ...]] | None:

@@ -101,7 +101,7 @@ def check(task):
                     f" (unless `{script.unseen}` makes `{script.main.words[0]}` a function or alias, or sets a trap)"
                 )
             fix = Fix(title, replace_value(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
-        yield Violation(where(c, started, script), message, c.name, fix)
+        yield Violation(where(c, started, script), message, fix=fix)
 
 
 def _with_exec(text: str, offsets: list[int]) -> str:

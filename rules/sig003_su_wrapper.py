@@ -56,4 +56,4 @@ def check(task):
             user, argv = swap
             patch = [guard(c), *replace_argv(c, argv), add(c.ptr("user"), user)]
             fix = Fix(f"Set `user` to {user} and run the command without {tool}", patch, "unsafe")
-        yield Violation(pointers[0], message, c.name, fix)
+        yield Violation(pointers[0], message, fix=fix)

@@ -65,4 +65,4 @@ def check(task):
         if words and "=" not in words[0] and words[0] not in NOT_PROGRAMS:
             title = f"Split `{line}` into its words" if " " in line.strip() else f"Drop the leading `{line}`"
             fix = Fix(title, replace_value(c.ptr(field), old, words), "safe" if field == "entryPoint" else "unsafe")
-        yield Violation(c.argv_pointers()[0], message, c.name, fix)
+        yield Violation(c.argv_pointers()[0], message, fix=fix)

@@ -60,13 +60,13 @@ def check(task):
             clamped = min(max(value, low), high)
             message = f"stopTimeout {value} s of {label(c)} is outside the 2–120 s that Fargate accepts"
             fix = Fix(f"Set stopTimeout to {clamped}", replace_value(pointer, value, clamped))
-            yield Violation(pointer, message, c.name, fix)
+            yield Violation(pointer, message, fix=fix)
         elif value < 0:
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)} is negative: it is no number of seconds "
-                                     f"to wait between SIGTERM and SIGKILL", c.name)  # fmt: skip
+                                     f"to wait between SIGTERM and SIGKILL")  # fmt: skip
         elif value < SHORT:
             yield Violation(pointer, f"{label(c)} gets only {value} s between {stop_signal(c)} and SIGKILL: likely too short "
-                                     f"to drain connections or flush buffers", c.name, severity="info")  # fmt: skip
+                                     f"to drain connections or flush buffers", severity="info")  # fmt: skip
         elif platform == "ec2" and value > LONG:
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)}: every deploy, scale-in and drain may wait "
-                                     f"{value // 60} min for it to stop", c.name, severity="info")  # fmt: skip
+                                     f"{value // 60} min for it to stop", severity="info")  # fmt: skip

@@ -173,6 +173,12 @@ class TaskDef(Node):
     anchors: dict[str, str] = field(default_factory=dict)
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
 
+    def container_at(self, pointer: str) -> Container | None:
+        """The container a document pointer is in (the longest container pointer prefixing it),
+        None for a pointer outside the containers."""
+        holding = [c for c in self.containers if pointer == c.pointer or pointer.startswith(c.pointer + "/")]
+        return max(holding, key=lambda c: len(c.pointer), default=None)
+
     def anchor_edited(self, patch: list[dict]) -> str | None:
         """The YAML anchor a patch would change, and with it every alias of it."""
         for op in patch:
