@@ -57,6 +57,7 @@ from ecsinit_lint.analysis.checks import MUST_BE_PID1, label, launch, linux_cont
 from ecsinit_lint.analysis.reaping import health_probe, probes_leak, without_init
 from ecsinit_lint.analysis.shell import basename
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import set_field
 
 OPTIONS = {
     "extra-inits": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": []},
@@ -102,13 +103,8 @@ def check(task, options):
             continue
         params = c.get("linuxParameters")
         opted_out = isinstance(params, dict) and params.get(c.key("initProcessEnabled")) is False
-        if isinstance(params, dict):
-            pointer = c.ptr("linuxParameters")
-            patch = [{"op": "test", "path": pointer, "value": params},
-                     {"op": "add", "path": c.ptr("linuxParameters", "initProcessEnabled"), "value": True}]  # fmt: skip
-        else:
-            pointer = c.pointer
-            patch = [c.guard(), {"op": "add", "path": c.ptr("linuxParameters"), "value": {c.key("initProcessEnabled"): True}}]  # fmt: skip
+        pointer = c.ptr("linuxParameters") if isinstance(params, dict) else c.pointer
+        patch = set_field(c, ("linuxParameters", "initProcessEnabled"), True)
         zombies = "leaves orphaned children as zombies"
         if probes_leak(task, c):  # INIT005's finding, said here once
             zombies += f", among them the children of any `{health_probe(c)}` health-check probe that times out"
@@ -127,4 +123,4 @@ def check(task, options):
         elif why := _image_init(c):
             message += "; " + why
             applicability = "unsafe"
-        yield Violation(pointer, message, c.name, Fix(title, patch, applicability))
+        yield Violation(pointer, message, fix=Fix(title, patch, applicability))

@@ -43,9 +43,9 @@ from ecsinit_lint.analysis.checks import (
     label,
     launch,
     other_views,
-    replace_fix,
 )
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import replace_value
 
 
 @rule("INIT002", "init-breaks-pid1-image", "error", fixable="always")
@@ -61,7 +61,7 @@ def check(task):
             message += (f"; the fix is by hand: where every `Fn::If` takes its {branch} branch the argv has no init "
                         f"of its own, and the flag gives it one")  # fmt: skip
             title, applicability = f"{title} only in the `Fn::If` branches whose argv is `{started.main[0]}`", "manual"
-        yield Violation(pointer, message, c.name, Fix(title, replace_fix(pointer, True, False), applicability))
+        yield Violation(pointer, message, fix=Fix(title, replace_value(pointer, True, False), applicability))
 
 
 def _needs_init(c) -> str | None:

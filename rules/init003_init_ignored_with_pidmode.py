@@ -51,4 +51,4 @@ def check(task):
         if init_state(c) is True:
             message = (f"initProcessEnabled does nothing for {label(c)} with pidMode `{mode}`: Docker adds no init; "
                        f"{WHAT_REAPS[mode]}, and the main process gets SIGTERM as an ordinary process")  # fmt: skip
-            yield Violation(c.ptr("linuxParameters", "initProcessEnabled"), message, c.name)
+            yield Violation(c.ptr("linuxParameters", "initProcessEnabled"), message)

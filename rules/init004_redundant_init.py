@@ -44,6 +44,7 @@ from ecsinit_lint.analysis.checks import docker_init_launches, label
 from ecsinit_lint.analysis.shell import FORWARDING_INITS, basename
 from ecsinit_lint.core.taskdef import is_unknown
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import argv_field, replace_argv, replace_value
 
 
 @rule("INIT004", "redundant-init", "info", fixable="sometimes")
@@ -63,12 +64,16 @@ def check(task):
         else:
             message = f"`{tool}` runs as PID 2 of {label(c)} under the init that initProcessEnabled adds: one of the two inits is redundant"
         direct = started.argv[0] == "/dev/init" or FORWARDING_INITS.get(basename(started.argv[0])) == tool
-        fix = None
+        fix, rest = None, started.argv[1 + len(started.init_args) :]
         if direct and (tool != "tini" or plain):
-            fix = _drop_init(c, started)
+            if rest:
+                fix = Fix(f"Drop `{tool}` and let Docker's init run the command", replace_argv(c, rest), "unsafe")
         elif direct and blind:
-            fix = _add_subreaper(c)
-        yield Violation(c.argv_pointers()[0], message, c.name, fix)
+            field = argv_field(c)
+            old = c.get(field)
+            patch = replace_value(c.ptr(field), old, [old[0], "-s", *old[1:]])
+            fix = Fix("Add `-s` to tini so that it reaps as a subreaper", patch, "unsafe")
+        yield Violation(c.argv_pointers()[0], message, fix=fix)
 
 
 def _subreaper(c, init_args: list[str]) -> bool:
@@ -83,31 +88,3 @@ def _subreaper(c, init_args: list[str]) -> bool:
         return True
     names = [e.get(c.key("name")) if isinstance(e, dict) else None for e in env]
     return any(name == "TINI_SUBREAPER" or not isinstance(name, str) for name in names)
-
-
-def _owner(c) -> str:
-    """The field whose list starts the argv."""
-    return "entryPoint" if c.get("entryPoint") else "command"
-
-
-def _add_subreaper(c) -> Fix:
-    field = _owner(c)
-    old = c.get(field)
-    ops = [{"op": "test", "path": c.ptr(field), "value": old},
-           {"op": "replace", "path": c.ptr(field), "value": [old[0], "-s", *old[1:]]}]  # fmt: skip
-    return Fix("Add `-s` to tini so that it reaps as a subreaper", ops, "unsafe")
-
-
-def _drop_init(c, started) -> Fix | None:
-    rest = started.argv[1 + len(started.init_args) :]
-    if not rest:
-        return None
-    entry, command = c.get("entryPoint"), c.get("command")
-    ops = [{"op": "test", "path": c.ptr(k), "value": v} for k, v in (("entryPoint", entry), ("command", command)) if v is not None]  # fmt: skip
-    if entry is not None:
-        ops.append({"op": "replace", "path": c.ptr("entryPoint"), "value": rest})
-        if command is not None:
-            ops.append({"op": "remove", "path": c.ptr("command")})
-    else:
-        ops.append({"op": "replace", "path": c.ptr("command"), "value": rest})
-    return Fix(f"Drop `{started.init}` and let Docker's init run the command", ops, "unsafe")

@@ -51,4 +51,4 @@ def check(task):
             message = (f"the children of any `{health_probe(c)}` health-check probe of {label(c)} that times out are "
                        f"left to its PID 1, the main process, and stay zombies unless it waits for every child "
                        f"(most programs wait only for their own)")  # fmt: skip
-            yield Violation(c.ptr("healthCheck"), message, c.name)
+            yield Violation(c.ptr("healthCheck"), message)

@@ -40,6 +40,7 @@ from ecsinit_lint.analysis.checks import label, linux_containers, stop_signal
 from ecsinit_lint.analysis.reaping import without_init
 from ecsinit_lint.analysis.shell import analyse
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import set_field
 
 
 @rule("INIT006", "entrypoint-drops-image-init", "error", fixable="always")
@@ -49,17 +50,12 @@ def check(task):
         if dropped is None or not without_init(task, c):
             continue
         init, words = dropped
-        params = c.get("linuxParameters")
-        if isinstance(params, dict):
-            patch = [{"op": "test", "path": c.ptr("linuxParameters"), "value": params},
-                     {"op": "add", "path": c.ptr("linuxParameters", "initProcessEnabled"), "value": True}]  # fmt: skip
-        else:
-            patch = [c.guard(), {"op": "add", "path": c.ptr("linuxParameters"), "value": {c.key("initProcessEnabled"): True}}]  # fmt: skip
+        patch = set_field(c, ("linuxParameters", "initProcessEnabled"), True)
         message = (f"entryPoint replaces the image's ENTRYPOINT `{' '.join(words)}`, dropping its `{init}`: "
                    f"the main process of {label(c)} is PID 1, which ignores {stop_signal(c)} unless it installs a "
                    f"handler and leaves orphaned children as zombies")  # fmt: skip
-        yield Violation(c.ptr("entryPoint"), message, c.name,
-                        Fix(f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true", patch))  # fmt: skip
+        title = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true"
+        yield Violation(c.ptr("entryPoint"), message, fix=Fix(title, patch))
 
 
 def _dropped_init(c) -> tuple[str, tuple[str, ...]] | None:

@@ -50,13 +50,13 @@ from ecsinit_lint.analysis.checks import (
     element,
     init_in_front,
     label,
-    replace_fix,
     scripts,
     stop_signal,
     stop_timeout,
     where,
 )
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import replace_value
 
 TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "alias": "what the alias `{}` runs",
           "builtin": "what `{}` runs"}  # fmt: skip
@@ -100,8 +100,8 @@ def check(task):
                 title += (
                     f" (unless `{script.unseen}` makes `{script.main.words[0]}` a function or alias, or sets a trap)"
                 )
-            fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
-        yield Violation(where(c, started, script), message, c.name, fix)
+            fix = Fix(title, replace_value(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
+        yield Violation(where(c, started, script), message, fix=fix)
 
 
 def _with_exec(text: str, offsets: list[int]) -> str:

@@ -77,4 +77,4 @@ def check(task):
         else:
             what = f"`{script.shell} -c` stays PID 1 of {label(c)} and drops SIGTERM"
         message = f"{what}: {advice}"
-        yield Violation(pointer, message, c.name)
+        yield Violation(pointer, message)

@@ -35,6 +35,7 @@ pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 from ecsinit_lint.analysis.checks import init_in_front, label, launches
 from ecsinit_lint.analysis.shell import basename, su_replacement
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import add, guard, replace_argv
 
 
 @rule("SIG003", "su-wrapper", "error", fixable="sometimes")
@@ -52,17 +53,7 @@ def check(task):
         pointers = c.argv_pointers()
         fix = None
         if started.su_direct and basename(started.argv[0]) == tool and (swap := su_replacement(started.argv)):
-            fix = Fix(f"Set `user` to {swap[0]} and run the command without {tool}", _patch(c, *swap), "unsafe")
-        yield Violation(pointers[0], message, c.name, fix)
-
-
-def _patch(c, user: str, argv: list[str]) -> list[dict]:
-    entry, command = c.get("entryPoint"), c.get("command")
-    ops = [c.guard()]
-    ops += [{"op": "test", "path": c.ptr(k), "value": v} for k, v in (("entryPoint", entry), ("command", command)) if v is not None]  # fmt: skip
-    target = "entryPoint" if entry is not None else "command"
-    ops.append({"op": "replace", "path": c.ptr(target), "value": argv})
-    if entry is not None and command is not None:
-        ops.append({"op": "remove", "path": c.ptr("command")})
-    ops.append({"op": "add", "path": c.ptr("user"), "value": user})
-    return ops
+            user, argv = swap
+            patch = [guard(c), *replace_argv(c, argv), add(c.ptr("user"), user)]
+            fix = Fix(f"Set `user` to {user} and run the command without {tool}", patch, "unsafe")
+        yield Violation(pointers[0], message, fix=fix)

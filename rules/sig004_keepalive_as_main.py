@@ -42,4 +42,4 @@ def check(task):
         if script.verdict == "keepalive" and script.beside:
             message = (f"the main process of {label(c)} is the keep-alive `{script.keepalive}`, so `{script.beside}` "
                        f"never gets SIGTERM and is SIGKILLed when the task stops: run it in the foreground with `exec`")  # fmt: skip
-            yield Violation(where(c, started, script), message, c.name)
+            yield Violation(where(c, started, script), message)

@@ -39,4 +39,4 @@ def check(task):
             app = script.main.words[0]
             message = (f"the `{script.shell} -c` script of {label(c)} ends with `{app} &` and no `wait`: the shell "
                        f"exits at once and the kernel kills `{app}` with it: run it in the foreground with `exec`")  # fmt: skip
-            yield Violation(where(c, started, script), message, c.name)
+            yield Violation(where(c, started, script), message)

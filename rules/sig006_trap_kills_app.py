@@ -41,4 +41,4 @@ def check(task):
             app = script.main.words[0]
             message = (f"the TERM trap of the `{script.shell} -c` script of {label(c)} exits without passing "
                        f"SIGTERM to `{app}`, which the kernel then SIGKILLs: forward it with `{FORWARD}`")  # fmt: skip
-            yield Violation(where(c, started, script), message, c.name)
+            yield Violation(where(c, started, script), message)

@@ -42,6 +42,7 @@ import shlex
 from ecsinit_lint.analysis.checks import label, linux_containers
 from ecsinit_lint.analysis.shell import META, NOT_PROGRAMS, split_exec
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import argv_field, replace_value
 
 
 @rule("SIG007", "single-string-command", "error", fixable="sometimes")
@@ -50,7 +51,7 @@ def check(task):
         argv = c.argv
         if not argv or (len(argv[0].split()) < 2 and argv[0] not in NOT_PROGRAMS):
             continue
-        field = "entryPoint" if c.get("entryPoint") else "command"
+        field = argv_field(c)
         line = argv[0]
         unless = "" if field == "entryPoint" else ", unless the image's ENTRYPOINT passes it to a shell"
         if line in NOT_PROGRAMS:
@@ -62,8 +63,6 @@ def check(task):
         fix, old = None, c.get(field)
         words = None if META.search(line) else split_exec(shlex.split(line) + old[1:])
         if words and "=" not in words[0] and words[0] not in NOT_PROGRAMS:
-            patch = [{"op": "test", "path": c.ptr(field), "value": old},
-                     {"op": "replace", "path": c.ptr(field), "value": words}]  # fmt: skip
             title = f"Split `{line}` into its words" if " " in line.strip() else f"Drop the leading `{line}`"
-            fix = Fix(title, patch, "safe" if field == "entryPoint" else "unsafe")
-        yield Violation(c.argv_pointers()[0], message, c.name, fix)
+            fix = Fix(title, replace_value(c.ptr(field), old, words), "safe" if field == "entryPoint" else "unsafe")
+        yield Violation(c.argv_pointers()[0], message, fix=fix)

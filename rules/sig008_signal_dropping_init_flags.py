@@ -62,11 +62,9 @@ def check(task):
         if started.init == "dumb-init":
             for source, target in rewrites(started.init_args):
                 if source == "15" and target in LOST:
-                    yield Violation(
-                        pointer, f"`dumb-init -r {source}:{target}` " + LOST[target].format(who=label(c)), c.name
-                    )
+                    yield Violation(pointer, f"`dumb-init -r {source}:{target}` " + LOST[target].format(who=label(c)))
         main = started.main or []
         if main and basename(main[0]) == "runsvdir" and (started.pid1 or init_in_front(c, started)):
             message = (f"`runsvdir` exits at once on SIGTERM without stopping its services, so the kernel SIGKILLs "
                        f"every service of {label(c)}: start it through an init that stops them first")  # fmt: skip
-            yield Violation(pointer, message, c.name)
+            yield Violation(pointer, message)

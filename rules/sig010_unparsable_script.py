@@ -38,4 +38,4 @@ def check(task):
             pointer = where(c, started, script)
             message = (f"cannot tell whether the `{script.shell} -c` script of {label(c)} execs its main "
                        f"process: it does not parse ({script.error})")  # fmt: skip
-            yield Violation(pointer, message, c.name)
+            yield Violation(pointer, message)

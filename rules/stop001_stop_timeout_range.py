@@ -36,9 +36,10 @@ pid1-facts §3 (how ECS stops a container; `stopTimeout`: Fargate default 30 s, 
 EC2 falls back to `ECS_CONTAINER_STOP_TIMEOUT`).
 """
 
-from ecsinit_lint.analysis.checks import label, replace_fix, stop_signal
+from ecsinit_lint.analysis.checks import label, stop_signal
 from ecsinit_lint.analysis.launchtype import launch_type
 from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.fix.patches import replace_value
 
 FARGATE_RANGE = (2, 120)
 SHORT, LONG = 5, 600
@@ -58,14 +59,14 @@ def check(task):
         if platform == "fargate" and not low <= value <= high:
             clamped = min(max(value, low), high)
             message = f"stopTimeout {value} s of {label(c)} is outside the 2–120 s that Fargate accepts"
-            fix = Fix(f"Set stopTimeout to {clamped}", replace_fix(pointer, value, clamped))
-            yield Violation(pointer, message, c.name, fix)
+            fix = Fix(f"Set stopTimeout to {clamped}", replace_value(pointer, value, clamped))
+            yield Violation(pointer, message, fix=fix)
         elif value < 0:
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)} is negative: it is no number of seconds "
-                                     f"to wait between SIGTERM and SIGKILL", c.name)  # fmt: skip
+                                     f"to wait between SIGTERM and SIGKILL")  # fmt: skip
         elif value < SHORT:
             yield Violation(pointer, f"{label(c)} gets only {value} s between {stop_signal(c)} and SIGKILL: likely too short "
-                                     f"to drain connections or flush buffers", c.name, severity="info")  # fmt: skip
+                                     f"to drain connections or flush buffers", severity="info")  # fmt: skip
         elif platform == "ec2" and value > LONG:
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)}: every deploy, scale-in and drain may wait "
-                                     f"{value // 60} min for it to stop", c.name, severity="info")  # fmt: skip
+                                     f"{value // 60} min for it to stop", severity="info")  # fmt: skip

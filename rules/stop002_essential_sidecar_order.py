@@ -63,7 +63,7 @@ def check(task):
             names = ", ".join(label(a) for a in apps)
             message = (f"non-essential {what} {label(c)} is in no container's dependsOn: at shutdown ECS may stop it "
                        f"before {names} {loses}; add it to their dependsOn")  # fmt: skip
-            yield Violation(c.ptr("essential"), message, c.name)
+            yield Violation(c.ptr("essential"), message)
 
 
 def _depended_on(task) -> set[str] | None:

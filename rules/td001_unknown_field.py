@@ -57,7 +57,7 @@ DROPPED = "Terraform's AWS provider drops unknown keys silently, so the containe
 
 @rule("TD001", "unknown-field", "error")
 def check(task):
-    for pointer, err, container in task_errors(task):
+    for pointer, err in task_errors(task):
         if err.kind != "unknown":
             continue
         key = err.path[-1]
@@ -68,7 +68,6 @@ def check(task):
                 pointer,
                 f"`{key}` is spelt `{hint}` in ECS: Terraform's AWS provider matches keys regardless of case, so it "
                 f"applies, but the ECS API and the other rules here read `{hint}` only",
-                container,
                 severity="warning",
             )
             continue
@@ -79,4 +78,4 @@ def check(task):
         else:
             fate = DROPPED if task.decoder == "terraform" else REJECTED
         hint = f" (did you mean `{hint}`?)" if hint else ""
-        yield Violation(pointer, f"`{key}` is not a field ECS knows here{hint}: {fate}", container)
+        yield Violation(pointer, f"`{key}` is not a field ECS knows here{hint}: {fate}")

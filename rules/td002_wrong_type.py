@@ -59,7 +59,7 @@ def _shown(value) -> str:
 
 @rule("TD002", "wrong-type", "error")
 def check(task):
-    for pointer, err, container in task_errors(task):
+    for pointer, err in task_errors(task):
         if err.kind == "type":
             expected = err.expected if isinstance(err.expected, list) else [err.expected]
             message = (
@@ -72,4 +72,4 @@ def check(task):
             message = f"{_name(err.path)} is {_shown(err.value)}, not one of {', '.join(err.expected)}{hint}"
         else:
             continue
-        yield Violation(pointer, message, container)
+        yield Violation(pointer, message)

@@ -54,6 +54,7 @@ def test_case(spec, case, tmp_path):
     images = _images(spec, case, data, tmp_path)
     findings = lint(doc, rules, images)
     assert [f.code for f in findings] == case["expect"]
+    _assert_containers(doc, findings)
     if "severity" in case:
         assert [f.severity for f in findings] == case["severity"]
     if "fixed" in case:
@@ -62,6 +63,18 @@ def test_case(spec, case, tmp_path):
         assert fixed.data == jsonpatch.apply_patch(data, case["fixed"])
         again, more = fix(fixed, rules, case.get("unsafe", False), images=images)
         assert not more and again.text == fixed.text, "fixing twice changed something"
+
+
+def _assert_containers(doc, findings):
+    """Each finding names the container whose pointer prefixes its own (the linter derives it);
+    only a suppression entry, outside the containers, names the container it was written for."""
+    containers = [c for task in doc.tasks for c in task.containers]
+    for f in findings:
+        holding = [c.name for c in containers if f.pointer == c.pointer or f.pointer.startswith(c.pointer + "/")]
+        if holding:
+            assert f.container == holding[0], f
+        else:
+            assert f.container is None or f.code == "SUP001", f
 
 
 def _images(spec, case, data, tmp_path):

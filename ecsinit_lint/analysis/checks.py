@@ -99,10 +99,6 @@ def docker_init_launches(task: TaskDef) -> list[tuple[Container, Launch]]:
     return [(c, started) for c, started in launches(task) if init_state(c) is True]
 
 
-def replace_fix(pointer: str, old, new) -> list[dict]:
-    return [{"op": "test", "path": pointer, "value": old}, {"op": "replace", "path": pointer, "value": new}]
-
-
 def element(c: Container, pointer: str) -> str:
     """The argv element at a document pointer."""
     return c.argv[c.argv_pointers().index(pointer)]

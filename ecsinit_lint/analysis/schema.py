@@ -153,8 +153,8 @@ def errors(instance, root: str) -> list[SchemaError]:
     return found
 
 
-def task_errors(task) -> list[tuple[str, SchemaError, str | None]]:
-    """(document pointer, error, container name) for a camelCase task definition: the task's own
+def task_errors(task) -> list[tuple[str, SchemaError]]:
+    """(document pointer, error) for a camelCase task definition: the task's own
     object when it holds its containers, else each container (a bare container list, the
     containers of a Terraform resource, whose other arguments are no ECS JSON). CloudFormation's
     PascalCase has its own schema, and a module's variables are not ECS's keys. Worked out once
@@ -164,23 +164,14 @@ def task_errors(task) -> list[tuple[str, SchemaError, str | None]]:
     return task.memo["schema_errors"]
 
 
-def _task_errors(task) -> Iterator[tuple[str, SchemaError, str | None]]:
+def _task_errors(task) -> Iterator[tuple[str, SchemaError]]:
     if task.style != "camel" or task.decoder is None:
         return
     root = "DaemonTaskDefinition" if task.pointer == "/daemonTaskDefinition" else "TaskDefinition"
     if isinstance(task.data.get("containerDefinitions"), list):
         for err in errors(task.data, root):
-            pointer = task.pointer + join_pointer(err.path)
-            yield pointer, err, _container(task, pointer)
+            yield task.pointer + join_pointer(err.path), err
         return
     for c in task.containers:
         for err in errors(c.data, root + "Container"):
-            yield c.pointer + join_pointer(err.path), err, c.name
-
-
-def _container(task, pointer: str) -> str | None:
-    """The name of the container a pointer is in, None outside the containers."""
-    for c in task.containers:
-        if pointer.startswith(c.pointer + "/") or pointer == c.pointer:
-            return c.name
-    return None
+            yield c.pointer + join_pointer(err.path), err

@@ -111,12 +111,6 @@ class Container(Node):
         name = self.get("name")
         return name if isinstance(name, str) else None
 
-    def guard(self) -> dict:
-        """A JSON Patch test op pinning the container a fix was computed for."""
-        if self.has("name"):  # also a `{"Ref": …}` name: it pins the container as well
-            return {"op": "test", "path": self.ptr("name"), "value": self.get("name")}
-        return {"op": "test", "path": self.pointer, "value": self.data}
-
     @cached_property  # the data is not changed once loaded: a fix makes a new document
     def argv(self) -> list[str] | None:
         """The argv the task definition sets (entryPoint + command), None when unknown.
@@ -178,6 +172,12 @@ class TaskDef(Node):
     # YAML: pointers whose value is an anchor's that aliases or merge keys repeat -> the anchor
     anchors: dict[str, str] = field(default_factory=dict)
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
+
+    def container_at(self, pointer: str) -> Container | None:
+        """The container a document pointer is in (the longest container pointer prefixing it),
+        None for a pointer outside the containers."""
+        holding = [c for c in self.containers if pointer == c.pointer or pointer.startswith(c.pointer + "/")]
+        return max(holding, key=lambda c: len(c.pointer), default=None)
 
     def anchor_edited(self, patch: list[dict]) -> str | None:
         """The YAML anchor a patch would change, and with it every alias of it."""

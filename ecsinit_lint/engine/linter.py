@@ -65,6 +65,15 @@ def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
     return replace(fix, applicability="manual", title=title)
 
 
+def _owned(task, v: Violation) -> Violation:
+    """The violation with the name of the container its pointer is in, where the rule does not
+    name one: one placed by `position` (a comment) or outside the containers keeps its own."""
+    if v.container is not None or v.position is not None:
+        return v
+    c = task.container_at(v.pointer)
+    return v if c is None or c.name is None else replace(v, container=c.name)
+
+
 def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:
     line, column = v.position or doc.locate(v.pointer)
     return Finding(rule.code, rule.name, v.severity or rule.severity, v.message, doc.path, line, column,
@@ -110,7 +119,9 @@ def lint(doc: Document, rules: list[Rule], images=None) -> list[Finding]:
     for task in doc.tasks if images is not None else ():  # all first: a rule may ask another view
         images.attach(task)
     for task in doc.tasks:
-        found = {rule.code: violations for rule in rules if (violations := list(rule.run(task)))}
+        found = {
+            rule.code: [_owned(task, v) for v in violations] for rule in rules if (violations := list(rule.run(task)))
+        }
         stamped = []
         for rule in rules:
             merged = {v.container for v in found.get(rule.merged_into, ())} if rule.merged_into else ()
