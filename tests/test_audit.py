@@ -453,9 +453,9 @@ def test_plain_moto_without_the_daemon_api(moto_port, env, monkeypatch):
     moto's 500 is retried as any 500 is, ten times with backoff (half a minute): here twice."""
     from botocore.config import Config
 
-    from ecsinit_lint.audit import run as api
+    from ecsinit_lint.audit import aws
 
-    monkeypatch.setattr(api, "CONFIG", Config(retries={"mode": "adaptive", "max_attempts": 2}, max_pool_connections=32))
+    monkeypatch.setattr(aws, "CONFIG", Config(retries={"mode": "adaptive", "max_attempts": 2}, max_pool_connections=32))
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{moto_port}")
     region, ecs = "eu-south-1", direct(moto_port, "ecs", "eu-south-1")
     used, unused = register(ecs, "plain", BAD), register(ecs, "spare", BAD)
@@ -613,14 +613,17 @@ def test_memory_is_flat_in_the_number_of_revisions(env, proxy):
 BIG_REGION, SERVICES, SCALE = "eu-central-1", 1000, 2.0
 RUN = """
 import json, sys, time, boto3
-from ecsinit_lint.audit import ratelimit, run as audit
+from ecsinit_lint.audit import ratelimit
+from ecsinit_lint.audit.accounts import identity
+from ecsinit_lint.audit.region import Options
+from ecsinit_lint.audit.run import run
 from ecsinit_lint.engine.registry import Selection
 scale, region, prefix = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 limiter = ratelimit.Limiter({g: (b * scale, r * scale) for g, (b, r) in ratelimit.RATES.items()})
-opts = audit.Options(Selection(("ALL",), ()).rules(), family_prefix=prefix, limiter=limiter)
+opts = Options(Selection(("ALL",), ()).rules(), family_prefix=prefix, limiter=limiter)
 start = time.monotonic()
 base = boto3.Session()
-result = audit.run(base, audit.identity(base), opts, [region], False)
+result = run(base, identity(base), opts, [region], False)
 print(json.dumps({"seconds": time.monotonic() - start, "revisions": result.revisions,
                   "arns": [f.origin.arn for f in result.findings], "errors": [str(e) for e in result.errors]}))
 """
@@ -672,7 +675,7 @@ def test_no_loss_when_the_server_throttles(big, env, proxy):
 
 @pytest.mark.parametrize("tty", [True, False])
 def test_progress_only_on_a_terminal(capsys, tty):
-    from ecsinit_lint.audit.run import Progress
+    from ecsinit_lint.audit.region import Progress
 
     progress = Progress(tty)
     progress.add("revisions", 3)

@@ -564,7 +564,12 @@ def audit(
     Exit status 2 when anything could not be read, unless --allow-partial."""
     import botocore.exceptions
 
-    from ..audit import run as api  # boto3 is imported only here
+    from ..audit import registration  # boto3 is imported only here
+    from ..audit.accounts import ROLE_ARN, identity, session
+    from ..audit.aws import AuditError, reason
+    from ..audit.region import Options, Progress
+    from ..audit.revisions import RevisionCache
+    from ..audit.run import run as run_audit
 
     if register and not yes and not sys.stdin.isatty():
         _fail("--register needs a terminal to confirm, or --yes")
@@ -574,22 +579,22 @@ def audit(
             f"not to --scope {scope.value}"
         )
     for arn in role_arn or ():
-        if not api.ROLE_ARN.fullmatch(arn):
+        if not ROLE_ARN.fullmatch(arn):
             _fail(f"not a role ARN: {arn!r}")
     configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
     settings = configs.for_path(None)  # the configuration found from the working directory
     rules, unsafe_fixes = settings.rules("-"), settings.unsafe_fixes
     try:
-        base = api.boto3.Session(profile_name=profile)
+        base = session(profile)
     except botocore.exceptions.ProfileNotFound as exc:
         _fail(str(exc))
     regions = region or ([base.region_name] if base.region_name else [])
     if not regions and not all_regions:
         _fail("no region: pass --region, --all-regions, or configure one for the profile")
     try:
-        me = api.identity(base)
+        me = identity(base)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        _fail(api.reason(exc))  # no account can be read with these credentials
+        _fail(reason(exc))  # no account can be read with these credentials
     if fix_out:
         try:
             os.makedirs(fix_out, exist_ok=True)
@@ -600,11 +605,11 @@ def audit(
     else:
         from ..analysis.shellparser import cache_dir as user_cache_dir  # the folder `check` uses too
 
-        cache = api.Cache(os.path.join(cache_dir or user_cache_dir(), "task-definitions"))
-    opts = api.Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache,
-                       outlines=format.value == "junit")  # fmt: skip
-    progress = api.Progress(sys.stderr.isatty())
-    result = api.run(base, me, opts, regions, all_regions, role_arn or (), org_role, progress)
+        cache = RevisionCache(os.path.join(cache_dir or user_cache_dir(), "task-definitions"))
+    opts = Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache,
+                   outlines=format.value == "junit")  # fmt: skip
+    progress = Progress(sys.stderr.isatty())
+    result = run_audit(base, me, opts, regions, all_regions, role_arn or (), org_role, progress)
     missing = [c for c in cluster or () if c not in result.clusters]
     if missing:
         _fail(f"cluster not found in the audited regions: {', '.join(missing)}")
@@ -628,13 +633,13 @@ def audit(
     if register and result.fixed:
         if not yes and not typer.confirm(f"Register {len(result.fixed)} fixed revisions?", err=True):
             raise typer.Exit(2)
-        for item, outcome in api.register(result.fixed, opts.limiter):
-            if isinstance(outcome, api.AuditError):
+        for item, outcome in registration.register(result.fixed, opts.limiter):
+            if isinstance(outcome, AuditError):
                 typer.echo(f"{outcome.path}: error: {outcome.message}", err=True)
                 failed = True
                 continue
             text = f"registered {outcome} (fixes {item.origin.arn}); to deploy it:\n"
-            text += "".join(f"  {command}\n" for command in api.deploy_commands(item, outcome))
+            text += "".join(f"  {command}\n" for command in registration.deploy_commands(item, outcome))
             if to_stderr:
                 typer.echo(text, nl=False, err=True)
             else:
