@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -709,3 +710,75 @@ def test_first_shell_parse_in_threads(tmp_path):
         done = subprocess.run([sys.executable, "-c", THREADED_FIRST_PARSE], capture_output=True, text=True, check=True,
                               env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
         assert done.stdout.strip() == "['list']"
+
+
+# --images: the digest ECS recorded for a service's tasks (or its service revision) is judged,
+# not the image the tag names now. `app:1` was the shell form CMD `sh -c "./migrate && ./server"`
+# in Debian (dash stays PID 1: SIG001) when the tasks started; the tag has since moved to an exec
+# form CMD (no SIG001).
+IMAGES_REGION = "ap-south-1"
+DEBIAN = {"bin": ("symlink", "usr/bin"), "usr/": ("dir",), "usr/bin/": ("dir",), "usr/bin/sh": ("symlink", "dash")}
+
+
+@pytest.fixture(scope="module")
+def moved_tag(tmp_path_factory, moto_port, proxy):
+    from . import imagetools as it
+
+    registry = it.registry_or_skip(tmp_path_factory.mktemp("registry"))
+    debian = {**DEBIAN, "usr/bin/dash": it.host_binary("dash")}
+    ran = registry.push("app", "1", it.Built([debian], {"Cmd": ["/bin/sh", "-c", "./migrate && ./server"]}))
+    now = registry.push("app", "1", it.Built([debian], {"Cmd": ["/server"]}))
+    assert ran != now
+    ecs = direct(moto_port, "ecs", IMAGES_REGION)
+    container = {"name": "app", "image": f"{registry.host}/app:1", "memory": 128,
+                 "linuxParameters": {"initProcessEnabled": False}, "stopTimeout": 3}  # fmt: skip
+    revisions = {}
+    for cluster, service in (("tasks", "web"), ("revisions", "web"), ("idle", "web")):
+        revisions[cluster] = register(ecs, f"{cluster}-app", container)
+        ecs.create_cluster(clusterName=cluster)
+        ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=revisions[cluster], desiredCount=1)
+    proxy.tasks.run(IMAGES_REGION, "tasks", "web", revisions["tasks"], {"app": ran}, time.time() - 60)
+    proxy.tasks.revise(IMAGES_REGION, "revisions", "web", revisions["revisions"], {"app": (container["image"], ran)})
+    yield revisions
+    registry.stop()
+
+
+def _sig001(report: dict) -> set[str]:
+    return {f["origin"]["arn"] for f in report["findings"] if f["code"] == "SIG001"}
+
+
+def test_images_judges_the_digest_that_runs(moved_tag, env, proxy):
+    """A running task's digest and a service revision's digest are judged; a service with
+    neither (no task running) is judged by its tag, as `check --images` would."""
+    args = ("--region", IMAGES_REGION, "--no-cache", "--images")
+    status, report = audit_json(*args)
+    assert status == 1 and report["errors"] == []
+    assert _sig001(report) == {moved_tag["tasks"], moved_tag["revisions"]}
+    (sig,) = [f for f in report["findings"] if f["code"] == "SIG001" and f["origin"]["arn"] == moved_tag["tasks"]]
+    assert "(the image's CMD `/bin/sh -c ./migrate && ./server`)" in sig["message"]
+    ops = proxy.operations()
+    assert ops["ListTasks"] == 3 and ops["DescribeTasks"] == 1 and ops["DescribeServiceRevisions"] == 1
+    status, report = audit_json("--region", IMAGES_REGION, "--no-cache")
+    assert _sig001(report) == set()  # without --images the task definition alone says nothing of the CMD
+
+
+@pytest.mark.parametrize(
+    "call, clusters", [("ListTasks", ["idle", "revisions", "tasks"]), ("DescribeTasks", ["tasks"])]
+)
+def test_images_when_the_tasks_cannot_be_read(moved_tag, env, proxy, call, clusters):
+    """A denied task read is one note per cluster that asked, the images there are judged by tag
+    (a service revision's digest still counts), and the audit is whole (exit 1: findings, no
+    error). Under --images-required each is an error (exit 2)."""
+    proxy.deny.add((call, ""))
+    done = audit("--region", IMAGES_REGION, "--no-cache", "--images")
+    assert done.exit_code == 1, done.output
+    said = [f"running tasks of cluster {c} not read, their images judged by tag: {call}: AccessDeniedException: "
+            "not authorized" for c in clusters]  # fmt: skip
+    assert sorted(line for line in done.stderr.splitlines() if "not read" in line) == [
+        f"{ACCOUNT}/{IMAGES_REGION}: note: {m}" for m in said
+    ]
+    assert f"in {len(moved_tag)} revisions" in done.stdout
+    status, report = audit_json("--region", IMAGES_REGION, "--no-cache", "--images")
+    assert (status, _sig001(report), report["errors"]) == (1, {moved_tag["revisions"]}, [])
+    status, report = audit_json("--region", IMAGES_REGION, "--no-cache", "--images-required")
+    assert status == 2 and sorted(e["message"] for e in report["errors"]) == said

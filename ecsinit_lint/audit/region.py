@@ -9,8 +9,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -23,9 +25,14 @@ from . import aws
 from .aws import AuditError, reason
 from .ratelimit import Limiter
 from .revisions import ApiDocument, Fixed, Outline, Ref, RevisionCache, arn_of, family_of, outline, plain
+from .running import Digests, Pinned, revision_digests, task_digests
 from .store import FindingStore
 
+if TYPE_CHECKING:
+    from ..images.reader import Reader
+
 WINDOW = 32  # revisions in flight per account-region
+IMAGES = threading.Lock()  # the image reader is read by one revision at a time
 
 
 @dataclass
@@ -40,6 +47,8 @@ class Options:
     cache: RevisionCache | None = None
     outlines: bool = False  # keep an outline of each revision for the JUnit testcases
     limiter: Limiter = field(default_factory=Limiter)
+    images: Reader | None = None  # --images: judge each container with its image
+    images_required: bool = False  # a digest that cannot be read is an error, not a note
 
 
 class Progress:
@@ -64,6 +73,7 @@ class Progress:
 class Result:
     findings: FindingStore = field(default_factory=FindingStore)  # in the report's order
     errors: list[AuditError] = field(default_factory=list)
+    notes: list[AuditError] = field(default_factory=list)  # said, but no failure
     revisions: int = 0
     written: int = 0  # revisions written to --fix-out
     fixed: list[Fixed] = field(default_factory=list)  # kept only for `register`
@@ -72,9 +82,10 @@ class Result:
     outlines: list[Outline] = field(default_factory=list)  # kept only for JUnit
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, errors=(), revisions=0, written=0, fixed=(), clusters=(), outlines=()) -> None:
+    def add(self, errors=(), revisions=0, written=0, fixed=(), clusters=(), outlines=(), notes=()) -> None:
         with self.lock:
             self.errors += errors
+            self.notes += notes
             self.revisions += revisions
             self.written += written
             self.fixed += fixed
@@ -101,6 +112,8 @@ class RegionAudit:
         self.opts, self.result, self.progress = opts, result, progress
         self.users: dict[str, list[str]] = {}  # in-use revision ARN -> "cluster/service" running it
         self.daemons: dict[str, list[str]] = {}  # in-use daemon task definition ARN -> daemon ARNs
+        self.digests = Digests()  # --images: what the services' tasks run
+        self.unread: set[tuple[str, str]] = set()  # (cluster, what) whose digests could not be read
         self.ecs = session.client("ecs", region_name=region, config=aws.CONFIG)
         opts.limiter.install(self.ecs, account, region)
 
@@ -174,9 +187,27 @@ class RegionAudit:
             arns = page["serviceArns"]
             for i in range(0, len(arns), 10):
                 for svc in self.ecs.describe_services(cluster=cluster, services=arns[i : i + 10])["services"]:
+                    if self.opts.images is not None:
+                        self._running(cluster, svc)
                     refs = {svc.get("taskDefinition")} | {d.get("taskDefinition") for d in svc.get("deployments", [])}
                     for arn in sorted(filter(None, refs)):
                         yield arn, f"{name}/{svc['serviceName']}"
+
+    def _running(self, cluster: str, svc: dict) -> None:
+        """The digests a service's revisions and running tasks run; where a cluster's cannot be
+        read, one note (an error under --images=required) and its images are read by tag."""
+        name = cluster.rsplit("/", 1)[-1]
+        for what, found in (("service revisions", lambda: revision_digests(self.ecs, svc)),
+                            ("running tasks", lambda: task_digests(self.ecs, cluster, svc))):  # fmt: skip
+            if (cluster, what) in self.unread:
+                continue
+            try:
+                for arn, container, digest, rank in found():
+                    self.digests.add(arn, container, digest, rank)
+            except (ClientError, BotoCoreError) as exc:
+                self.unread.add((cluster, what))
+                said = self.error(f"{what} of cluster {name} not read, their images judged by tag: {reason(exc)}")
+                self.result.add(**{"errors" if self.opts.images_required else "notes": [said]})
 
     def _daemon_definitions(self, **kwargs) -> Iterator[Ref]:
         prefix = {"familyPrefix": self.opts.family_prefix} if self.opts.family_prefix else {}
@@ -242,7 +273,9 @@ class RegionAudit:
         origin = Origin(arn_of(data), self.account, self.region)
         kind, tasks = find_tasks(data)
         doc = ApiDocument(origin.arn, json.dumps(data, indent=2), data, kind, tasks)
-        findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules)]
+        images = None if self.opts.images is None else Pinned(self.opts.images, self.digests.of(origin.arn))
+        with IMAGES if images else nullcontext():
+            findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules, images=images)]
         fixed, errors, written = [], [], 0
         if any(applicable(f, self.opts.unsafe) for f in findings) and (self.opts.fix_out or self.opts.keep_fixed):
             try:
@@ -264,9 +297,11 @@ class RegionAudit:
 
     def run(self) -> None:
         source = {"in-use": self.in_use, "latest": self.latest, "all": self.every}[self.opts.scope]
+        # With images, every service's digests are known before a revision is judged.
+        refs = source() if self.opts.images is None else iter(list(source()))
         fixed = []
         with ThreadPoolExecutor(WINDOW) as pool:  # the listings and describes report their own errors
-            for found, done in _bounded(pool, self.check, source()):
+            for found, done in _bounded(pool, self.check, refs):
                 self.result.findings.add(found)
                 fixed += done
         # Every service and daemon is known only now.

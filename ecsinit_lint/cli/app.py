@@ -152,6 +152,10 @@ ImagesRequired = typer.Option(False, "--images-required", help="As --images, and
 ImageArchive = typer.Option(None, "--image", metavar="NAME=PATH", help="Read image NAME from a docker save archive "
                             "or an OCI layout at PATH (repeatable: CI before the push); implies --images")  # fmt: skip
 RefreshImages = typer.Option(False, "--refresh-images", help="Resolve image tags again (cached for 1 h)")
+AuditImages = typer.Option(None, "--images/--no-images", show_default=False,
+                           help="Judge each container with its image's ENTRYPOINT, CMD and STOPSIGNAL: the image ECS "
+                           "recorded for the service's running tasks (in-use scope) by digest, else its tag; an image "
+                           "that cannot be read is a note")  # fmt: skip
 Insecure = typer.Option(
     None, "--insecure-registry", metavar="HOST", help="Reach this registry over plain HTTP (repeatable)"
 )
@@ -559,6 +563,10 @@ def audit(
     allow_partial: bool = typer.Option(
         False, "--allow-partial", help="Exit 0/1 even when some account or region could not be read"
     ),
+    images: bool | None = AuditImages,
+    images_required: bool = ImagesRequired,
+    refresh_images: bool = RefreshImages,
+    insecure_registry: list[str] | None = Insecure,
 ):
     """Lint the task definitions of live AWS accounts (read-only unless --register).
     Exit status 2 when anything could not be read, unless --allow-partial."""
@@ -581,7 +589,9 @@ def audit(
     for arn in role_arn or ():
         if not ROLE_ARN.fullmatch(arn):
             _fail(f"not a role ARN: {arn!r}")
-    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
+    image_options = ImageOptions(images, images_required, None, refresh_images, insecure_registry)
+    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
+                       images=image_options.mode)  # fmt: skip
     settings = configs.for_path(None)  # the configuration found from the working directory
     rules, unsafe_fixes = settings.rules("-"), settings.unsafe_fixes
     try:
@@ -601,13 +611,16 @@ def audit(
         except OSError as exc:
             _fail(f"{fix_out}: {exc.strerror or exc}")
     if no_cache:
-        cache = None
+        cache, folder = None, None
     else:
         from ..analysis.shellparser import cache_dir as user_cache_dir  # the folder `check` uses too
 
-        cache = RevisionCache(os.path.join(cache_dir or user_cache_dir(), "task-definitions"))
+        folder = cache_dir or str(user_cache_dir())
+        cache = RevisionCache(os.path.join(folder, "task-definitions"))
+    readers = image_options.readers(folder)
     opts = Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache,
-                   outlines=format.value == "junit")  # fmt: skip
+                   outlines=format.value == "junit", images=readers(settings.images) if settings.images else None,
+                   images_required=settings.images == "required")  # fmt: skip
     progress = Progress(sys.stderr.isatty())
     result = run_audit(base, me, opts, regions, all_regions, role_arn or (), org_role, progress)
     missing = [c for c in cluster or () if c not in result.clusters]
@@ -625,11 +638,13 @@ def audit(
     if format.value == "text" or output is not None:
         for exc in result.errors:
             typer.echo(f"{exc.path}: error: {exc.message}", err=True)
+    for note in result.notes:
+        typer.echo(f"{note.path}: note: {note.message}", err=True)
     for chunk in _audit_report("text" if output is not None else format.value, rendered):
         _emit(chunk)
     if fix_out:
         typer.echo(f"wrote {_count(result.written, 'revision')} to {fix_out}", err=True)
-    failed, to_stderr = bool(result.errors), format.value != "text" and output is None
+    failed, to_stderr = readers.report() or bool(result.errors), format.value != "text" and output is None
     if register and result.fixed:
         if not yes and not typer.confirm(f"Register {len(result.fixed)} fixed revisions?", err=True):
             raise typer.Exit(2)
