@@ -758,6 +758,10 @@ def test_images_judges_the_digest_that_runs(moved_tag, env, proxy):
     assert "(the image's CMD `/bin/sh -c ./migrate && ./server`)" in sig["message"]
     ops = proxy.operations()
     assert ops["ListTasks"] == 3 and ops["DescribeTasks"] == 1 and ops["DescribeServiceRevisions"] == 1
+    from ecsinit_lint.audit.ratelimit import GROUPS
+
+    ecs = {op for _, _, service, op in proxy.requests if service == "ecs"}
+    assert ecs <= set(GROUPS) and {f"ecs:{op}" for op in ecs} <= _policy("Read-only audit")  # each call has its bucket
     status, report = audit_json("--region", IMAGES_REGION, "--no-cache")
     assert _sig001(report) == set()  # without --images the task definition alone says nothing of the CMD
 
