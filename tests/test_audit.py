@@ -786,3 +786,15 @@ def test_images_when_the_tasks_cannot_be_read(moved_tag, env, proxy, call, clust
     assert (status, _sig001(report), report["errors"]) == (1, {moved_tag["revisions"]}, [])
     status, report = audit_json("--region", IMAGES_REGION, "--no-cache", "--images-required")
     assert status == 2 and sorted(e["message"] for e in report["errors"]) == said
+
+
+def test_a_running_tasks_digest_wins_and_the_newest_one():
+    from ecsinit_lint.audit.running import Digests
+
+    digests, web = Digests(), arn("us-east-1", "web:1")
+    digests.add(web, "app", "sha256:" + "a" * 64, (0, "2026-12-02 05:00:00+00:00"))  # the service revision's
+    digests.add(web, "app", "sha256:" + "b" * 64, (1, "2026-12-01 05:00:00+00:00"))  # an older task
+    assert digests.of(web) == {"app": "sha256:" + "b" * 64}
+    digests.add(web, "app", "sha256:" + "c" * 64, (1, "2026-12-02 05:00:00.5+00:00"))  # the newest task
+    digests.add(web, "app", "sha256:" + "d" * 64, (1, "2026-12-02 05:00:00+00:00"))
+    assert digests.of(web) == {"app": "sha256:" + "c" * 64} and digests.of("other") == {}

@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 
 # API group -> (burst, sustained calls per second), pid1-facts §8.
-# "task" (task reads, for `--images`) is not in §8: the ECS throttling page's task reads, 100/20.
+# "task" (ListTasks, DescribeTasks: `--images`) is not in §8: assumed burst 100, 20/s, as the
+# service reads (to be checked against the ECS throttling page).
 RATES = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0),
          "task": (100, 20.0)}  # fmt: skip
 GROUPS = {
