@@ -1,7 +1,8 @@
 """An HTTP proxy in front of moto that behaves like the ECS API where moto does not: it enforces
 the per account-region token buckets of pid1-facts §8 (answering ThrottlingException in ECS's JSON
 error shape), pages the List* calls as ECS does (ListServices: 10 by default), denies chosen calls
-with AccessDenied, answers the daemon calls that moto lacks from its own `DaemonStore`, can make
+with AccessDenied, answers the daemon calls that moto lacks from its own `DaemonStore` and the
+task and service revision calls whose image digests moto lacks from its `TaskStore`, can make
 role sessions short (`role_seconds`), and records every request it sees."""
 
 from __future__ import annotations
@@ -18,18 +19,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 # pid1-facts §8, written out here independently of ecsinit_lint.audit.ratelimit.
-BUCKETS = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0)}
+BUCKETS = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0),
+           "task": (100, 20.0)}  # fmt: skip
 GROUP = {"ListTaskDefinitionFamilies": "taskdef", "ListTaskDefinitions": "taskdef", "DescribeTaskDefinition": "taskdef",
          "DeregisterTaskDefinition": "taskdef", "RegisterTaskDefinition": "register", "ListServices": "service",
          "DescribeServices": "service", "ListClusters": "cluster", "DescribeClusters": "cluster",
          # Daemons are not in §8; assumed to share the task-definition and service buckets.
          "ListDaemonTaskDefinitions": "taskdef", "DescribeDaemonTaskDefinition": "taskdef",
          "RegisterDaemonTaskDefinition": "register", "ListDaemons": "service", "DescribeDaemon": "service",
-         "DescribeDaemonRevisions": "service"}  # fmt: skip
+         "DescribeDaemonRevisions": "service", "ListTasks": "task", "DescribeTasks": "task",
+         "DescribeServiceRevisions": "service"}  # fmt: skip
 # List call -> (result key, default page size, largest page size)
 PAGED = {"ListServices": ("serviceArns", 10, 100), "ListClusters": ("clusterArns", 100, 100),
          "ListTaskDefinitions": ("taskDefinitionArns", 100, 100), "ListTaskDefinitionFamilies": ("families", 100, 100),
-         "ListDaemons": ("daemonSummariesList", 100, 100), "ListDaemonTaskDefinitions": ("daemonTaskDefinitions", 100, 100)}  # fmt: skip
+         "ListDaemons": ("daemonSummariesList", 100, 100), "ListDaemonTaskDefinitions": ("daemonTaskDefinitions", 100, 100),
+         "ListTasks": ("taskArns", 100, 100)}  # fmt: skip
 EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
 ACCESS_KEY = re.compile(rb"<AccessKeyId>([^<]*)</AccessKeyId>")
 REFRESH_AHEAD = 900  # botocore refreshes assumed-role credentials this many seconds before they expire
@@ -147,6 +151,69 @@ class DaemonStore:
         }
 
 
+class TaskStore:
+    """Running tasks and service revisions with the image digests ECS records (botocore's shapes),
+    per region: what the proxy answers for ListTasks (by cluster and serviceName), DescribeTasks
+    and DescribeServiceRevisions, and the `currentServiceRevisions` it adds to DescribeServices."""
+
+    OPERATIONS = {"ListTasks", "DescribeTasks", "DescribeServiceRevisions"}
+
+    def __init__(self, account: str):
+        self.account, self.lock = account, threading.Lock()
+        self.tasks: dict[str, dict] = {}  # task ARN -> Task
+        self.revisions: dict[str, dict] = {}  # service revision ARN -> ServiceRevision
+        self.current: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (region, cluster, service) -> ARNs
+
+    def run(self, region: str, cluster: str, service: str, definition: str, digests: dict[str, str],
+            started: float) -> str:  # fmt: skip
+        """A RUNNING task of the service whose containers (name -> digest) run these digests."""
+        with self.lock:
+            arn = f"arn:aws:ecs:{region}:{self.account}:task/{cluster}/{len(self.tasks) + 1:032x}"
+            self.tasks[arn] = {"taskArn": arn, "clusterArn": f"arn:aws:ecs:{region}:{self.account}:cluster/{cluster}",
+                               "taskDefinitionArn": definition, "group": f"service:{service}", "lastStatus": "RUNNING",
+                               "desiredStatus": "RUNNING", "startedAt": started, "createdAt": started - 5,
+                               "containers": [{"taskArn": arn, "name": name, "imageDigest": digest, "lastStatus": "RUNNING"}
+                                              for name, digest in digests.items()]}  # fmt: skip
+            return arn
+
+    def revise(
+        self, region: str, cluster: str, service: str, definition: str, images: dict[str, tuple[str, str]]
+    ) -> str:
+        """A current service revision of the service: containers (name -> (image, digest))."""
+        with self.lock:
+            arn = f"arn:aws:ecs:{region}:{self.account}:service-revision/{cluster}/{service}/{len(self.revisions) + 1}"
+            self.revisions[arn] = {"serviceRevisionArn": arn, "taskDefinition": definition, "createdAt": time.time(),
+                                   "containerImages": [{"containerName": name, "image": image, "imageDigest": digest}
+                                                       for name, (image, digest) in images.items()]}  # fmt: skip
+            self.current[region, cluster, service].append(arn)
+            return arn
+
+    def answer(self, op: str, request: dict, region: str) -> tuple[int, dict]:
+        with self.lock:
+            if op == "ListTasks":
+                cluster = request.get("cluster", "default").rsplit("/", 1)[-1]
+                group = f"service:{request['serviceName']}" if request.get("serviceName") else None
+                return 200, {"taskArns": [a for a, t in self.tasks.items() if f":{region}:" in a
+                                          and t["clusterArn"].endswith(f"/{cluster}") and group in (None, t["group"])]}  # fmt: skip
+            if op == "DescribeTasks":
+                arns = request["tasks"]
+                return 200, {"tasks": [self.tasks[a] for a in arns if a in self.tasks],
+                             "failures": [{"arn": a, "reason": "MISSING"} for a in arns if a not in self.tasks]}  # fmt: skip
+            arns = request["serviceRevisionArns"]  # DescribeServiceRevisions
+            return 200, {"serviceRevisions": [self.revisions[a] for a in arns if a in self.revisions],
+                         "failures": [{"arn": a, "reason": "MISSING"} for a in arns if a not in self.revisions]}  # fmt: skip
+
+    def services(self, data: bytes, region: str) -> bytes:
+        """A DescribeServices answer with each service's current revisions."""
+        answer = json.loads(data)
+        with self.lock:
+            for svc in answer.get("services", []):
+                current = self.current.get((region, svc["clusterArn"].rsplit("/", 1)[-1], svc["serviceName"]))
+                if current:
+                    svc["currentServiceRevisions"] = [{"arn": a, "runningTaskCount": 1} for a in current]
+        return json.dumps(answer).encode()
+
+
 class Proxy(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -155,6 +222,7 @@ class Proxy(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.upstream_port, self.scale = upstream_port, scale
         self.daemons = DaemonStore(account)
+        self.tasks = TaskStore(account)
         self.lock = threading.Lock()
         self.buckets: dict[tuple, Bucket] = {}
         self.requests: list[tuple[str, str, str, str]] = []  # (access key, region, service, operation)
@@ -232,8 +300,13 @@ class Handler(BaseHTTPRequestHandler):
         if service == "ecs" and op in DaemonStore.OPERATIONS:
             status, answer = self.server.daemons.answer(op, request, key, region)
             headers, data = [("Content-Type", "application/x-amz-json-1.1")], json.dumps(answer).encode()
+        elif service == "ecs" and op in TaskStore.OPERATIONS:
+            status, answer = self.server.tasks.answer(op, request, region)
+            headers, data = [("Content-Type", "application/x-amz-json-1.1")], json.dumps(answer).encode()
         else:
             status, headers, data = self.forward(body)
+        if op == "DescribeServices" and status == 200:
+            data = self.server.tasks.services(data, region)
         if paged and status == 200:
             data = self.page(json.loads(data), request, *paged)
         if op == "AssumeRole" and status == 200 and self.server.role_seconds is not None:

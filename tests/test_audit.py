@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -453,9 +454,9 @@ def test_plain_moto_without_the_daemon_api(moto_port, env, monkeypatch):
     moto's 500 is retried as any 500 is, ten times with backoff (half a minute): here twice."""
     from botocore.config import Config
 
-    from ecsinit_lint.audit import run as api
+    from ecsinit_lint.audit import aws
 
-    monkeypatch.setattr(api, "CONFIG", Config(retries={"mode": "adaptive", "max_attempts": 2}, max_pool_connections=32))
+    monkeypatch.setattr(aws, "CONFIG", Config(retries={"mode": "adaptive", "max_attempts": 2}, max_pool_connections=32))
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{moto_port}")
     region, ecs = "eu-south-1", direct(moto_port, "ecs", "eu-south-1")
     used, unused = register(ecs, "plain", BAD), register(ecs, "spare", BAD)
@@ -613,14 +614,17 @@ def test_memory_is_flat_in_the_number_of_revisions(env, proxy):
 BIG_REGION, SERVICES, SCALE = "eu-central-1", 1000, 2.0
 RUN = """
 import json, sys, time, boto3
-from ecsinit_lint.audit import ratelimit, run as audit
+from ecsinit_lint.audit import ratelimit
+from ecsinit_lint.audit.accounts import identity
+from ecsinit_lint.audit.region import Options
+from ecsinit_lint.audit.run import run
 from ecsinit_lint.engine.registry import Selection
 scale, region, prefix = float(sys.argv[1]), sys.argv[2], sys.argv[3]
 limiter = ratelimit.Limiter({g: (b * scale, r * scale) for g, (b, r) in ratelimit.RATES.items()})
-opts = audit.Options(Selection(("ALL",), ()).rules(), family_prefix=prefix, limiter=limiter)
+opts = Options(Selection(("ALL",), ()).rules(), family_prefix=prefix, limiter=limiter)
 start = time.monotonic()
 base = boto3.Session()
-result = audit.run(base, audit.identity(base), opts, [region], False)
+result = run(base, identity(base), opts, [region], False)
 print(json.dumps({"seconds": time.monotonic() - start, "revisions": result.revisions,
                   "arns": [f.origin.arn for f in result.findings], "errors": [str(e) for e in result.errors]}))
 """
@@ -672,7 +676,7 @@ def test_no_loss_when_the_server_throttles(big, env, proxy):
 
 @pytest.mark.parametrize("tty", [True, False])
 def test_progress_only_on_a_terminal(capsys, tty):
-    from ecsinit_lint.audit.run import Progress
+    from ecsinit_lint.audit.region import Progress
 
     progress = Progress(tty)
     progress.add("revisions", 3)
@@ -706,3 +710,91 @@ def test_first_shell_parse_in_threads(tmp_path):
         done = subprocess.run([sys.executable, "-c", THREADED_FIRST_PARSE], capture_output=True, text=True, check=True,
                               env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
         assert done.stdout.strip() == "['list']"
+
+
+# --images: the digest ECS recorded for a service's tasks (or its service revision) is judged,
+# not the image the tag names now. `app:1` was the shell form CMD `sh -c "./migrate && ./server"`
+# in Debian (dash stays PID 1: SIG001) when the tasks started; the tag has since moved to an exec
+# form CMD (no SIG001).
+IMAGES_REGION = "ap-south-1"
+DEBIAN = {"bin": ("symlink", "usr/bin"), "usr/": ("dir",), "usr/bin/": ("dir",), "usr/bin/sh": ("symlink", "dash")}
+
+
+@pytest.fixture(scope="module")
+def moved_tag(tmp_path_factory, moto_port, proxy):
+    from . import imagetools as it
+
+    registry = it.registry_or_skip(tmp_path_factory.mktemp("registry"))
+    debian = {**DEBIAN, "usr/bin/dash": it.host_binary("dash")}
+    ran = registry.push("app", "1", it.Built([debian], {"Cmd": ["/bin/sh", "-c", "./migrate && ./server"]}))
+    now = registry.push("app", "1", it.Built([debian], {"Cmd": ["/server"]}))
+    assert ran != now
+    ecs = direct(moto_port, "ecs", IMAGES_REGION)
+    container = {"name": "app", "image": f"{registry.host}/app:1", "memory": 128,
+                 "linuxParameters": {"initProcessEnabled": False}, "stopTimeout": 3}  # fmt: skip
+    revisions = {}
+    for cluster, service in (("tasks", "web"), ("revisions", "web"), ("idle", "web")):
+        revisions[cluster] = register(ecs, f"{cluster}-app", container)
+        ecs.create_cluster(clusterName=cluster)
+        ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=revisions[cluster], desiredCount=1)
+    proxy.tasks.run(IMAGES_REGION, "tasks", "web", revisions["tasks"], {"app": ran}, time.time() - 60)
+    proxy.tasks.revise(IMAGES_REGION, "revisions", "web", revisions["revisions"], {"app": (container["image"], ran)})
+    yield revisions
+    registry.stop()
+
+
+def _sig001(report: dict) -> set[str]:
+    return {f["origin"]["arn"] for f in report["findings"] if f["code"] == "SIG001"}
+
+
+def test_images_judges_the_digest_that_runs(moved_tag, env, proxy):
+    """A running task's digest and a service revision's digest are judged; a service with
+    neither (no task running) is judged by its tag, as `check --images` would."""
+    args = ("--region", IMAGES_REGION, "--no-cache", "--images")
+    status, report = audit_json(*args)
+    assert status == 1 and report["errors"] == []
+    assert _sig001(report) == {moved_tag["tasks"], moved_tag["revisions"]}
+    (sig,) = [f for f in report["findings"] if f["code"] == "SIG001" and f["origin"]["arn"] == moved_tag["tasks"]]
+    assert "(the image's CMD `/bin/sh -c ./migrate && ./server`)" in sig["message"]
+    ops = proxy.operations()
+    assert ops["ListTasks"] == 3 and ops["DescribeTasks"] == 1 and ops["DescribeServiceRevisions"] == 1
+    from ecsinit_lint.audit.ratelimit import GROUPS
+
+    ecs = {op for _, _, service, op in proxy.requests if service == "ecs"}
+    assert ecs <= set(GROUPS) and {f"ecs:{op}" for op in ecs} <= _policy("Read-only audit")  # each call has its bucket
+    status, report = audit_json("--region", IMAGES_REGION, "--no-cache")
+    assert _sig001(report) == set()  # without --images the task definition alone says nothing of the CMD
+
+
+@pytest.mark.parametrize(
+    "call, clusters", [("ListTasks", ["idle", "revisions", "tasks"]), ("DescribeTasks", ["tasks"])]
+)
+def test_images_when_the_tasks_cannot_be_read(moved_tag, env, proxy, call, clusters):
+    """A denied task read is one note per cluster that asked, the images there are judged by tag
+    (a service revision's digest still counts), and the audit is whole (exit 1: findings, no
+    error). Under --images-required each is an error (exit 2)."""
+    proxy.deny.add((call, ""))
+    done = audit("--region", IMAGES_REGION, "--no-cache", "--images")
+    assert done.exit_code == 1, done.output
+    said = [f"running tasks of cluster {c} not read, their images judged by tag: {call}: AccessDeniedException: "
+            "not authorized" for c in clusters]  # fmt: skip
+    assert sorted(line for line in done.stderr.splitlines() if "not read" in line) == [
+        f"{ACCOUNT}/{IMAGES_REGION}: note: {m}" for m in said
+    ]
+    assert f"in {len(moved_tag)} revisions" in done.stdout
+    status, report = audit_json("--region", IMAGES_REGION, "--no-cache", "--images")
+    assert (status, _sig001(report), report["errors"]) == (1, {moved_tag["revisions"]}, [])
+    status, report = audit_json("--region", IMAGES_REGION, "--no-cache", "--images-required")
+    assert status == 2 and sorted(e["message"] for e in report["errors"]) == said
+
+
+def test_a_running_tasks_digest_wins_and_the_newest_one():
+    from ecsinit_lint.audit.running import Digests
+
+    digests, web = Digests(), arn("us-east-1", "web:1")
+    digests.add(web, "app", "sha256:" + "a" * 64, (0, "2026-12-02 05:00:00+00:00"))  # the service revision's
+    digests.add(web, "app", "sha256:" + "b" * 64, (1, "2026-12-01 05:00:00+00:00"))  # an older task
+    assert digests.of(web) == {"app": "sha256:" + "b" * 64}
+    digests.add(web, "app", "sha256:" + "c" * 64, (1, "2026-12-02 05:00:00.5+00:00"))  # the newest task
+    digests.add(web, "app", "sha256:" + "d" * 64, (1, "2026-12-02 05:00:00+00:00"))
+    assert digests.of(web) == {"app": "sha256:" + "c" * 64} and digests.of("other") == {}

@@ -12,7 +12,10 @@ import time
 from dataclasses import dataclass, field
 
 # API group -> (burst, sustained calls per second), pid1-facts §8.
-RATES = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0)}
+# "task" (ListTasks, DescribeTasks: `--images`) is not in §8: assumed burst 100, 20/s, as the
+# service reads (to be checked against the ECS throttling page).
+RATES = {"taskdef": (50, 20.0), "register": (20, 1.0), "service": (100, 20.0), "cluster": (50, 20.0),
+         "task": (100, 20.0)}  # fmt: skip
 GROUPS = {
     "ListTaskDefinitionFamilies": "taskdef",
     "ListTaskDefinitions": "taskdef",
@@ -29,6 +32,10 @@ GROUPS = {
     "ListDaemons": "service",
     "DescribeDaemon": "service",
     "DescribeDaemonRevisions": "service",
+    # `--images`: the digests of the running tasks and of the services' revisions.
+    "ListTasks": "task",
+    "DescribeTasks": "task",
+    "DescribeServiceRevisions": "service",
 }
 
 

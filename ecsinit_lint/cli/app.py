@@ -152,6 +152,10 @@ ImagesRequired = typer.Option(False, "--images-required", help="As --images, and
 ImageArchive = typer.Option(None, "--image", metavar="NAME=PATH", help="Read image NAME from a docker save archive "
                             "or an OCI layout at PATH (repeatable: CI before the push); implies --images")  # fmt: skip
 RefreshImages = typer.Option(False, "--refresh-images", help="Resolve image tags again (cached for 1 h)")
+AuditImages = typer.Option(None, "--images/--no-images", show_default=False,
+                           help="Judge each container with its image's ENTRYPOINT, CMD and STOPSIGNAL: the image ECS "
+                           "recorded for the service's running tasks (in-use scope) by digest, else its tag; an image "
+                           "that cannot be read is a note")  # fmt: skip
 Insecure = typer.Option(
     None, "--insecure-registry", metavar="HOST", help="Reach this registry over plain HTTP (repeatable)"
 )
@@ -559,12 +563,21 @@ def audit(
     allow_partial: bool = typer.Option(
         False, "--allow-partial", help="Exit 0/1 even when some account or region could not be read"
     ),
+    images: bool | None = AuditImages,
+    images_required: bool = ImagesRequired,
+    refresh_images: bool = RefreshImages,
+    insecure_registry: list[str] | None = Insecure,
 ):
     """Lint the task definitions of live AWS accounts (read-only unless --register).
     Exit status 2 when anything could not be read, unless --allow-partial."""
     import botocore.exceptions
 
-    from ..audit import run as api  # boto3 is imported only here
+    from ..audit import registration  # boto3 is imported only here
+    from ..audit.accounts import ROLE_ARN, identity, session
+    from ..audit.aws import AuditError, reason
+    from ..audit.region import Options, Progress
+    from ..audit.revisions import RevisionCache
+    from ..audit.run import run as run_audit
 
     if register and not yes and not sys.stdin.isatty():
         _fail("--register needs a terminal to confirm, or --yes")
@@ -574,37 +587,42 @@ def audit(
             f"not to --scope {scope.value}"
         )
     for arn in role_arn or ():
-        if not api.ROLE_ARN.fullmatch(arn):
+        if not ROLE_ARN.fullmatch(arn):
             _fail(f"not a role ARN: {arn!r}")
-    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes)
+    image_options = ImageOptions(images, images_required, None, refresh_images, insecure_registry)
+    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
+                       images=image_options.mode)  # fmt: skip
     settings = configs.for_path(None)  # the configuration found from the working directory
     rules, unsafe_fixes = settings.rules("-"), settings.unsafe_fixes
     try:
-        base = api.boto3.Session(profile_name=profile)
+        base = session(profile)
     except botocore.exceptions.ProfileNotFound as exc:
         _fail(str(exc))
     regions = region or ([base.region_name] if base.region_name else [])
     if not regions and not all_regions:
         _fail("no region: pass --region, --all-regions, or configure one for the profile")
     try:
-        me = api.identity(base)
+        me = identity(base)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-        _fail(api.reason(exc))  # no account can be read with these credentials
+        _fail(reason(exc))  # no account can be read with these credentials
     if fix_out:
         try:
             os.makedirs(fix_out, exist_ok=True)
         except OSError as exc:
             _fail(f"{fix_out}: {exc.strerror or exc}")
     if no_cache:
-        cache = None
+        cache, folder = None, None
     else:
         from ..analysis.shellparser import cache_dir as user_cache_dir  # the folder `check` uses too
 
-        cache = api.Cache(os.path.join(cache_dir or user_cache_dir(), "task-definitions"))
-    opts = api.Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache,
-                       outlines=format.value == "junit")  # fmt: skip
-    progress = api.Progress(sys.stderr.isatty())
-    result = api.run(base, me, opts, regions, all_regions, role_arn or (), org_role, progress)
+        folder = cache_dir or str(user_cache_dir())
+        cache = RevisionCache(os.path.join(folder, "task-definitions"))
+    readers = image_options.readers(folder)
+    opts = Options(rules, scope.value, tuple(cluster or ()), family_prefix, unsafe_fixes, fix_out, register, cache,
+                   outlines=format.value == "junit", images=readers(settings.images) if settings.images else None,
+                   images_required=settings.images == "required")  # fmt: skip
+    progress = Progress(sys.stderr.isatty())
+    result = run_audit(base, me, opts, regions, all_regions, role_arn or (), org_role, progress)
     missing = [c for c in cluster or () if c not in result.clusters]
     if missing:
         _fail(f"cluster not found in the audited regions: {', '.join(missing)}")
@@ -620,21 +638,23 @@ def audit(
     if format.value == "text" or output is not None:
         for exc in result.errors:
             typer.echo(f"{exc.path}: error: {exc.message}", err=True)
+    for note in result.notes:
+        typer.echo(f"{note.path}: note: {note.message}", err=True)
     for chunk in _audit_report("text" if output is not None else format.value, rendered):
         _emit(chunk)
     if fix_out:
         typer.echo(f"wrote {_count(result.written, 'revision')} to {fix_out}", err=True)
-    failed, to_stderr = bool(result.errors), format.value != "text" and output is None
+    failed, to_stderr = readers.report() or bool(result.errors), format.value != "text" and output is None
     if register and result.fixed:
         if not yes and not typer.confirm(f"Register {len(result.fixed)} fixed revisions?", err=True):
             raise typer.Exit(2)
-        for item, outcome in api.register(result.fixed, opts.limiter):
-            if isinstance(outcome, api.AuditError):
+        for item, outcome in registration.register(result.fixed, opts.limiter):
+            if isinstance(outcome, AuditError):
                 typer.echo(f"{outcome.path}: error: {outcome.message}", err=True)
                 failed = True
                 continue
             text = f"registered {outcome} (fixes {item.origin.arn}); to deploy it:\n"
-            text += "".join(f"  {command}\n" for command in api.deploy_commands(item, outcome))
+            text += "".join(f"  {command}\n" for command in registration.deploy_commands(item, outcome))
             if to_stderr:
                 typer.echo(text, nl=False, err=True)
             else:

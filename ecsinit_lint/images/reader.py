@@ -16,7 +16,7 @@ from . import argv as merge
 from .client import Client
 from .errors import ImageError
 from .image import Image, from_archive, from_layout, from_registry, platform_for
-from .reference import Reference, parse
+from .reference import DIGEST, Reference, parse
 from .store import Store, _atomic_write
 
 SAID = {merge.IMAGE_ENTRYPOINT: "ENTRYPOINT", merge.IMAGE_CMD: "CMD"}
@@ -70,6 +70,14 @@ class View:
     def shell(self) -> str | None:
         """What /bin/sh is in the image (busybox, dash, bash), None when not decided."""
         return self.reader.shell(self.image)
+
+
+def _pinned(name: str, digest: str) -> str:
+    """`name` at `digest` (`repo:tag@sha256:…`, read by digest); `name` when either is no reference."""
+    try:
+        return str(parse(name).at(digest)) if DIGEST.fullmatch(digest) else name
+    except ValueError:
+        return name
 
 
 class Reader:
@@ -131,8 +139,10 @@ class Reader:
         opener = from_layout if Path(path).is_dir() else from_archive
         return opener(path, name, platform)
 
-    def attach(self, task: TaskDef) -> None:
-        """Put each Linux container's View on it (none where the argv is not known)."""
+    def attach(self, task: TaskDef, digests: dict[str, str] | None = None) -> None:
+        """Put each Linux container's View on it (none where the argv is not known). `digests`:
+        container name -> the digest of the image it runs (the audit's running tasks), read
+        instead of what the `image` tag names now."""
         if task.is_windows:
             return
         runtime = task.get("runtimePlatform")
@@ -143,6 +153,8 @@ class Reader:
             name, entry, command = c.get("image"), c.get("entryPoint"), c.get("command")
             if not isinstance(name, str) or any(v is not None and known_str_list(v) is None for v in (entry, command)):
                 continue  # `!Ref Image`, an entryPoint only known at deploy time
+            if digests and digests.get(c.name):
+                name = _pinned(name, digests[c.name])
             image = self.image(name, platform)
             if image is None:
                 continue
