@@ -274,7 +274,7 @@ def test_no_safe_exec_past_what_the_analysis_does_not_follow(script, shell):
     assert _run([*run, "-c", script]) in ("hang", "ungraceful", "graceful")
 
 
-# Scripts composed from pieces: whatever the SAFE fix does, the app still starts under dash,
+# Scripts composed from pieces: whatever the SAFE fix does, an app that started still starts under dash,
 # and a script the SIG rules then pass stops gracefully.
 PIECES = ["cd /tmp", "export FOO=1", ":", "set -e", "umask 022", "FOO=1", "g() { :; }", "g() { :; }; g", "trap 'echo bye' EXIT",
           "trap '' INT", "trap - HUP", "echo hi > /dev/null", ". ./env.sh", "true", "alias g=true", "eval 'h() { :; }'",
@@ -291,6 +291,8 @@ def test_a_safe_fix_of_a_composed_script_still_starts_the_app(pieces, final, sep
     fixed, _ = fix(document(["sh", "-c", script]), Selection(("SIG",)).rules())
     fixed_script = fixed.data["containerDefinitions"][0]["command"][2]
     outcome = _run(["dash", "-c", fixed_script])
+    if outcome == "early" and _run(["dash", "-c", script]) == "early":
+        return  # never started before the fix either (`cd /tmp; . ./env.sh`: no env.sh there)
     assert outcome != "early" and not outcome.startswith("error"), f"{fixed_script!r}: {outcome}"
     if not codes(["sh", "-c", fixed_script]):
         assert outcome == "graceful", f"{fixed_script!r} passes the SIG rules, but the stop was {outcome}"
