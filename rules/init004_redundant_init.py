@@ -42,8 +42,9 @@ a zombie, with `-s` none; below another tini, the outer one reaps.
 
 from ecsinit_lint.analysis.checks import docker_init_launches, label
 from ecsinit_lint.analysis.shell import FORWARDING_INITS, basename
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
 from ecsinit_lint.core.taskdef import is_unknown
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("INIT004", "redundant-init", "info", fixable="sometimes")
@@ -95,7 +96,7 @@ def _add_subreaper(c) -> Fix:
     old = c.get(field)
     ops = [{"op": "test", "path": c.ptr(field), "value": old},
            {"op": "replace", "path": c.ptr(field), "value": [old[0], "-s", *old[1:]]}]  # fmt: skip
-    return Fix("Add `-s` to tini so that it reaps as a subreaper", ops, "unsafe")
+    return Fix("Add `-s` to tini so that it reaps as a subreaper", ops, Applicability.UNSAFE)
 
 
 def _drop_init(c, started) -> Fix | None:
@@ -110,4 +111,4 @@ def _drop_init(c, started) -> Fix | None:
             ops.append({"op": "remove", "path": c.ptr("command")})
     else:
         ops.append({"op": "replace", "path": c.ptr("command"), "value": rest})
-    return Fix(f"Drop `{started.init}` and let Docker's init run the command", ops, "unsafe")
+    return Fix(f"Drop `{started.init}` and let Docker's init run the command", ops, Applicability.UNSAFE)

@@ -34,7 +34,8 @@ pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 
 from ecsinit_lint.analysis.checks import init_in_front, label, launches
 from ecsinit_lint.analysis.shell import basename, su_replacement
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("SIG003", "su-wrapper", "error", fixable="sometimes")
@@ -52,7 +53,9 @@ def check(task):
         pointers = c.argv_pointers()
         fix = None
         if started.su_direct and basename(started.argv[0]) == tool and (swap := su_replacement(started.argv)):
-            fix = Fix(f"Set `user` to {swap[0]} and run the command without {tool}", _patch(c, *swap), "unsafe")
+            fix = Fix(
+                f"Set `user` to {swap[0]} and run the command without {tool}", _patch(c, *swap), Applicability.UNSAFE
+            )
         yield Violation(pointers[0], message, c.name, fix)
 
 

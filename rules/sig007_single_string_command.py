@@ -41,7 +41,8 @@ import shlex
 
 from ecsinit_lint.analysis.checks import label, linux_containers
 from ecsinit_lint.analysis.shell import META, NOT_PROGRAMS, split_exec
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("SIG007", "single-string-command", "error", fixable="sometimes")
@@ -65,5 +66,5 @@ def check(task):
             patch = [{"op": "test", "path": c.ptr(field), "value": old},
                      {"op": "replace", "path": c.ptr(field), "value": words}]  # fmt: skip
             title = f"Split `{line}` into its words" if " " in line.strip() else f"Drop the leading `{line}`"
-            fix = Fix(title, patch, "safe" if field == "entryPoint" else "unsafe")
+            fix = Fix(title, patch, Applicability.SAFE if field == "entryPoint" else Applicability.UNSAFE)
         yield Violation(c.argv_pointers()[0], message, c.name, fix)

@@ -32,7 +32,8 @@ from botocore.config import Config
 from botocore.credentials import AssumeRoleCredentialFetcher, CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..engine.linter import Finding, Origin, applicable, lint
+from ..core.findings import Finding, Origin
+from ..engine.linter import applicable, lint
 from ..engine.registry import Rule
 from ..errors import FixError, InputError
 from ..fix.fixer import fix
@@ -384,7 +385,8 @@ class RegionAudit:
         origin = Origin(arn_of(data), self.account, self.region)
         kind, tasks = find_tasks(data)
         doc = ApiDocument(origin.arn, json.dumps(data, indent=2), data, kind, tasks)
-        findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules)]
+        findings = [replace(f, location=replace(f.location, file=None, name=origin.arn), origin=origin)
+                    for f in lint(doc, self.opts.rules)]  # fmt: skip
         fixed, errors, written = [], [], 0
         if any(applicable(f, self.opts.unsafe) for f in findings) and (self.opts.fix_out or self.opts.keep_fixed):
             try:

@@ -21,8 +21,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..core.findings import Violation
 from ..core.pointer import join_pointer, split_pointer
-from .registry import Rule, Violation, load_rules, matches
+from .registry import Rule, load_rules, matches
 
 TAG_KEY = "ecsinit-lint:ignore"
 METADATA_KEY = "ecsinit-lint"
