@@ -114,7 +114,7 @@ class Location:
 
     @property
     def display(self) -> str | None:
-        """`file:line:column`, or the ARN of a revision read from the API."""
+        """`file:line:column` (`-:3:5` for stdin), else the name: what the text report shows."""
         return f"{self.file}:{self.line}:{self.column}" if self.file is not None else self.name
 
 
@@ -122,8 +122,9 @@ class Location:
 class Finding:
     """A violation stamped by the linter: the rule's code, name and severity, and its location.
 
-    Its JSON (`to_json`) holds `file`, `line` and `column` in place of the location, and
-    `origin` for a revision read from the API; `from_json` reads it back (the cache does)."""
+    Its JSON (`to_json`, the `--format json` output) holds the location's `file`, `line` and
+    `column` in its place; `from_json` reads it back (the cache and the audit's store do), the
+    location's name from `origin.arn`, else `task`, as the linter and the audit stamp it."""
 
     code: str
     name: str
