@@ -56,7 +56,8 @@ import re
 from ecsinit_lint.analysis.checks import MUST_BE_PID1, label, launch, linux_containers, other_views, stop_signal
 from ecsinit_lint.analysis.reaping import health_probe, probes_leak, without_init
 from ecsinit_lint.analysis.shell import basename
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import set_field
 
 OPTIONS = {
@@ -111,16 +112,19 @@ def check(task, options):
         message = (f"{label(c)} runs without an init: its main process is PID 1, which ignores {stop_signal(c)} unless it "
                    f"installs a handler and {zombies}")  # fmt: skip
         title = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to true"
-        applicability = "safe"
+        applicability = Applicability.SAFE
         if branch := _pid1_branch(c):
             message += (f"; the fix is by hand: where every `Fn::If` takes its {branch[0]} branch the argv starts "
                         f"`{branch[1]}`, which must itself be PID 1 and does not start under Docker's init")  # fmt: skip
-            title, applicability = f"{title} only in the `Fn::If` branches whose argv is not `{branch[1]}`", "manual"
+            title, applicability = (
+                f"{title} only in the `Fn::If` branches whose argv is not `{branch[1]}`",
+                Applicability.MANUAL,
+            )
         elif opted_out:
             message += ("; the fix is unsafe: an explicit false is the usual opt-out for an image whose ENTRYPOINT "
                         "must be PID 1 (s6-overlay)")  # fmt: skip
-            applicability = "unsafe"
+            applicability = Applicability.UNSAFE
         elif why := _image_init(c):
             message += "; " + why
-            applicability = "unsafe"
+            applicability = Applicability.UNSAFE
         yield Violation(pointer, message, fix=Fix(title, patch, applicability))

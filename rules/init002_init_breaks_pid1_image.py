@@ -44,7 +44,8 @@ from ecsinit_lint.analysis.checks import (
     launch,
     other_views,
 )
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import replace_value
 
 
@@ -56,11 +57,14 @@ def check(task):
         pointer = c.ptr("linuxParameters", "initProcessEnabled")
         message = (f"initProcessEnabled makes Docker's init PID 1 of {label(c)}, but `{started.main[0]}` must itself "
                    f"be PID 1 and will not start under it{from_image(c)}")  # fmt: skip
-        title, applicability = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", "safe"
+        title, applicability = f"Set {c.dotted('linuxParameters', 'initProcessEnabled')} to false", Applicability.SAFE
         if branch := _needs_init(c):
             message += (f"; the fix is by hand: where every `Fn::If` takes its {branch} branch the argv has no init "
                         f"of its own, and the flag gives it one")  # fmt: skip
-            title, applicability = f"{title} only in the `Fn::If` branches whose argv is `{started.main[0]}`", "manual"
+            title, applicability = (
+                f"{title} only in the `Fn::If` branches whose argv is `{started.main[0]}`",
+                Applicability.MANUAL,
+            )
         yield Violation(pointer, message, fix=Fix(title, replace_value(pointer, True, False), applicability))
 
 

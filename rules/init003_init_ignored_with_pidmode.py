@@ -34,7 +34,8 @@ task mode; Fargate unverified).
 
 from ecsinit_lint.analysis.checks import init_state, label, linux_containers
 from ecsinit_lint.analysis.launchtype import launch_type
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 WHAT_REAPS = {
     "task": "the task's pause container is PID 1 of the shared namespace and reaps orphans",

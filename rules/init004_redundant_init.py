@@ -42,8 +42,9 @@ a zombie, with `-s` none; below another tini, the outer one reaps.
 
 from ecsinit_lint.analysis.checks import docker_init_launches, label
 from ecsinit_lint.analysis.shell import FORWARDING_INITS, basename
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
 from ecsinit_lint.core.taskdef import is_unknown
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import argv_field, replace_argv, replace_value
 
 
@@ -67,12 +68,14 @@ def check(task):
         fix, rest = None, started.argv[1 + len(started.init_args) :]
         if direct and (tool != "tini" or plain):
             if rest:
-                fix = Fix(f"Drop `{tool}` and let Docker's init run the command", replace_argv(c, rest), "unsafe")
+                fix = Fix(
+                    f"Drop `{tool}` and let Docker's init run the command", replace_argv(c, rest), Applicability.UNSAFE
+                )
         elif direct and blind:
             field = argv_field(c)
             old = c.get(field)
             patch = replace_value(c.ptr(field), old, [old[0], "-s", *old[1:]])
-            fix = Fix("Add `-s` to tini so that it reaps as a subreaper", patch, "unsafe")
+            fix = Fix("Add `-s` to tini so that it reaps as a subreaper", patch, Applicability.UNSAFE)
         yield Violation(c.argv_pointers()[0], message, fix=fix)
 
 

@@ -41,7 +41,8 @@ shell that stays PID 1.
 
 from ecsinit_lint.analysis.checks import label, linux_containers
 from ecsinit_lint.analysis.reaping import health_probe, probes_leak
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("INIT005", "healthcheck-leaks-zombies", "warning", merged_into="INIT001")

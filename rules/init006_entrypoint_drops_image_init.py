@@ -39,7 +39,8 @@ starts tini as PID 1), §1 (the kernel rule), §7 (inits).
 from ecsinit_lint.analysis.checks import label, linux_containers, stop_signal
 from ecsinit_lint.analysis.reaping import without_init
 from ecsinit_lint.analysis.shell import analyse
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Fix, Violation
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import set_field
 
 

@@ -55,7 +55,8 @@ from ecsinit_lint.analysis.checks import (
     stop_timeout,
     where,
 )
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import replace_value
 
 TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "alias": "what the alias `{}` runs",
@@ -100,7 +101,11 @@ def check(task):
                 title += (
                     f" (unless `{script.unseen}` makes `{script.main.words[0]}` a function or alias, or sets a trap)"
                 )
-            fix = Fix(title, replace_value(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
+            fix = Fix(
+                title,
+                replace_value(pointer, old, new),
+                Applicability.UNSAFE if script.traps or script.unseen else Applicability.SAFE,
+            )
         yield Violation(where(c, started, script), message, fix=fix)
 
 

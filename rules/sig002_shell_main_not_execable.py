@@ -40,7 +40,8 @@ pid1-facts §4 (the table rows for pipelines, trailing commands, `& wait`, traps
 """
 
 from ecsinit_lint.analysis.checks import init_in_front, label, scripts, where
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 ADVICE = {
     "pipeline": "the script ends in a pipeline; exec the main program and send its output to stdout instead of piping it",

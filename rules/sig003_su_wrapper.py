@@ -34,7 +34,8 @@ pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 
 from ecsinit_lint.analysis.checks import init_in_front, label, launches
 from ecsinit_lint.analysis.shell import basename, su_replacement
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import add, guard, replace_argv
 
 
@@ -55,5 +56,5 @@ def check(task):
         if started.su_direct and basename(started.argv[0]) == tool and (swap := su_replacement(started.argv)):
             user, argv = swap
             patch = [guard(c), *replace_argv(c, argv), add(c.ptr("user"), user)]
-            fix = Fix(f"Set `user` to {user} and run the command without {tool}", patch, "unsafe")
+            fix = Fix(f"Set `user` to {user} and run the command without {tool}", patch, Applicability.UNSAFE)
         yield Violation(pointers[0], message, fix=fix)

@@ -33,7 +33,8 @@ kills the app ungracefully), §1 (the kernel rule).
 """
 
 from ecsinit_lint.analysis.checks import label, scripts, where
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("SIG004", "keepalive-as-main", "warning")

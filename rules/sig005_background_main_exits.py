@@ -29,7 +29,8 @@ pid1-facts §1 (when init exits, the kernel SIGKILLs the namespace), §4 (the sh
 """
 
 from ecsinit_lint.analysis.checks import label, scripts, where
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("SIG005", "background-main-exits", "error")

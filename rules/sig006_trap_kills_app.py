@@ -29,7 +29,8 @@ pid1-facts §4 (the `trap "exit 0" TERM; app & wait` and forwarding-pattern rows
 """
 
 from ecsinit_lint.analysis.checks import label, scripts, where
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 FORWARD = "trap 'kill -TERM $pid; wait $pid' TERM; app & pid=$!; wait $pid"
 

@@ -41,7 +41,8 @@ import shlex
 
 from ecsinit_lint.analysis.checks import label, linux_containers
 from ecsinit_lint.analysis.shell import META, NOT_PROGRAMS, split_exec
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Applicability, Fix, Violation
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import argv_field, replace_value
 
 
@@ -64,5 +65,9 @@ def check(task):
         words = None if META.search(line) else split_exec(shlex.split(line) + old[1:])
         if words and "=" not in words[0] and words[0] not in NOT_PROGRAMS:
             title = f"Split `{line}` into its words" if " " in line.strip() else f"Drop the leading `{line}`"
-            fix = Fix(title, replace_value(c.ptr(field), old, words), "safe" if field == "entryPoint" else "unsafe")
+            fix = Fix(
+                title,
+                replace_value(c.ptr(field), old, words),
+                Applicability.SAFE if field == "entryPoint" else Applicability.UNSAFE,
+            )
         yield Violation(c.argv_pointers()[0], message, fix=fix)

@@ -34,7 +34,8 @@ pid1-facts §7 (dumb-init `-r 15:0` drops SIGTERM; runsvdir exits at once on TER
 
 from ecsinit_lint.analysis.checks import init_in_front, label, launches
 from ecsinit_lint.analysis.shell import basename
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 LOST = {"0": "ignores SIGTERM, so ECS SIGKILLs {who} after its stop timeout",
         "9": "turns SIGTERM into SIGKILL, so {who} never shuts down gracefully"}  # fmt: skip

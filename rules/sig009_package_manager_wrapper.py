@@ -30,7 +30,8 @@ pid1-facts §4 ("npm start / yarn start run scripts through `sh -c`", [unverifie
 
 from ecsinit_lint.analysis.checks import label, launches
 from ecsinit_lint.analysis.shell import basename
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 RUNNERS = {"npm": {"start", "run", "run-script", "restart"}, "yarn": {"start", "run"}, "pnpm": {"start", "run"}}
 VALUE_OPTIONS = {"--prefix", "--cwd", "--dir", "-C", "-w", "--workspace", "--filter", "-F"}

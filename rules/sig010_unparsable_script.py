@@ -28,7 +28,8 @@ pid1-facts §4 (what the other SIG rules would have checked).
 """
 
 from ecsinit_lint.analysis.checks import label, scripts, where
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("SIG010", "unparsable-script", "warning")

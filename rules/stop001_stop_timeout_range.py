@@ -38,7 +38,8 @@ EC2 falls back to `ECS_CONTAINER_STOP_TIMEOUT`).
 
 from ecsinit_lint.analysis.checks import label, stop_signal
 from ecsinit_lint.analysis.launchtype import launch_type
-from ecsinit_lint.engine.registry import Fix, Violation, rule
+from ecsinit_lint.core.findings import Fix, Severity, Violation
+from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import replace_value
 
 FARGATE_RANGE = (2, 120)
@@ -66,7 +67,7 @@ def check(task):
                                      f"to wait between SIGTERM and SIGKILL")  # fmt: skip
         elif value < SHORT:
             yield Violation(pointer, f"{label(c)} gets only {value} s between {stop_signal(c)} and SIGKILL: likely too short "
-                                     f"to drain connections or flush buffers", severity="info")  # fmt: skip
+                                     f"to drain connections or flush buffers", severity=Severity.INFO)  # fmt: skip
         elif platform == "ec2" and value > LONG:
             yield Violation(pointer, f"stopTimeout {value} s of {label(c)}: every deploy, scale-in and drain may wait "
-                                     f"{value // 60} min for it to stop", severity="info")  # fmt: skip
+                                     f"{value // 60} min for it to stop", severity=Severity.INFO)  # fmt: skip

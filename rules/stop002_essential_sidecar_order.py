@@ -35,8 +35,9 @@ pid1-facts §3 (how ECS stops a container; `dependsOn` order is reversed at shut
 """
 
 from ecsinit_lint.analysis.checks import label
+from ecsinit_lint.core.findings import Violation
 from ecsinit_lint.core.taskdef import is_unknown
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("STOP002", "essential-sidecar-order", "info")

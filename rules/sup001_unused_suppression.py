@@ -29,7 +29,8 @@ Tooling only: no pid1-facts claim. The suppression forms are described in the RE
 """
 
 from ecsinit_lint.core import suppress
-from ecsinit_lint.engine.registry import Violation, load_rules, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import load_rules, rule
 
 
 @rule("SUP001", "unused-suppression", "info", reports_unused_suppressions=True)

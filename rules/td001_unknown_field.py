@@ -41,7 +41,8 @@ generated); pid1-facts §2 (`initProcessEnabled` lives in `linuxParameters`).
 import difflib
 
 from ecsinit_lint.analysis.schema import task_errors
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Severity, Violation
+from ecsinit_lint.engine.registry import rule
 
 
 def suggestion(key: str, known: list[str]) -> str | None:
@@ -68,7 +69,7 @@ def check(task):
                 pointer,
                 f"`{key}` is spelt `{hint}` in ECS: Terraform's AWS provider matches keys regardless of case, so it "
                 f"applies, but the ECS API and the other rules here read `{hint}` only",
-                severity="warning",
+                severity=Severity.WARNING,
             )
             continue
         if task.decoder == "either":  # a bare container list: register input or a Terraform file

@@ -35,7 +35,8 @@ import difflib
 import json
 
 from ecsinit_lint.analysis.schema import task_errors
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import rule
 
 JSON_NAMES = {
     dict: "an object",

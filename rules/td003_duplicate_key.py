@@ -30,8 +30,9 @@ RFC 8259 §4 (names within an object SHOULD be unique; with duplicates, behaviou
 unpredictable, and most parsers report the last); Python's `json` keeps the last value.
 """
 
+from ecsinit_lint.core.findings import Violation
 from ecsinit_lint.core.pointer import split_pointer
-from ecsinit_lint.engine.registry import Violation, rule
+from ecsinit_lint.engine.registry import rule
 
 
 @rule("TD003", "duplicate-key", "warning")

@@ -72,7 +72,9 @@ def test_counts_let_one_more_of_the_same_key_through(tmp_path):
     (finding,) = lint(load(str(tmp_path / "td.json"), (tmp_path / "td.json").read_bytes()), Selection().rules())
     path = str(tmp_path / "base.json")
     (tmp_path / "base.json").write_text(baseline.dumps([finding], path))
-    again = replace(finding, line=finding.line + 10, message="worded differently")
+    again = replace(
+        finding, location=replace(finding.location, line=finding.location.line + 10), message="worded differently"
+    )
     new, old, gone = baseline.split([finding, again], baseline.load(path), path)
     assert (new, old, gone) == ([again], [finding], 0)
 

@@ -169,7 +169,8 @@ def test_check_does_not_import_boto3():
 # A rule with a bug, registered beside the real ones through the rule API: an exception on the
 # files it names, a finding of an unknown severity on others (which the report cannot render).
 BUGGY_RULE = """
-from ecsinit_lint.engine.registry import Violation, load_rules, rule
+from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.engine.registry import load_rules, rule
 
 load_rules()
 
@@ -220,7 +221,8 @@ def test_last_resort_handler_is_one_line_and_exit_2(tmp_path, format):
     result = run_with_bug(tmp_path, "check", "--format", format, "fatal.json")
     assert result.returncode == 2
     assert re.fullmatch(
-        r"ecsinit-lint: error: internal error: (KeyError|ValueError): .+ \(please report\)\n", result.stderr
+        r"ecsinit-lint: error: internal error: (AttributeError|KeyError|ValueError): .+ \(please report\)\n",
+        result.stderr,
     )
     debug = run_with_bug(tmp_path, "check", "--format", format, "fatal.json", ECSINIT_LINT_DEBUG="1")
     assert debug.returncode == 1 and "Error" in debug.stderr and "internal error" not in debug.stderr

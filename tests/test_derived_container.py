@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from ecsinit_lint.core.findings import Violation
 from ecsinit_lint.engine.linter import lint
-from ecsinit_lint.engine.registry import Rule, Violation
+from ecsinit_lint.engine.registry import Rule
 from ecsinit_lint.inputs.sources import load
 
 TASK = {

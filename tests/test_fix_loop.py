@@ -13,7 +13,8 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from ecsinit_lint.cli import app as cli
-from ecsinit_lint.engine.registry import Fix, Rule, Selection, Violation
+from ecsinit_lint.core.findings import Applicability, Fix, Severity, Violation
+from ecsinit_lint.engine.registry import Rule, Selection
 from ecsinit_lint.fix.fixer import fix, key
 from ecsinit_lint.inputs.sources import load
 
@@ -78,7 +79,7 @@ def test_explicit_false_is_an_unsafe_fix(tmp_path):
 # ---- the mechanism, with rules made to fight: the next pair of real rules that does is caught too ----
 
 
-def _setter(code: str, want, to, applicability="safe") -> Rule:
+def _setter(code: str, want, to, applicability=Applicability.SAFE) -> Rule:
     """A rule that finds /x equal to `want` and sets it to `to`."""
 
     def check(task):
@@ -86,7 +87,7 @@ def _setter(code: str, want, to, applicability="safe") -> Rule:
             patch = [{"op": "test", "path": "/x", "value": want}, {"op": "replace", "path": "/x", "value": to}]
             yield Violation("/x", f"x is {want}", None, Fix(f"Set x to {to}", patch, applicability))
 
-    return Rule(code, code.lower(), "error", "always", check)
+    return Rule(code, code.lower(), Severity.ERROR, "always", check)
 
 
 def _doc(x):
@@ -110,7 +111,9 @@ def test_two_fixes_that_set_one_value_back_and_forth():
 
 
 def test_an_unsafe_fix_that_would_undo_a_safe_one_makes_both_manual():
-    fixed, done, conflicts = _fix_twice(_doc("a"), [_setter("X1", "a", "b"), _setter("X2", "b", "a", "unsafe")])
+    fixed, done, conflicts = _fix_twice(
+        _doc("a"), [_setter("X1", "a", "b"), _setter("X2", "b", "a", Applicability.UNSAFE)]
+    )
     assert fixed.data["x"] == "a" and not done and {k[0] for k in conflicts} == {"X1", "X2"}
 
 
@@ -125,7 +128,7 @@ def test_a_longer_cycle_and_a_fix_that_changes_nothing():
 def test_a_conflict_keeps_the_fixes_that_do_not_take_part():
     rules = [_setter("X1", "a", "b"), _setter("X2", "b", "a"), _setter("X3", "q", "r")]
     doc = load("td.json", json.dumps({"family": "f", "x": "a", "y": 1, "containerDefinitions": []}).encode())
-    rules.append(Rule("Y1", "y", "error", "always", lambda task: [
+    rules.append(Rule("Y1", "y", Severity.ERROR, "always", lambda task: [
         Violation("/y", "y", None, Fix("Set y", [{"op": "test", "path": "/y", "value": 1},
                                                  {"op": "replace", "path": "/y", "value": 2}]))] if task.data["y"] == 1 else []))  # fmt: skip
     fixed, done, conflicts = _fix_twice(doc, rules)
@@ -209,7 +212,7 @@ def test_yaml_block_lists_replaced_and_a_first_key_removed():
 
 def _patcher(code: str, patch: list[dict]) -> Rule:
     """A rule that finds every task and fixes it with `patch` while /x is "a"."""
-    return Rule(code, code.lower(), "error", "always", lambda task: [
+    return Rule(code, code.lower(), Severity.ERROR, "always", lambda task: [
         Violation("/x", "x", None, Fix(code, patch))] if task.data["x"] == "a" else [])  # fmt: skip
 
 

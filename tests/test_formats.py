@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ecsinit_lint.cli.app import app
-from ecsinit_lint.engine.linter import Finding, lint
+from ecsinit_lint.core.findings import Finding, Location, Severity
+from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection, load_rules
 from ecsinit_lint.errors import InputError
 from ecsinit_lint.inputs.sources import load
@@ -115,7 +116,7 @@ ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7"
 
 
 def api_finding(message="`web` runs without an init") -> Finding:
-    return Finding("INIT001", "missing-init-process", "error", message, None, None, None,
+    return Finding("INIT001", "missing-init-process", Severity.ERROR, message, Location(None, None, None, ARN),
                    "/containerDefinitions/0", ARN, "web", None)  # fmt: skip
 
 
@@ -186,13 +187,9 @@ def test_gitlab_code_quality_report(cwd):
 
 def test_gitlab_severities_and_api_findings():
     """Every severity maps to GitLab's scale, in order; an audit finding is located by its ARN."""
-    from ecsinit_lint.engine.linter import SEVERITIES as OURS
-    from ecsinit_lint.output.gitlab import SEVERITIES
-
     scale = CODE_QUALITY["items"]["properties"]["severity"]["enum"]
-    assert sorted(SEVERITIES) == sorted(OURS)
-    assert [scale.index(SEVERITIES[s]) for s in OURS] == sorted(scale.index(SEVERITIES[s]) for s in OURS)
-    assert len({SEVERITIES[s] for s in OURS}) == len(OURS)
+    ranks = [scale.index(s.gitlab) for s in sorted(Severity)]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(Severity)
     findings = [api_finding(), api_finding("the same place again")]
     (first, second) = json.loads(gitlab(Report(findings, [], 1, lambda f: False)))
     assert first["location"] == {"path": ARN, "lines": {"begin": 1}}
@@ -351,7 +348,7 @@ def test_any_text_in_names_and_messages_gives_well_formed_reports(file, task, co
     """Whatever a file names its things (control characters, lone surrogates, U+FFFF), JUnit is
     well-formed XML, SARIF valid against its schema once written as the CLI writes it, and each
     GitHub command and each text finding one line."""
-    finding = Finding("INIT001", "missing-init-process", "error", message, file or "-", 1, 1,
+    finding = Finding("INIT001", "missing-init-process", Severity.ERROR, message, Location(file or "-", 1, 1, task),
                       "/containerDefinitions/0", task, container, None)  # fmt: skip
     rep = Report([finding], [InputError(file or "-", error)], 1, lambda f: False)
     written = lambda text: text.encode("utf-8", "backslashreplace").decode("utf-8")  # noqa: E731

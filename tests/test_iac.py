@@ -33,7 +33,7 @@ def _load(path: Path, text: str | None = None):
 
 
 def _where(findings) -> list[tuple]:
-    return [(f.code, f.task, f.container, f.line, f.column) for f in findings]
+    return [(f.code, f.task, f.container, f.location.line, f.location.column) for f in findings]
 
 
 def _only_insertions(before: str, after: str) -> list[str]:
@@ -148,7 +148,7 @@ def test_cdk_synth_output_gets_the_json_splice(tmp_path):
     assert [t.label for t in as_template.tasks] == ["TaskDef54694570"]
     doc = _load(FIXTURES / "cdk.template.json")
     (finding,) = lint(doc, INIT)
-    assert (finding.task, finding.container, finding.line) == ("TaskDef54694570", "web", 7)
+    assert (finding.task, finding.container, finding.location.line) == ("TaskDef54694570", "web", 7)
     added = _only_insertions(doc.text.replace('"tcp"}]\n', '"tcp"}],\n'), fix(doc, RULES)[0].edited([]))
     assert added == ['      "LinuxParameters": {\n', '       "InitProcessEnabled": true\n', "      }\n"]
 
@@ -221,7 +221,7 @@ def test_yaml_stream_is_read_document_by_document(tmp_path):
     template = (FIXTURES / "sam.yaml").read_text()
     doc = _load(tmp_path / "s.yaml", manifests + "---\n" + template)
     (finding,) = lint(doc, INIT)
-    assert (finding.pointer, finding.line) == ("/2/Resources/Task/Properties/ContainerDefinitions/0", 19 + 6)
+    assert (finding.pointer, finding.location.line) == ("/2/Resources/Task/Properties/ContainerDefinitions/0", 19 + 6)
     fixed = fix(doc, RULES)[0].edited([])
     assert fixed.startswith(manifests + "---\n") and fixed[len(manifests) + 4 :] == fix(
         _load(FIXTURES / "sam.yaml"), RULES
@@ -254,7 +254,7 @@ def test_merge_keys_are_resolved(tmp_path):
     web2, web3 = doc.data["Resources"]["Web"]["Properties"]["ContainerDefinitions"][1:]
     assert web2 == {"Name": "web2", "Image": "x", "LinuxParameters": {"InitProcessEnabled": True}}
     assert web3 == {"Name": "web3", "Image": "y", "LinuxParameters": {}}  # own keys, then the first merged
-    assert [(f.container, f.line, f.fix.applicability) for f in lint(doc, INIT)] == [("web3", 15, "safe")]
+    assert [(f.container, f.location.line, f.fix.applicability) for f in lint(doc, INIT)] == [("web3", 15, "safe")]
 
 
 SHARED = """Resources:
@@ -328,7 +328,7 @@ def test_terraform_show_json(name):
     assert [f.task for f in findings] == expect
     assert all(f.container == "web" and f.fix.applicability == "manual" for f in findings)
     # the line of the container_definitions string
-    assert doc.text.splitlines()[findings[0].line - 1].lstrip().startswith('"container_definitions"')
+    assert doc.text.splitlines()[findings[0].location.line - 1].lstrip().startswith('"container_definitions"')
 
 
 def test_tf_findings():

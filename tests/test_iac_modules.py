@@ -37,7 +37,10 @@ def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def _found(findings) -> list[tuple]:
-    return [(f.code, f.task, f.container, f.line, f.column, f.fix.applicability if f.fix else None) for f in findings]
+    return [
+        (f.code, f.task, f.container, f.location.line, f.location.column, f.fix.applicability if f.fix else None)
+        for f in findings
+    ]
 
 
 # ---- modules and data.template_file -----------------------------------------------------------
@@ -151,7 +154,7 @@ def test_corpus_terraform_modules(name):
     assert all(f.fix is None or f.fix.applicability == "manual" for f in findings)
     lines = (CORPUS / name).read_text().splitlines()
     for f in findings:  # each points into the module that holds the container
-        block = next(i for i in range(f.line - 1, -1, -1) if lines[i].startswith("module "))
+        block = next(i for i in range(f.location.line - 1, -1, -1) if lines[i].startswith("module "))
         assert lines[block].split('"')[1] == f.task.split(".")[1]
 
 
@@ -352,7 +355,12 @@ def test_file_json_once_in_the_process_pool_too(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "workers", lambda: 2)
     paths = [str(tmp_path / "main.tf"), str(tmp_path / "containers.json")]
     outcomes = list(parallel.lint_files(paths, Configs()))
-    batch = [(Path(f.file).name, f.line) for _, found, _ in outcomes for f in found if f.container == "batch"]
+    batch = [
+        (Path(f.location.file).name, f.location.line)
+        for _, found, _ in outcomes
+        for f in found
+        if f.container == "batch"
+    ]
     assert batch == [("containers.json", 2)]
 
 

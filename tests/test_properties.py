@@ -37,7 +37,7 @@ def _load(data, indent, crlf=False):
 def test_check_never_raises(data, indent):
     doc = _load(data, indent)
     for finding in lint(doc, RULES) if doc else ():
-        assert finding.line >= 1 and finding.column >= 1
+        assert finding.location.line >= 1 and finding.location.column >= 1
 
 
 @SETTINGS
@@ -132,7 +132,7 @@ def test_cloudformation_yaml_and_json_check_and_fix(template):
     if doc is None:
         return
     for finding in lint(doc, RULES):
-        assert finding.line >= 1 and finding.column >= 1
+        assert finding.location.line >= 1 and finding.location.column >= 1
     fixed, _ = _fix_properties(doc)
     assert fixed.text.endswith("\n") == template.endswith("\n")
     if isinstance(doc.data, dict):  # one document: the same template as JSON
@@ -164,7 +164,7 @@ def test_terraform_check_never_raises(tmp_path_factory, files):
     doc = _terraform(tmp_path_factory, files)
     containers = [c for task in doc.tasks for c in task.containers] if doc else []
     for finding in lint(doc, RULES) if doc else ():
-        assert finding.line >= 1 and finding.column >= 1
+        assert finding.location.line >= 1 and finding.location.column >= 1
         inside = [c for c in containers if finding.pointer.startswith(c.pointer + "/")]
         assert not finding.code.startswith("TD") or finding.container == (inside[0].name if inside else None)
 

@@ -38,7 +38,7 @@ def doc_of(data, tmp_path, name="td.json"):
 
 
 def found(doc, rules=ALL):
-    return [(f.code, f.container, f.line) for f in lint(doc, rules)]
+    return [(f.code, f.container, f.location.line) for f in lint(doc, rules)]
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_unused_entry_is_reported_at_the_tag_value(tmp_path):
     (finding,) = lint(doc, ALL)
     assert (finding.code, finding.severity, finding.container) == ("SUP001", "info", "app")
     assert finding.message == "tag `ecsinit-lint:ignore` entry `SIG001:app` suppresses nothing"
-    assert doc.text.splitlines()[finding.line - 1].strip() == '"value": "INIT001 SIG001:app"'
+    assert doc.text.splitlines()[finding.location.line - 1].strip() == '"value": "INIT001 SIG001:app"'
 
 
 def test_unused_is_judged_only_for_rules_that_run(tmp_path):
@@ -167,7 +167,7 @@ def test_cloudformation_metadata_from_the_loader(tmp_path):
     (unused,) = lint(doc, ALL)
     assert (unused.code, unused.pointer) == ("SUP001", "/Resources/Td/Metadata/ecsinit-lint/ignore/1")
     assert unused.message == "Metadata `ecsinit-lint` entry `SIG002` suppresses nothing"
-    assert text.splitlines()[unused.line - 1].strip() == '"SIG002"'
+    assert text.splitlines()[unused.location.line - 1].strip() == '"SIG002"'
 
 
 def test_metadata_accepts_one_string():
@@ -230,7 +230,8 @@ def test_comments_attach_to_the_task_they_sit_in(tmp_path):
     assert [s.text for s in tasks[0].suppressions] == ["INIT001:web"] and web_line > 1
     assert [s.text for s in tasks[1].suppressions] == ["INIT001", "SIG001"]
     (unused,) = lint(doc, ALL)
-    assert (unused.code, unused.task, unused.line, unused.column) == ("SUP001", "Worker", worker_line + 1, 3)
+    at = unused.location
+    assert (unused.code, unused.task, at.line, at.column) == ("SUP001", "Worker", worker_line + 1, 3)
 
 
 def test_fix_leaves_suppressed_findings_alone(tmp_path):
@@ -271,7 +272,7 @@ def test_cloudformation_metadata_and_yaml_comments_suppress(tmp_path):
 """
     path = tmp_path / "template.yaml"
     path.write_text(text)
-    found = [(f.code, f.container, f.line) for f in lint(load(str(path), text.encode()), Selection().rules())]
+    found = [(f.code, f.container, f.location.line) for f in lint(load(str(path), text.encode()), Selection().rules())]
     # SIG001 (metadata) and INIT001 for web (comment) are suppressed; the string is no comment;
     # the metadata entry STOP002 suppresses nothing
     assert found == [("SUP001", None, 6), ("INIT001", "side", 12)]

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..engine.linter import Finding, Origin, applicable, lint
+from ..core.findings import Finding, Origin
+from ..engine.linter import applicable, lint
 from ..engine.registry import Rule
 from ..errors import FixError
 from ..fix.fixer import fix
@@ -275,7 +276,8 @@ class RegionAudit:
         doc = ApiDocument(origin.arn, json.dumps(data, indent=2), data, kind, tasks)
         images = None if self.opts.images is None else Pinned(self.opts.images, self.digests.of(origin.arn))
         with IMAGES if images else nullcontext():
-            findings = [replace(f, file=None, origin=origin) for f in lint(doc, self.opts.rules, images=images)]
+            findings = [replace(f, location=replace(f.location, file=None, name=origin.arn), origin=origin)
+                        for f in lint(doc, self.opts.rules, images=images)]  # fmt: skip
         fixed, errors, written = [], [], 0
         if any(applicable(f, self.opts.unsafe) for f in findings) and (self.opts.fix_out or self.opts.keep_fixed):
             try:

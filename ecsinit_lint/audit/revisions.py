@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from ..engine.linter import Origin
+from ..core.findings import Origin
 from ..inputs.document import JsonDocument
 
 

@@ -8,17 +8,18 @@ in-use audit knows only when its region is done.
 
 from __future__ import annotations
 
+import json
 import pickle
 import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
-from ..engine.linter import Finding
+from ..core.findings import Finding
 
 SCHEMA = """
 CREATE TABLE findings (account TEXT, region TEXT, family TEXT, revision INTEGER, pointer TEXT, code TEXT,
-                       arn TEXT, finding BLOB);
+                       arn TEXT, finding TEXT);
 CREATE TABLE users (arn TEXT PRIMARY KEY, services BLOB);
 """
 
@@ -34,7 +35,7 @@ class FindingStore:
         for f in findings:
             family, revision = f.origin.arn.rsplit("/", 1)[-1].rsplit(":", 1)
             o = f.origin
-            rows.append((o.account, o.region, family, int(revision), f.pointer, f.code, o.arn, pickle.dumps(f)))
+            rows.append((o.account, o.region, family, int(revision), f.pointer, f.code, o.arn, json.dumps(f.to_json())))
         with self.lock:
             self.db.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
@@ -62,7 +63,7 @@ class FindingStore:
             if not rows:
                 return
             for finding, who in rows:
-                f = pickle.loads(finding)
+                f = Finding.from_json(json.loads(finding))
                 if who is not None:
                     services, daemons = pickle.loads(who)
                     f = replace(f, origin=replace(f.origin, services=services, daemons=daemons))

@@ -19,7 +19,7 @@ FIELDS = ("file", "task", "container", "code")
 
 
 def _key(finding, base: str) -> tuple:
-    file = finding.file
+    file = finding.location.file
     if file and file != "-":
         file = os.path.relpath(os.path.abspath(file), base).replace(os.sep, "/")
     return file, finding.task, finding.container, finding.code

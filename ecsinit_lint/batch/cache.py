@@ -19,8 +19,8 @@ import sqlite3
 import sys
 
 from .. import __version__
-from ..engine.linter import Finding
-from ..engine.registry import Fix, Rule
+from ..core.findings import Finding
+from ..engine.registry import Rule
 
 PARSERS = ("bashlex", "ruamel.yaml")  # their versions' files stand for their versions
 SCHEMA = "CREATE TABLE IF NOT EXISTS findings (id BLOB PRIMARY KEY, content BLOB, stamp TEXT, value TEXT)"
@@ -59,9 +59,7 @@ def key(stamp: str, rules: list[Rule], path: str, raw: bytes) -> tuple[bytes, by
 
 
 def _encode(found: bool, findings: list[Finding]) -> str:
-    rows = [[f.code, f.name, f.severity, f.message, f.line, f.column, f.pointer, f.task, f.container,
-             f.fix and [f.fix.title, f.fix.patch, f.fix.applicability]] for f in findings]  # fmt: skip
-    return json.dumps([found, rows], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps([found, [f.to_json() for f in findings]], ensure_ascii=False, separators=(",", ":"))
 
 
 def row(ids: tuple[bytes, bytes], found: bool, findings: list[Finding]) -> Entry | None:
@@ -72,10 +70,9 @@ def row(ids: tuple[bytes, bytes], found: bool, findings: list[Finding]) -> Entry
         return None
 
 
-def _decode(path: str, value: str) -> tuple[bool, list[Finding], None]:
+def _decode(value: str) -> tuple[bool, list[Finding], None]:
     found, rows = json.loads(value)
-    findings = [Finding(*r[:4], path, *r[4:9], Fix(*r[9]) if r[9] else None) for r in rows]
-    return found, findings, None
+    return found, [Finding.from_json(r) for r in rows], None
 
 
 class Cache:
@@ -112,13 +109,13 @@ class Cache:
         except sqlite3.Error:
             return False
 
-    def get(self, path: str, ids: tuple[bytes, bytes]):
+    def get(self, ids: tuple[bytes, bytes]):
         """The outcome recorded for the file, or None."""
         db = self._connect()
         try:
             found = db and db.execute("SELECT content, value FROM findings WHERE id = ?", (ids[0],)).fetchone()
-            return _decode(path, found[1]) if found and found[0] == ids[1] else None
-        except (sqlite3.Error, ValueError, TypeError, IndexError):
+            return _decode(found[1]) if found and found[0] == ids[1] else None
+        except (sqlite3.Error, ValueError, TypeError, IndexError, KeyError):
             return None
 
     def add(self, entry: Entry) -> None:

@@ -9,8 +9,9 @@ from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..core.findings import Finding
 from ..engine.config import Configs
-from ..engine.linter import Finding, lint
+from ..engine.linter import lint
 from ..errors import InputError
 from ..inputs.document import Document
 from ..inputs.sources import is_stdin, load, read, self_contained
@@ -157,7 +158,7 @@ def _looked_up(path: str, configs: Configs, cache: Cache | None, look: bool) -> 
     if not lookup:
         return Job(path, raw, stamp=stamp)
     key = cache.key(path, configs.for_path(path).rules(path), raw)
-    return cache.get(path, key) or Job(path, raw, key)
+    return cache.get(key) or Job(path, raw, key)
 
 
 def _merged(batch: list, results: Iterator, cache: Cache | None) -> Iterator[Outcome | InputError]:

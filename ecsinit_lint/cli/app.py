@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from .. import __version__
 from ..audit.formats import AUDIT_FORMATS, STREAMED
 from ..batch.parallel import lint_files
+from ..core.findings import Applicability, FailOn
 from ..engine.config import Configs
 from ..engine.linter import applicable, lint
 from ..engine.registry import Selection, load_rules
@@ -119,13 +120,6 @@ Colour = enum.Enum("Colour", {name: name for name in ("auto", "always", "never")
 RulesFormat = enum.Enum("RulesFormat", {name: name for name in ("text", "json")}, type=str)
 
 
-class Level(str, enum.Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
-
 Paths = typer.Argument(
     ...,
     help=f"Files, directories (walked for {', '.join(SUFFIXES)} files), or - for stdin (JSON unless --stdin-filename)",
@@ -139,7 +133,7 @@ Ignore = typer.Option(None, "--ignore", help="Rules to skip: codes, prefixes or 
 Unsafe = typer.Option(
     None, "--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes marked unsafe", show_default=False
 )
-FailOn = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]")
+FailOnFlag = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]")
 Config = typer.Option(None, "--config", help="Configuration file to use instead of the one found upward from each file")
 KnownOnly = typer.Option(
     False, "--known-formats-only", help="Skip named files of a suffix no input format has (for pre-commit)"
@@ -291,7 +285,7 @@ def check(
     format: Format = typer.Option("text", "--format", help="Output format"),
     select: list[str] | None = Select,
     ignore: list[str] | None = Ignore,
-    fail_on: Level | None = FailOn,
+    fail_on: FailOn | None = FailOnFlag,
     unsafe_fixes: bool | None = Unsafe,
     config: str | None = Config,
     baseline_file: str | None = typer.Option(
@@ -334,7 +328,7 @@ def check(
     fix_failed = apply_fixes and _fix_first(
         paths, select, ignore, unsafe_fixes, config, known_only, quiet, image_options
     )
-    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
+    configs = _configs(config, select, ignore, fail_on=fail_on, unsafe_fixes=unsafe_fixes,
                        images=image_options.mode)  # fmt: skip
     errors: list[InputError] = []
     findings, files, docs = [], 0, []
@@ -371,7 +365,7 @@ def check(
             _fail_at(exc)
 
     def fixable(f) -> bool:
-        return applicable(f, configs.for_path(f.file).unsafe_fixes)
+        return applicable(f, configs.for_path(f.location.file).unsafe_fixes)
 
     painted = _colour(colour.value)
     result = report.Report(
@@ -399,7 +393,7 @@ def check(
     if readers.report() or errors or fix_failed:
         raise typer.Exit(2)
     raise typer.Exit(
-        0 if exit_zero else 1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0
+        0 if exit_zero else 1 if any(f.at_least(configs.for_path(f.location.file).fail_on) for f in findings) else 0
     )
 
 
@@ -498,11 +492,11 @@ def _fix(paths, show_diff, write, select, ignore, unsafe_fixes, config, known_on
         remaining += len(left)
         # notes at the lines of the file as the command leaves it
         for f in left if write or not done else _own(lint(doc, rules, reader), doc, run):
-            manual = f.fix is not None and f.fix.applicability == "manual"
+            manual = f.fix is not None and f.fix.applicability is Applicability.MANUAL
             why = conflicts.get(key(f)) or (manual and doc.by_hand(f.pointer))
             if why:
                 where = f"`{f.container}`" if f.container else "the container"
-                typer.echo(f"{f.file}:{f.line}:{f.column}: note: {f.fix.title} in {where} by hand ({why})", err=True)
+                typer.echo(f"{f.location.display}: note: {f.fix.title} in {where} by hand ({why})", err=True)
         if show_diff:
             _emit(diff(doc, fixed))
         elif not write:
@@ -544,7 +538,7 @@ def audit(
     ),
     select: list[str] | None = Select,
     ignore: list[str] | None = Ignore,
-    fail_on: Level | None = FailOn,
+    fail_on: FailOn | None = FailOnFlag,
     unsafe_fixes: bool | None = Unsafe,
     config: str | None = Config,
     fix_out: str | None = typer.Option(
@@ -590,7 +584,7 @@ def audit(
         if not ROLE_ARN.fullmatch(arn):
             _fail(f"not a role ARN: {arn!r}")
     image_options = ImageOptions(images, images_required, None, refresh_images, insecure_registry)
-    configs = _configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
+    configs = _configs(config, select, ignore, fail_on=fail_on, unsafe_fixes=unsafe_fixes,
                        images=image_options.mode)  # fmt: skip
     settings = configs.for_path(None)  # the configuration found from the working directory
     rules, unsafe_fixes = settings.rules("-"), settings.unsafe_fixes

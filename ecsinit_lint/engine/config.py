@@ -14,13 +14,13 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 
+from ..core.findings import FailOn
 from ..errors import ConfigError, InputError
 from ..inputs.jsonpos import line_col
 from ..inputs.sources import read
 from .registry import Rule, Selection, load_rules
 
 FILE_NAMES = (".ecsinit-lint.toml", "pyproject.toml")
-LEVELS = ("error", "warning", "info", "never")
 TABLE = ("tool", "ecsinit-lint")
 
 
@@ -39,7 +39,7 @@ def schema() -> dict:
             "select": _strings(),
             "ignore": _strings(),
             "per-file-ignores": {"type": "object", "additionalProperties": _strings()},
-            "fail-on": {"enum": list(LEVELS)},
+            "fail-on": {"enum": [level.value for level in FailOn]},
             "unsafe-fixes": {"type": "boolean"},
             "images": {"enum": [True, False, "required"]},
             "exclude": _strings(),
@@ -72,7 +72,7 @@ class Settings:
     select: tuple[str, ...] = ("ALL",)
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    fail_on: str = "error"
+    fail_on: FailOn = FailOn.ERROR
     unsafe_fixes: bool = False
     images: bool | str = False  # judge with the images read (--images); "required": an unreadable one is an error
     exclude: tuple[str, ...] = ()
@@ -197,7 +197,7 @@ def load(path: str, required: bool = False) -> Settings | None:
         select=tuple(table.get("select", ("ALL",))),
         ignore=tuple(table.get("ignore", ())),
         per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in table.get("per-file-ignores", {}).items()),
-        fail_on=table.get("fail-on", "error"),
+        fail_on=FailOn(table.get("fail-on", "error")),
         unsafe_fixes=table.get("unsafe-fixes", False),
         images=table.get("images", False),
         exclude=tuple(table.get("exclude", ())),

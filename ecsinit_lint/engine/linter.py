@@ -4,56 +4,18 @@ findings of the rule that reports unused suppressions, SUP001)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 
 from ..core import suppress
+from ..core.findings import Applicability, Finding, Fix, Location, Violation
 from ..inputs.document import Document
-from .registry import SEVERITIES, Fix, Rule, Violation
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a task definition read from the ECS API lives, and the services that run it."""
-
-    arn: str
-    account: str
-    region: str
-    services: tuple[str, ...] = ()  # "cluster/service"
-    daemons: tuple[str, ...] = ()  # ARNs of the daemons that run a daemon task definition
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    name: str
-    severity: str
-    message: str
-    file: str | None
-    line: int | None
-    column: int | None
-    pointer: str
-    task: str | None
-    container: str | None
-    fix: Fix | None
-    origin: Origin | None = None  # set, with file None, for a revision read from the API
-
-    def at_least(self, level: str) -> bool:
-        return level != "never" and SEVERITIES.index(self.severity) >= SEVERITIES.index(level)
-
-    @property
-    def location(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}" if self.file is not None else self.origin.arn
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        if self.fix is not None:
-            data["fix"] = {"title": self.fix.title, "applicability": self.fix.applicability, "patch": self.fix.patch}
-        return data
+from .registry import Rule
 
 
 def applicable(finding: Finding, unsafe: bool) -> bool:
     """Whether `fix` applies the finding's fix (`--unsafe-fixes` given or not)."""
-    return finding.fix is not None and finding.fix.applicability in (("safe", "unsafe") if unsafe else ("safe",))
+    least = Applicability.UNSAFE if unsafe else Applicability.SAFE
+    return finding.fix is not None and finding.fix.applicability >= least
 
 
 def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
@@ -62,7 +24,7 @@ def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
         return fix
     anchor = task.anchor_edited(fix.patch)
     title = f"{fix.title} (its value is YAML anchor &{anchor}, which aliases share)" if anchor else fix.title
-    return replace(fix, applicability="manual", title=title)
+    return replace(fix, applicability=Applicability.MANUAL, title=title)
 
 
 def _owned(task, v: Violation) -> Violation:
@@ -76,8 +38,9 @@ def _owned(task, v: Violation) -> Violation:
 
 def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:
     line, column = v.position or doc.locate(v.pointer)
-    return Finding(rule.code, rule.name, v.severity or rule.severity, v.message, doc.path, line, column,
-                   v.pointer, task.label, v.container, _as_applicable(v.fix, task, doc))  # fmt: skip
+    where = Location(doc.path, line, column, task.label)
+    return Finding(rule.code, rule.name, v.severity or rule.severity, v.message, where, v.pointer, task.label,
+                   v.container, _as_applicable(v.fix, task, doc))  # fmt: skip
 
 
 def _with_image(task, v: Violation) -> Violation:
@@ -137,5 +100,5 @@ def lint(doc: Document, rules: list[Rule], images=None) -> list[Finding]:
             for s in suppress.unused(suppressions, used, task, rules):
                 v = Violation(s.pointer, s.message("suppresses nothing"), s.container, position=s.position)
                 findings.append(_stamp(doc, task, unused_rule, v))
-    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.code))
+    findings.sort(key=lambda f: (f.location.line or 0, f.location.column or 0, f.code))
     return findings

@@ -8,35 +8,17 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-SEVERITIES = ("info", "warning", "error")
-
-
-@dataclass(frozen=True)
-class Fix:
-    title: str  # imperative: "Set initProcessEnabled to true"
-    patch: list[dict]  # RFC 6902 ops on the input document, starting with a "test" guard
-    # or "unsafe": applied only with --unsafe-fixes; or "manual": the change to make by hand where
-    # the file does not hold the value literally (a template, an `Fn::If`, a Terraform plan)
-    applicability: str = "safe"
-
-
-@dataclass(frozen=True)
-class Violation:
-    """What a rule reports: where (a document pointer), what, and how to fix it."""
-
-    pointer: str
-    message: str  # one sentence, no trailing period
-    container: str | None = None
-    fix: Fix | None = None
-    position: tuple[int, int] | None = None  # line and column, for text no pointer reaches (a YAML comment)
-    severity: str | None = None  # a lesser level than the rule's for this case ("info" for a hint)
+from ..core.findings import Severity, Violation
 
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered check: its code and name, the severity of its findings, whether it can fix
+    them ("never", "sometimes", "always"), and its options' schemas and the values in effect."""
+
     code: str
     name: str
-    severity: str
+    severity: Severity
     fixable: str  # "never", "sometimes" or "always"
     check: Callable[..., Iterable[Violation]] = field(compare=False)
     module: str = ""
@@ -76,7 +58,7 @@ RULES: dict[str, Rule] = {}
 def rule(
     code: str,
     name: str,
-    severity: str,
+    severity: str,  # a Severity's value: "info", "warning" or "error"
     fixable: str = "never",
     options: dict | None = None,
     merged_into: str | None = None,
@@ -91,11 +73,11 @@ def rule(
     one finding, not two. With `reports_unused_suppressions`, the linter also reports under this
     rule each suppression that covered nothing (core/suppress.py), as ruff's RUF100 does.
     """
-    assert severity in SEVERITIES and fixable in ("never", "sometimes", "always")
+    assert fixable in ("never", "sometimes", "always")
     assert all("default" in schema for schema in (options or {}).values())
 
     def register(check):
-        rule_ = Rule(code, name, severity, fixable, check, check.__module__, options or {},
+        rule_ = Rule(code, name, Severity(severity), fixable, check, check.__module__, options or {},
                      merged_into=merged_into, reports_unused_suppressions=reports_unused_suppressions)  # fmt: skip
         RULES[code] = rule_.configured({})
         return check

@@ -11,9 +11,10 @@ import tempfile
 
 import jsonpatch
 
+from ..core.findings import Finding
 from ..core.pointer import join_pointer, split_pointer
 from ..core.taskdef import resolve
-from ..engine.linter import Finding, applicable, lint
+from ..engine.linter import applicable, lint
 from ..engine.registry import Rule
 from ..errors import FixError, InputError
 from ..inputs.document import Document

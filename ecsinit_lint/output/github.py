@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .report import Report
 
-LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
-
 
 def escape_data(value: str) -> str:
     """A message, escaped as the runner's command parser expects."""
@@ -41,7 +39,7 @@ def github(report: Report) -> str:
     lines = [command("error", e.message, **_where(e.path, e.line, e.column), title="ecsinit-lint")
              for e in report.errors]  # fmt: skip
     for f in report.findings:
-        subject = f.origin.arn if f.origin else f.task
-        task = f"{subject}: " if f.file in (None, "-") and subject else ""
-        lines.append(command(LEVELS[f.severity], task + f.message, **_where(f.file, f.line, f.column), title=f.code))
+        at = f.location
+        task = f"{at.name}: " if not at.is_file and at.name else ""
+        lines.append(command(f.severity.github, task + f.message, **_where(at.file, at.line, at.column), title=f.code))
     return "".join(line + "\n" for line in lines)

@@ -17,9 +17,8 @@ from .github import workspace_path
 if TYPE_CHECKING:
     from .report import Report
 
-# GitLab's scale is info, minor, major, critical, blocker. An error is a container that leaks
-# zombies or loses SIGTERM: a bug, not an outage. A file that could not be read was not checked.
-SEVERITIES = {"info": "info", "warning": "minor", "error": "major"}
+# GitLab's scale is info, minor, major, critical, blocker (Severity.gitlab). A file that could
+# not be read was not checked.
 UNREADABLE = "critical"
 
 
@@ -41,9 +40,9 @@ def gitlab(report: Report) -> str:
     seen: Counter = Counter()
     for f in report.findings:
         # an API finding (audit) has no file: its revision's ARN stands for the path
-        path = workspace_path(f.file) if f.file is not None else f.origin.arn if f.origin else f.task or "-"
+        path = workspace_path(f.location.file) if f.location.file is not None else f.location.name or "-"
         key = [path, f.task, f.container, f.code, f.pointer]
         repeat, seen[str(key)] = seen[str(key)], seen[str(key)] + 1  # fingerprints are unique in a report
-        issues.append(_issue(f"{f.code} {f.message}", f.code, SEVERITIES[f.severity], path, f.line,
+        issues.append(_issue(f"{f.code} {f.message}", f.code, f.severity.gitlab, path, f.location.line,
                              key + [repeat] if repeat else key))  # fmt: skip
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

@@ -24,10 +24,13 @@ def _case_key(f, containers) -> tuple:
     return f.task, None
 
 
+def _source(f) -> str:
+    """The suite a finding belongs to: its file, else the name that stands for one."""
+    return f.location.file if f.location.is_file else f.location.name or "-"
+
+
 def _where(f) -> str:
-    return (
-        f"{f.file}:{f.line}:{f.column}" if f.file not in (None, "-") else (f.origin.arn if f.origin else f.task) or "-"
-    )
+    return f.location.display if f.location.is_file else f.location.name or "-"
 
 
 def junit(report: Report) -> str:
@@ -42,8 +45,8 @@ def junit(report: Report) -> str:
                 cases.setdefault((task.label, c.name or c.pointer), [])
     containers = {d.path: [(t, c) for t in d.tasks for c in t.containers] for d in report.documents}
     for f in report.findings:
-        source = f.file if f.file not in (None, "-") else (f.origin.arn if f.origin else f.task) or "-"
-        key = _case_key(f, containers.get(f.file, []))
+        source = _source(f)
+        key = _case_key(f, containers.get(f.location.file, []))
         suites.setdefault(source, {}).setdefault(key, []).append(f)
 
     root = ET.Element("testsuites", name="ecsinit-lint")

@@ -12,12 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .. import __version__
-from ..engine.linter import Finding
-from ..engine.registry import SEVERITIES
+from ..core.findings import Applicability, Finding, Severity
 from ..errors import InputError
 from ..inputs.document import Document
 
-COLOURS = {"error": "31", "warning": "33", "info": "36"}
 DEBUG = "ECSINIT_LINT_DEBUG"  # set to 1: an unexpected exception is raised, traceback and all
 
 
@@ -52,6 +50,9 @@ def _paint(text: str, code: str, colour: bool) -> str:
 
 @dataclass
 class Report:
+    """What a run found, for a format to render: the findings and the inputs that could not be
+    read, how many inputs were read, and how to present them."""
+
     findings: list[Finding]
     errors: list[InputError]
     files: int  # inputs read: files, or revisions for an audit (see `unit`)
@@ -81,10 +82,10 @@ def text_lines(report: Report) -> Iterator[str]:
     inputs = f"{count} {report.unit}{'s' * (count != 1)}"
     for f in report.findings:
         mark = " [*]" if report.fixable(f) else ""
-        where = _paint(f"{_one_line(f.location)}:", "1", colour)
+        where = _paint(f"{_one_line(f.location.display)}:", "1", colour)
         users = (*f.origin.services, *(f"daemon {d}" for d in f.origin.daemons)) if f.origin else ()
         runs = f" (run by {', '.join(users)})" if users else ""
-        yield f"{where} {_paint(f.code, COLOURS[f.severity], colour)} {_one_line(f.message)}{mark}{runs}\n"
+        yield f"{where} {_paint(f.code, f.severity.colour, colour)} {_one_line(f.message)}{mark}{runs}\n"
         if report.show_fixes and f.fix is not None:
             yield f"  fix ({f.fix.applicability}): {_one_line(f.fix.title)}\n"
     if report.quiet:
@@ -93,12 +94,15 @@ def text_lines(report: Report) -> Iterator[str]:
     if not found:
         yield f"No findings in {inputs}\n"
         return
-    counts = ", ".join(f"{n} {sev}{'s' * (n != 1)}" for sev in SEVERITIES[::-1] if (n := stats["by_severity"].get(sev)))
+    counts = ", ".join(
+        f"{n} {sev}{'s' * (n != 1)}" for sev in reversed(Severity) if (n := stats["by_severity"].get(sev))
+    )
     yield f"Found {found} finding{'s' * (found != 1)} ({counts}) in {inputs}\n"
     if stats["fixable"]:
         yield f"[*] {stats['fixable']} fixable{report.fix_hint}\n"
     hidden = sum(
-        f.fix is not None and f.fix.applicability == "unsafe" and not report.fixable(f) for f in report.findings
+        f.fix is not None and f.fix.applicability is Applicability.UNSAFE and not report.fixable(f)
+        for f in report.findings
     )
     if hidden and report.unit == "file":
         yield f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with `--unsafe-fixes`\n"

@@ -17,19 +17,18 @@ from urllib.parse import quote
 import jsonpatch
 
 from .. import __version__
+from ..core.findings import Applicability, Finding
 from ..engine.registry import load_rules
 from ..errors import FixError, InputError
 from ..inputs.jsonpos import line_col
 from ..inputs.sources import load
 
 if TYPE_CHECKING:
-    from ..engine.linter import Finding
     from ..inputs.document import Document
     from .report import Report
 
 HOMEPAGE = "https://github.com/ecsinit-lint/ecsinit-lint"
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SRCROOT = "%SRCROOT%"  # the working directory: artifact URIs are relative to it
 
 
@@ -39,10 +38,6 @@ def artifact(path: str) -> dict:
     if rel.split(os.sep, 1)[0] == os.pardir:
         return {"uri": Path(path).resolve().as_uri()}
     return {"uri": quote(Path(rel).as_posix()), "uriBaseId": SRCROOT}
-
-
-def _has_file(f: Finding) -> bool:
-    return f.file is not None and f.file != "-"
 
 
 def _section(doc: str, heading: str) -> str:
@@ -57,13 +52,13 @@ def _rule(r) -> dict:
         "shortDescription": {"text": r.summary},
         "fullDescription": {"text": _section(r.doc, "What it does") or r.summary},
         "help": {"text": r.doc, "markdown": r.doc},
-        "defaultConfiguration": {"level": LEVELS[r.severity]},
+        "defaultConfiguration": {"level": r.severity.sarif},
         "properties": {"fixable": r.fixable},
     }
 
 
 def fingerprint(f: Finding) -> str:
-    key = [f.file if _has_file(f) else None, f.task, f.container, f.code, f.pointer]
+    key = [f.location.file if f.location.is_file else None, f.task, f.container, f.code, f.pointer]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
 
@@ -98,31 +93,31 @@ def _region(text: str, start: int, end: int) -> dict:
 
 def _fixes(f: Finding, doc: Document | None) -> list[dict]:
     """The fix as a text replacement, when `fix` would make one (not for a change by hand)."""
-    if doc is None or f.fix is None or f.fix.applicability not in ("safe", "unsafe"):
+    if doc is None or f.fix is None or f.fix.applicability < Applicability.UNSAFE:
         return []
     change = text_change(doc, f.fix.patch)
     if change is None:
         return []
     start, end, inserted = change
-    title = f.fix.title + (" (unsafe)" if f.fix.applicability != "safe" else "")
+    title = f.fix.title + (" (unsafe)" if f.fix.applicability is not Applicability.SAFE else "")
     replacement = {"deletedRegion": _region(doc.text, start, end), "insertedContent": {"text": inserted}}
     return [{"description": {"text": title},
-             "artifactChanges": [{"artifactLocation": artifact(f.file), "replacements": [replacement]}]}]  # fmt: skip
+             "artifactChanges": [{"artifactLocation": artifact(f.location.file), "replacements": [replacement]}]}]  # fmt: skip
 
 
 def _location(f: Finding) -> dict:
-    if _has_file(f):
-        region = {"startLine": f.line or 1, "startColumn": f.column or 1}
-        return {"physicalLocation": {"artifactLocation": artifact(f.file), "region": region}}
-    name = f.origin.arn if f.origin else f.task or "-"
-    return {"logicalLocations": [{"fullyQualifiedName": name, "kind": "resource"}]}
+    at = f.location
+    if at.is_file:
+        region = {"startLine": at.line or 1, "startColumn": at.column or 1}
+        return {"physicalLocation": {"artifactLocation": artifact(at.file), "region": region}}
+    return {"logicalLocations": [{"fullyQualifiedName": at.name or "-", "kind": "resource"}]}
 
 
 def _result(f: Finding, index: dict[str, int], doc: Document | None) -> dict:
     result = {
         "ruleId": f.code,
         "ruleIndex": index[f.code],
-        "level": LEVELS[f.severity],
+        "level": f.severity.sarif,
         "message": {"text": f.message},
         "locations": [_location(f)],
         "partialFingerprints": {"ecsinitLint/v1": fingerprint(f)},
@@ -162,6 +157,6 @@ def sarif(report: Report) -> str:
                 "toolExecutionNotifications": [_notification(e) for e in report.errors],
             }
         ],  # fmt: skip
-        "results": [_result(f, index, docs.get(f.file)) for f in report.findings],
+        "results": [_result(f, index, docs.get(f.location.file)) for f in report.findings],
     }
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
