@@ -406,6 +406,8 @@ def _module_container(container: dict, pointer: str, spans: dict, execute_comman
 
 @dataclass
 class TfDocument(Document):
+    """A `.tf` file; `parts` holds each task definition's `container_definitions` by address."""
+
     parts: dict = field(default_factory=dict, repr=False)  # address -> Part
 
     def read_from(self, task: str | None) -> str | None:
@@ -423,23 +425,17 @@ class TfDocument(Document):
             return f"it is read from {os.path.relpath(part.source, os.path.dirname(os.path.realpath(self.path)))}"
         return "a template, not literal here" if part.kind == "file" else "not literal here"
 
-    def edited(self, ops: list[dict]) -> str:
+    def _apply(self, text: str, ops: list[dict]) -> str:
         """The text with the ops applied. The ops of a round are spliced in from one parse, as
         long as none touches a value another one changed (`add` of a key, then of a key inside
         it): then the text is parsed again first. One parse per op made `fix` quadratic."""
-        text, parts, edits = self.text, self.parts, _Edits()
-        try:
-            for op in ops:
-                if op["op"] == "test":
-                    continue
-                if not edits.take(text, parts, op):
-                    text = edits.apply(text)
-                    parts, edits = {p.address: p for p, _ in parse_tf(self.path, text)}, _Edits()
-                    edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
-            text = edits.apply(text)
-        except InputError as exc:  # an earlier op left text that does not parse
-            raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
-        return ("\ufeff" if self.bom else "") + text
+        parts, edits = self.parts, _Edits()
+        for op in ops:
+            if not edits.take(text, parts, op):
+                text = edits.apply(text)
+                parts, edits = {p.address: p for p, _ in parse_tf(self.path, text)}, _Edits()
+                edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
+        return edits.apply(text)
 
 
 class _Edits:
