@@ -40,7 +40,7 @@ generated); pid1-facts §2 (`initProcessEnabled` lives in `linuxParameters`).
 
 import difflib
 
-from ecsinit_lint.analysis.schema import task_errors
+from ecsinit_lint.core.schema import task_errors
 from ecsinit_lint.engine.registry import Violation, rule
 
 
