@@ -68,7 +68,7 @@ def check(task):
             fix = _drop_init(c, started)
         elif direct and blind:
             fix = _add_subreaper(c)
-        yield Violation(c.argv_pointers()[0], message, c.name, fix)
+        yield Violation(c.argv_pointers[0], message, c.name, fix)
 
 
 def _subreaper(c, init_args: list[str]) -> bool:

@@ -66,4 +66,4 @@ def check(task):
                      {"op": "replace", "path": c.ptr(field), "value": words}]  # fmt: skip
             title = f"Split `{line}` into its words" if " " in line.strip() else f"Drop the leading `{line}`"
             fix = Fix(title, patch, "safe" if field == "entryPoint" else "unsafe")
-        yield Violation(c.argv_pointers()[0], message, c.name, fix)
+        yield Violation(c.argv_pointers[0], message, c.name, fix)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .pointer import join_pointer
-from .taskdef import is_unknown
+from .taskdef import is_unknown, memoised
 
 SCHEMA_PATH = Path(__file__).parent.parent / "data" / "ecs-taskdef.schema.json"
 
@@ -156,15 +156,13 @@ def errors(instance, root: str) -> list[SchemaError]:
     return found
 
 
+@memoised  # TD001 and TD002 both ask
 def task_errors(task) -> list[tuple[str, SchemaError, str | None]]:
     """(document pointer, error, container name) for a camelCase task definition: the task's own
     object when it holds its containers, else each container (a bare container list, the
     containers of a Terraform resource, whose other arguments are no ECS JSON). CloudFormation's
-    PascalCase has its own schema, and a module's variables are not ECS's keys. Worked out once
-    per task: TD001 and TD002 both ask."""
-    if "schema_errors" not in task.memo:
-        task.memo["schema_errors"] = list(_task_errors(task))
-    return task.memo["schema_errors"]
+    PascalCase has its own schema, and a module's variables are not ECS's keys."""
+    return list(_task_errors(task))
 
 
 def _task_errors(task) -> Iterator[tuple[str, SchemaError, str | None]]:

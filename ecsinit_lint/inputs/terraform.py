@@ -73,19 +73,22 @@ def plan_tasks(data: dict) -> list[TaskDef]:
                 continue  # not known until apply
             if isinstance(containers, list):
                 base = f"{pointer}/resources/{i}/values"
-                tasks.append(_task(values, base, base + "/container_definitions", containers, resource.get("address")))
+                address = resource.get("address")
+                tasks.append(
+                    _task(values, base, base + "/container_definitions", containers, address, (base,), "terraform")
+                )
     return tasks
 
 
-def _task(attrs: dict, pointer: str, containers_ptr: str, containers: list, address) -> TaskDef:
-    """A TaskDef from a resource's snake_case attributes, opaque to fixes below `pointer`."""
+def _task(attrs: dict, pointer: str, containers_ptr: str, containers: list, address, opaque: tuple, decoder) -> TaskDef:
+    """A TaskDef from a resource's snake_case attributes (`opaque` and `decoder` as TaskDef has them)."""
     platform = attrs.get("runtime_platform")
     platform = platform[0] if isinstance(platform, list) and platform else platform
     family = platform.get("operating_system_family") if isinstance(platform, dict) else None
     data = {"family": attrs.get("family"), "pidMode": attrs.get("pid_mode"),
             "runtimePlatform": {"operatingSystemFamily": family}, "tags": attrs.get("tags")}  # fmt: skip
     task = TaskDef.build(data, pointer, "camel", containers_ptr, containers, address)
-    task.opaque, task.decoder = (pointer,), "terraform"
+    task.opaque, task.decoder = opaque, decoder
     return task
 
 
@@ -488,9 +491,9 @@ def load_tf(path: str, text: str, bom: bool) -> Document | None:
     tasks = []
     for part, attrs in found:
         pointer = join_pointer([part.address])
-        task = _task(attrs, pointer, pointer, part.data, part.address)
-        task.opaque = (pointer,) if part.kind in ("file", "module") else ()
-        task.decoder = None if part.kind == "module" else "terraform"
+        opaque = (pointer,) if part.kind in ("file", "module") else ()
+        decoder = None if part.kind == "module" else "terraform"
+        task = _task(attrs, pointer, pointer, part.data, part.address, opaque, decoder)
         for c, spelt in zip(task.containers, part.spelt):
             c.spelt = spelt
         tasks.append(task)
