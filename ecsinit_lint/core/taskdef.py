@@ -117,6 +117,8 @@ class Node:
 
 @dataclass
 class Container(Node):
+    """One container definition of a task definition (`task`)."""
+
     task: TaskDef = field(default=None, repr=False)
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # see `memoised`
     spelt: dict = field(default_factory=dict, repr=False)  # {ECS key: the input's own} where they differ (a module's)
