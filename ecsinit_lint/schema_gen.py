@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-SCHEMA_PATH = Path(__file__).parent / "data" / "ecs-taskdef.schema.json"
+from .core.schema import SCHEMA_PATH
 
 # schema root -> (request shape, describe shape): register-task-definition and its daemon variant
 ROOTS = {

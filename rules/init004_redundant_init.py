@@ -76,7 +76,7 @@ def check(task):
             old = c.get(field)
             patch = replace_value(c.ptr(field), old, [old[0], "-s", *old[1:]])
             fix = Fix("Add `-s` to tini so that it reaps as a subreaper", patch, Applicability.UNSAFE)
-        yield Violation(c.argv_pointers()[0], message, fix=fix)
+        yield Violation(c.argv_pointers[0], message, fix=fix)
 
 
 def _subreaper(c, init_args: list[str]) -> bool:

@@ -51,7 +51,7 @@ def check(task):
         else:
             message = (f"`{tool}` stays PID 1 of {label(c)} and SIGKILLs the app 2 s after SIGTERM, "
                        f"and never reaps orphans: set the container's `user` and exec the command")  # fmt: skip
-        pointers = c.argv_pointers()
+        pointers = c.argv_pointers
         fix = None
         if started.su_direct and basename(started.argv[0]) == tool and (swap := su_replacement(started.argv)):
             user, argv = swap

@@ -70,4 +70,4 @@ def check(task):
                 replace_value(c.ptr(field), old, words),
                 Applicability.SAFE if field == "entryPoint" else Applicability.UNSAFE,
             )
-        yield Violation(c.argv_pointers()[0], message, fix=fix)
+        yield Violation(c.argv_pointers[0], message, fix=fix)

@@ -59,7 +59,7 @@ def rewrites(args: list[str]):
 @rule("SIG008", "signal-dropping-init-flags", "warning")
 def check(task):
     for c, started in launches(task):
-        pointer = c.argv_pointers()[0]
+        pointer = c.argv_pointers[0]
         if started.init == "dumb-init":
             for source, target in rewrites(started.init_args):
                 if source == "15" and target in LOST:

@@ -56,4 +56,4 @@ def check(task):
         if sub in RUNNERS.get(tool, ()):
             message = (f"`{tool} {sub}` stays in front of the app of {label(c)} and runs it through a shell, "
                        f"which may not pass SIGTERM on or wait for its shutdown: run the app directly")  # fmt: skip
-            yield Violation(c.argv_pointers()[0], message)
+            yield Violation(c.argv_pointers[0], message)

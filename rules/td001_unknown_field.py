@@ -40,8 +40,8 @@ generated); pid1-facts §2 (`initProcessEnabled` lives in `linuxParameters`).
 
 import difflib
 
-from ecsinit_lint.analysis.schema import task_errors
 from ecsinit_lint.core.findings import Severity, Violation
+from ecsinit_lint.core.schema import task_errors
 from ecsinit_lint.engine.registry import rule
 
 

@@ -34,8 +34,8 @@ generated); pid1-facts §2 (`initProcessEnabled` is a boolean).
 import difflib
 import json
 
-from ecsinit_lint.analysis.schema import task_errors
 from ecsinit_lint.core.findings import Violation
+from ecsinit_lint.core.schema import task_errors
 from ecsinit_lint.engine.registry import rule
 
 JSON_NAMES = {

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecsinit_lint import schema_gen
-from ecsinit_lint.analysis import schema
+from ecsinit_lint.core import schema
 from ecsinit_lint.core.taskdef import TaskDef
 from ecsinit_lint.engine.linter import lint
 from ecsinit_lint.engine.registry import Selection
@@ -23,7 +23,7 @@ from .strategies import json_values, task_definitions
 def test_shipped_schema_matches_botocore_model():
     pytest.importorskip("botocore")
     fresh = schema_gen.render(schema_gen.generate(schema_gen.botocore_model()))
-    assert schema_gen.SCHEMA_PATH.read_text() == fresh, "stale: run `python -m ecsinit_lint.schema_gen`"
+    assert schema.SCHEMA_PATH.read_text() == fresh, "stale: run `python -m ecsinit_lint.schema_gen`"
 
 
 def _explain(err):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..core.taskdef import Container, TaskDef, is_unknown
+from ..core.taskdef import Container, TaskDef, is_unknown, memoised
 from .launchtype import launch_type
 from .shell import Launch, Script, analyse
 
@@ -33,15 +33,13 @@ def init_state(c: Container) -> bool | None:
     return value
 
 
+@memoised  # every rule asks
 def launch(c: Container) -> Launch | None:
-    """How the container's argv starts, or None when the task definition does not say.
-    Kept on the container: every rule asks."""
-    if "launch" not in c.memo:
-        argv = c.argv
-        # what the image's /bin/sh is matters only to a shell in the argv (reading it may fetch a layer)
-        sh = c.image.shell if c.image is not None and any("sh" in w for w in argv or ()) else None
-        c.memo["launch"] = _analysed(tuple(argv), c.argv_sources(), sh) if argv else None
-    return c.memo["launch"]
+    """How the container's argv starts, or None when the task definition does not say."""
+    argv = c.argv
+    # what the image's /bin/sh is matters only to a shell in the argv (reading it may fetch a layer)
+    sh = c.image.shell if c.image is not None and any("sh" in w for w in argv or ()) else None
+    return _analysed(tuple(argv), c.argv_sources(), sh) if argv else None
 
 
 @lru_cache(maxsize=1024)  # every rule asks, and the same argv recurs across files
@@ -83,12 +81,10 @@ def stop_timeout(c: Container) -> str:
     return f"{value} s" if isinstance(value, int) else "stopTimeout (30 s by default)"
 
 
+@memoised  # most rules start from it
 def launches(task: TaskDef) -> list[tuple[Container, Launch]]:
-    """(container, launch) for each Linux container whose argv is known. Worked out once a task:
-    most rules start from it."""
-    if "launches" not in task.memo:
-        task.memo["launches"] = [(c, started) for c in linux_containers(task) if (started := launch(c)) is not None]
-    return task.memo["launches"]
+    """(container, launch) for each Linux container whose argv is known."""
+    return [(c, started) for c in linux_containers(task) if (started := launch(c)) is not None]
 
 
 def docker_init_launches(task: TaskDef) -> list[tuple[Container, Launch]]:
@@ -101,14 +97,13 @@ def docker_init_launches(task: TaskDef) -> list[tuple[Container, Launch]]:
 
 def element(c: Container, pointer: str) -> str:
     """The argv element at a document pointer."""
-    return c.argv[c.argv_pointers().index(pointer)]
+    return c.argv[c.argv_pointers.index(pointer)]
 
 
+@memoised
 def scripts(task: TaskDef) -> list[tuple[Container, Launch, Script]]:
     """(container, launch, script) for each `SHELL -c` layer of each Linux container's argv."""
-    if "scripts" not in task.memo:
-        task.memo["scripts"] = [(c, started, script) for c, started in launches(task) for script in started.scripts]
-    return task.memo["scripts"]
+    return [(c, started, script) for c, started in launches(task) for script in started.scripts]
 
 
 def where(c: Container, started: Launch, script) -> str:
@@ -116,7 +111,7 @@ def where(c: Container, started: Launch, script) -> str:
     for s in [script, *reversed(started.scripts)]:
         if s.source:
             return s.source[0]
-    return c.argv_pointers()[0]
+    return c.argv_pointers[0]
 
 
 def init_in_front(c: Container, started: Launch) -> str | None:

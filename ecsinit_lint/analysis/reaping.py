@@ -17,11 +17,10 @@ BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[
 def without_init(task: TaskDef, c: Container) -> bool:
     """The container's PID 1 is its own main process: no initProcessEnabled, no init or supervisor
     in the argv, and a PID namespace of its own (pidMode `task` or `host` shares one)."""
-    if "without_init" not in c.memo:
-        started = launch(c)
-        c.memo["without_init"] = (not task.shares_pid_namespace and init_state(c) is False
-                                  and (started is None or started.pid1 is None))  # fmt: skip
-    return c.memo["without_init"]
+    if task.shares_pid_namespace or init_state(c) is not False:
+        return False
+    started = launch(c)
+    return started is None or started.pid1 is None
 
 
 @lru_cache(maxsize=256)  # the same health checks recur across files

@@ -3,9 +3,10 @@ the key style of the format they came from (ECS camelCase or CloudFormation Pasc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from functools import cached_property, wraps
+from typing import Any, TypeVar
 
 from .pointer import join_pointer, split_pointer
 
@@ -63,6 +64,26 @@ def known_str_list(value) -> list[str] | None:
     return None
 
 
+N = TypeVar("N", bound="Node")
+V = TypeVar("V")
+
+
+def memoised(fact: Callable[[N], V]) -> Callable[[N], V]:
+    """`fact(node)` of a TaskDef or Container, worked out once and kept in the node's `memo`. For the
+    facts that modules above core work out (a container's launch, a task's schema errors): as a
+    `cached_property` here, core would import them. What the data alone decides is a
+    `cached_property`. The views are not changed once loaded; reading an image clears the memo."""
+
+    @wraps(fact)
+    def once(node: N) -> V:
+        memo = node.memo
+        if fact not in memo:
+            memo[fact] = fact(node)
+        return memo[fact]
+
+    return once
+
+
 @dataclass
 class Node:
     """A dict from a task definition, with its pointer and the key style of its document."""
@@ -96,8 +117,10 @@ class Node:
 
 @dataclass
 class Container(Node):
+    """One container definition of a task definition (`task`)."""
+
     task: TaskDef = field(default=None, repr=False)
-    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # see `memoised`
     spelt: dict = field(default_factory=dict, repr=False)  # {ECS key: the input's own} where they differ (a module's)
 
     def dotted(self, *names: str) -> str:
@@ -129,19 +152,16 @@ class Container(Node):
             return None
         return entry + command
 
-    def argv_pointers(self) -> tuple[str, ...]:
-        """Document pointer of each argv element, in argv order; an element from the image is
-        at the container's `image`."""
-        return self._argv_pointers
-
     def argv_sources(self) -> tuple[str | None, ...]:
         """The pointer of each argv element that the task definition holds, None for the image's."""
         if self.image is None:
-            return self._argv_pointers
-        return tuple(None if p == self.ptr("image") else p for p in self._argv_pointers)
+            return self.argv_pointers
+        return tuple(None if p == self.ptr("image") else p for p in self.argv_pointers)
 
     @cached_property
-    def _argv_pointers(self) -> tuple[str, ...]:
+    def argv_pointers(self) -> tuple[str, ...]:
+        """Document pointer of each argv element, in argv order; an element from the image is
+        at the container's `image`."""
         if self.image is not None:
             return tuple(ptr for part in self.image.effective.parts
                          for ptr in self.image.pointers(self, part))  # fmt: skip
@@ -171,7 +191,12 @@ class TaskDef(Node):
     views: list = field(default_factory=list, repr=False, compare=False)
     # YAML: pointers whose value is an anchor's that aliases or merge keys repeat -> the anchor
     anchors: dict[str, str] = field(default_factory=dict)
-    memo: dict = field(default_factory=dict, repr=False, compare=False)  # what the rules' helpers work out once
+    repeated_keys: list[str] = field(default_factory=list)  # pointers of keys an object repeats
+    # What reads the container definitions' keys (TD001, TD002): "ecs" (the API: an unknown key is
+    # rejected), "terraform" (the AWS provider: unknown keys dropped, case ignored), "either" (a
+    # bare container list, read by both), or None (a module's own variables: not ECS's keys).
+    decoder: str | None = "ecs"
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # see `memoised`
 
     def container_at(self, pointer: str) -> Container | None:
         """The container a document pointer is in (the longest container pointer prefixing it),
@@ -202,12 +227,6 @@ class TaskDef(Node):
                 return False
         return True
 
-    repeated_keys: list[str] = field(default_factory=list)  # pointers of keys an object repeats
-    # What reads the container definitions' keys (TD001, TD002): "ecs" (the API: an unknown key is
-    # rejected), "terraform" (the AWS provider: unknown keys dropped, case ignored), "either" (a
-    # bare container list, read by both), or None (a module's own variables: not ECS's keys).
-    decoder: str | None = "ecs"
-
     @classmethod
     def build(cls, data: dict, pointer: str, style: str, containers_ptr: str, items, label=None):
         task = cls(data, pointer, style, label=label)
@@ -234,11 +253,12 @@ class TaskDef(Node):
                 return True
         return False
 
-    def __post_init__(self):
-        mode = self.get("pidMode")
-        self.pid_mode: str | None = mode if isinstance(mode, str) else None  # asked for every container
-
     @property
+    def pid_mode(self) -> str | None:
+        mode = self.get("pidMode")
+        return mode if isinstance(mode, str) else None
+
+    @cached_property  # asked for every container
     def shares_pid_namespace(self) -> bool:
         """pidMode `task` or `host`: Docker adds no init, and initProcessEnabled does nothing."""
         return self.pid_mode in ("task", "host")

@@ -17,7 +17,7 @@ from ..core.taskdef import resolve
 from ..engine.linter import applicable, lint
 from ..engine.registry import Rule
 from ..errors import FixError, InputError
-from ..inputs.document import Document
+from ..inputs.document import Document, unreadable
 from ..inputs.sources import load
 
 MAX_ROUNDS = 10  # a fix can enable another (a shell unwrapped by SIG003 then gets its exec)
@@ -83,7 +83,7 @@ def _rounds(
         try:
             new = load(doc.path, text.encode("utf-8"))
         except InputError as exc:
-            raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
+            raise unreadable(exc) from None
         if new is None or new.data != data:
             raise FixError("the text edit does not match the patch; file left as it was")
         if new.text in texts:  # the rounds since undid each other

@@ -164,7 +164,7 @@ class Reader:
             if first is not None and first.source == merge.IMAGE_ENTRYPOINT and not decided(first.words[0]):
                 view.script, view.effective = first.words[0], merge.effective(None, entry, command)
             c.image = view
-            for cached in ("argv", "_argv_pointers"):  # worked out without the image (is_windows)
+            for cached in ("argv", "argv_pointers"):  # worked out without the image (is_windows)
                 c.__dict__.pop(cached, None)
             c.memo.clear()
         task.memo.clear()

@@ -268,6 +268,8 @@ def compose(path: str, text: str) -> _Stream:
 
 @dataclass
 class YamlDocument(Document):
+    """A YAML CloudFormation template (or stream of them); `nodes` holds each pointer's node."""
+
     nodes: dict = field(default_factory=dict, repr=False)
 
     def locate(self, pointer: str) -> tuple[int, int]:
@@ -277,16 +279,13 @@ class YamlDocument(Document):
         mark = self.nodes[join_pointer(tokens)].start_mark
         return mark.line + 1, mark.column + 1
 
-    def edited(self, ops: list[dict]) -> str:
+    def _apply(self, text: str, ops: list[dict]) -> str:
         """The text with the ops spliced in: as many at once as one composition of it allows."""
-        text, nodes, ops = self.text, self.nodes, [op for op in ops if op["op"] != "test"]
-        try:
-            while ops:
-                text, ops = _splice_run(text, nodes, ops)
-                nodes = compose(self.path, text).nodes if ops else nodes
-        except InputError as exc:  # an earlier op left text that does not parse
-            raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
-        return ("\ufeff" if self.bom else "") + text
+        nodes = self.nodes
+        while ops:
+            text, ops = _splice_run(text, nodes, ops)
+            nodes = compose(self.path, text).nodes if ops else nodes
+        return text
 
 
 # A value of `Type:` outside a comment: a template, where the bare name may be a mention

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from ..core.taskdef import TaskDef
+from ..errors import FixError, InputError
 from . import jsonpos
 
 DESCRIBE_WRAPPERS = ("taskDefinition", "daemonTaskDefinition")
@@ -14,9 +15,24 @@ READ_ONLY = ("taskDefinitionArn", "daemonTaskDefinitionArn", "revision", "status
              "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt")  # fmt: skip
 
 
+def unreadable(exc: InputError) -> FixError:
+    """The error of a fix whose edit left text that does not parse."""
+    return FixError(f"fixing produced unreadable text ({exc.message}); file left as it was")
+
+
 @dataclass
 class Document:
-    """A parsed input. Subclasses per format know positions and how to edit the text."""
+    """A parsed input: its text, its data and the task definitions found in it.
+
+    The loaders make one of a subclass per format, which implements:
+    - `locate(pointer)`: line and column of the value at a pointer, or of its nearest ancestor;
+    - `_apply(text, ops)`: the text with add/replace/remove ops applied in the format's own
+      layout (raising FixError for an edit it cannot make, InputError when a parse of an
+      intermediate text fails); `edited` wraps it;
+    and may override `by_hand` (why a fix here is left to the user), `read_from` (another file
+    a task's containers come from) and `registerable` (the data as RegisterTaskDefinition input).
+    A document is not changed once loaded: a fix loads the edited text as a new one.
+    """
 
     path: str  # as given ('-' for stdin)
     text: str  # without a BOM
@@ -29,6 +45,15 @@ class Document:
         raise NotImplementedError
 
     def edited(self, ops: list[dict]) -> str:
+        """The text with a patch's ops applied, formatting kept, with the BOM it was read with.
+        The `test` ops were checked on the data and edit nothing."""
+        try:
+            text = self._apply(self.text, [op for op in ops if op["op"] != "test"])
+        except InputError as exc:  # an earlier op left text that does not parse
+            raise unreadable(exc) from None
+        return ("\ufeff" if self.bom else "") + text
+
+    def _apply(self, text: str, ops: list[dict]) -> str:
         raise NotImplementedError
 
     def by_hand(self, pointer: str) -> str:
@@ -51,6 +76,8 @@ class Document:
 
 @dataclass
 class JsonDocument(Document):
+    """A JSON file: a task definition, a describe output, containers, a template or a plan."""
+
     def by_hand(self, pointer: str) -> str:
         return "the plan is made from the .tf files: fix them" if self.kind == "terraform-plan" else "not literal here"
 
@@ -63,6 +90,5 @@ class JsonDocument(Document):
     def _locator(self) -> jsonpos.Locator:
         return jsonpos.Locator(self.text, unique=not any(t.repeated_keys for t in self.tasks))
 
-    def edited(self, ops: list[dict]) -> str:
-        """The document's text with the ops applied, formatting kept."""
-        return ("\ufeff" if self.bom else "") + jsonpos.apply_ops(self.text, ops)
+    def _apply(self, text: str, ops: list[dict]) -> str:
+        return jsonpos.apply_ops(text, ops)

@@ -254,8 +254,6 @@ def apply_ops(text: str, ops: list[dict]) -> str:
     """
     for op in ops:
         kind, tokens = op["op"], split_pointer(op["path"])
-        if kind == "test":
-            continue
         parent_ptr, last = join_pointer(tokens[:-1]), tokens[-1] if tokens else None
         if kind == "replace" or last is None:
             start, end = span(text, op["path"])

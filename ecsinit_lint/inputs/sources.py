@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 from ..core import suppress
 from ..core.pointer import join_pointer
+from ..core.schema import schema
 from ..core.taskdef import CONTAINER_KEYS, Container, TaskDef, is_container
 from ..errors import InputError
 from . import jsonpos
@@ -31,8 +32,6 @@ DEVCONTAINER_KEYS = {"features", "customizations", "forwardPorts", "portsAttribu
 def _ecs_keys(item: dict, beyond: tuple = ()) -> bool:
     """Whether most keys of a container-like object are the ECS ContainerDefinition's, one of them
     not in `beyond`, and none only a devcontainer.json has (one has a name and an image too)."""
-    from ..analysis.schema import schema
-
     known = schema()["$defs"]["ContainerDefinition"]["properties"].keys() & item.keys()
     return (
         len(known) > len(item) - len(known) and bool(known.difference(beyond)) and not DEVCONTAINER_KEYS & item.keys()

@@ -73,19 +73,22 @@ def plan_tasks(data: dict) -> list[TaskDef]:
                 continue  # not known until apply
             if isinstance(containers, list):
                 base = f"{pointer}/resources/{i}/values"
-                tasks.append(_task(values, base, base + "/container_definitions", containers, resource.get("address")))
+                address = resource.get("address")
+                tasks.append(
+                    _task(values, base, base + "/container_definitions", containers, address, (base,), "terraform")
+                )
     return tasks
 
 
-def _task(attrs: dict, pointer: str, containers_ptr: str, containers: list, address) -> TaskDef:
-    """A TaskDef from a resource's snake_case attributes, opaque to fixes below `pointer`."""
+def _task(attrs: dict, pointer: str, containers_ptr: str, containers: list, address, opaque: tuple, decoder) -> TaskDef:
+    """A TaskDef from a resource's snake_case attributes (`opaque` and `decoder` as TaskDef has them)."""
     platform = attrs.get("runtime_platform")
     platform = platform[0] if isinstance(platform, list) and platform else platform
     family = platform.get("operating_system_family") if isinstance(platform, dict) else None
     data = {"family": attrs.get("family"), "pidMode": attrs.get("pid_mode"),
             "runtimePlatform": {"operatingSystemFamily": family}, "tags": attrs.get("tags")}  # fmt: skip
     task = TaskDef.build(data, pointer, "camel", containers_ptr, containers, address)
-    task.opaque, task.decoder = (pointer,), "terraform"
+    task.opaque, task.decoder = opaque, decoder
     return task
 
 
@@ -406,6 +409,8 @@ def _module_container(container: dict, pointer: str, spans: dict, execute_comman
 
 @dataclass
 class TfDocument(Document):
+    """A `.tf` file; `parts` holds each task definition's `container_definitions` by address."""
+
     parts: dict = field(default_factory=dict, repr=False)  # address -> Part
 
     def read_from(self, task: str | None) -> str | None:
@@ -423,23 +428,17 @@ class TfDocument(Document):
             return f"it is read from {os.path.relpath(part.source, os.path.dirname(os.path.realpath(self.path)))}"
         return "a template, not literal here" if part.kind == "file" else "not literal here"
 
-    def edited(self, ops: list[dict]) -> str:
+    def _apply(self, text: str, ops: list[dict]) -> str:
         """The text with the ops applied. The ops of a round are spliced in from one parse, as
         long as none touches a value another one changed (`add` of a key, then of a key inside
         it): then the text is parsed again first. One parse per op made `fix` quadratic."""
-        text, parts, edits = self.text, self.parts, _Edits()
-        try:
-            for op in ops:
-                if op["op"] == "test":
-                    continue
-                if not edits.take(text, parts, op):
-                    text = edits.apply(text)
-                    parts, edits = {p.address: p for p, _ in parse_tf(self.path, text)}, _Edits()
-                    edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
-            text = edits.apply(text)
-        except InputError as exc:  # an earlier op left text that does not parse
-            raise FixError(f"fixing produced unreadable text ({exc.message}); file left as it was") from None
-        return ("\ufeff" if self.bom else "") + text
+        parts, edits = self.parts, _Edits()
+        for op in ops:
+            if not edits.take(text, parts, op):
+                text = edits.apply(text)
+                parts, edits = {p.address: p for p, _ in parse_tf(self.path, text)}, _Edits()
+                edits.take(text, parts, op)  # a fresh parse: nothing to conflict with
+        return edits.apply(text)
 
 
 class _Edits:
@@ -492,9 +491,9 @@ def load_tf(path: str, text: str, bom: bool) -> Document | None:
     tasks = []
     for part, attrs in found:
         pointer = join_pointer([part.address])
-        task = _task(attrs, pointer, pointer, part.data, part.address)
-        task.opaque = (pointer,) if part.kind in ("file", "module") else ()
-        task.decoder = None if part.kind == "module" else "terraform"
+        opaque = (pointer,) if part.kind in ("file", "module") else ()
+        decoder = None if part.kind == "module" else "terraform"
+        task = _task(attrs, pointer, pointer, part.data, part.address, opaque, decoder)
         for c, spelt in zip(task.containers, part.spelt):
             c.spelt = spelt
         tasks.append(task)

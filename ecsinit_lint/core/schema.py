@@ -1,4 +1,5 @@
-"""Validate task definitions against the generated ECS schema (see `schema_gen`).
+"""The ECS task definition JSON Schema shipped in `ecsinit_lint/data/` (written by `schema_gen`
+from the botocore model), and validation against it.
 
 The schema is compiled into nested closures, ~20x faster than jsonschema (which also costs
 ~150 ms to import). tests/test_schema.py holds them to the same errors.
@@ -10,11 +11,13 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
-from ..core.pointer import join_pointer
-from ..core.taskdef import is_unknown
-from ..schema_gen import SCHEMA_PATH
+from .pointer import join_pointer
+from .taskdef import is_unknown, memoised
+
+SCHEMA_PATH = Path(__file__).parent.parent / "data" / "ecs-taskdef.schema.json"
 
 # Values templated in before registering: ecspresso `{{ must_env "X" }}`, envsubst `${X}`, `<X>`,
 # the ECS agent's test templates `$$$X$$$`.
@@ -153,15 +156,13 @@ def errors(instance, root: str) -> list[SchemaError]:
     return found
 
 
+@memoised  # TD001 and TD002 both ask
 def task_errors(task) -> list[tuple[str, SchemaError]]:
     """(document pointer, error) for a camelCase task definition: the task's own
     object when it holds its containers, else each container (a bare container list, the
     containers of a Terraform resource, whose other arguments are no ECS JSON). CloudFormation's
-    PascalCase has its own schema, and a module's variables are not ECS's keys. Worked out once
-    per task: TD001 and TD002 both ask."""
-    if "schema_errors" not in task.memo:
-        task.memo["schema_errors"] = list(_task_errors(task))
-    return task.memo["schema_errors"]
+    PascalCase has its own schema, and a module's variables are not ECS's keys."""
+    return list(_task_errors(task))
 
 
 def _task_errors(task) -> Iterator[tuple[str, SchemaError]]:
