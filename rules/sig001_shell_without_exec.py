@@ -47,11 +47,18 @@ non-exec shell kills the app ungracefully), §1 (the kernel rule).
 """
 
 from ecsinit_lint.analysis.checks import (
+    docker_init,
     element,
+    image_scripts,
     init_in_front,
+    keepalive,
     label,
     replace_fix,
+    script_ends,
+    script_lines,
+    script_sets_trap,
     scripts,
+    shown_paths,
     stop_signal,
     stop_timeout,
     where,
@@ -102,6 +109,32 @@ def check(task):
                 )
             fix = Fix(title, replace_fix(pointer, old, new), "unsafe" if script.traps or script.unseen else "safe")
         yield Violation(where(c, started, script), message, c.name, fix)
+    yield from _image_scripts(task)
+
+
+def _image_scripts(task):
+    """With --images: the image's entrypoint script runs its main command without `exec`, so
+    the script's shell stays PID 1 (a script file never execs its last command, whatever the
+    shell). The cure is in the image: the finding says what to change there, with no fix. A
+    script that sets a trap is left alone (its trap may pass SIGTERM on), as is a keep-alive."""
+    for c, ending in image_scripts(task):
+        if script_sets_trap(ending):
+            continue
+        paths, may = script_ends(ending, lambda p: p.kind == "child" and not keepalive(p))
+        if not paths:
+            continue
+        first, shell = paths[0], ending.outcome.shell
+        target = f"`{shown_paths(paths, '-c' if first.su else None)}`"
+        said = (f"the image's ENTRYPOINT `{ending.script}` {'may run' if may else 'runs'} {target}"
+                f"{script_lines(paths)} without `exec`")  # fmt: skip
+        if docker_init(c):
+            harm = (f"Docker's init forwards SIGTERM only to the script's shell ({shell}), so {target} is SIGKILLed "
+                    f"without SIGTERM when the shell dies")  # fmt: skip
+        else:
+            harm = (f"the script's shell ({shell}) stays PID 1 and drops {stop_signal(c)}: "
+                    f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
+        cure = "put `exec` before it in the image's script"
+        yield Violation(c.ptr("image"), f"{said}: {harm}: {cure}", c.name)
 
 
 def _with_exec(text: str, offsets: list[int]) -> str:

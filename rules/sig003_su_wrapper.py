@@ -32,7 +32,18 @@ is no longer set up, and `user` needs the user to exist in the image.
 pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
 """
 
-from ecsinit_lint.analysis.checks import init_in_front, label, launches
+from ecsinit_lint.analysis.checks import (
+    docker_init,
+    image_scripts,
+    init_in_front,
+    label,
+    launch,
+    launches,
+    script_ends,
+    script_lines,
+    shown,
+    shown_paths,
+)
 from ecsinit_lint.analysis.shell import basename, su_replacement
 from ecsinit_lint.engine.registry import Fix, Violation, rule
 
@@ -54,6 +65,31 @@ def check(task):
         if started.su_direct and basename(started.argv[0]) == tool and (swap := su_replacement(started.argv)):
             fix = Fix(f"Set `user` to {swap[0]} and run the command without {tool}", _patch(c, *swap), "unsafe")
         yield Violation(pointers[0], message, c.name, fix)
+    yield from _image_scripts(task)
+
+
+def _image_scripts(task):
+    """With --images: the image's entrypoint script ends in `exec su …`/`exec runuser …`. The
+    cure is in the image, so the finding says what to change there and has no fix."""
+    for c, ending in image_scripts(task):
+        started = launch(c)
+        if started is not None and started.su is not None:
+            continue  # the task definition's own argv names the su: said above
+        paths, may = script_ends(ending, lambda p: p.kind == "su")
+        if not paths:
+            continue
+        first = paths[0]
+        tool = basename(first.su[0])
+        said = (f"the image's ENTRYPOINT `{ending.script}` {'may end' if may else 'ends'} in "
+                f"`exec {shown_paths(paths, '-c')}`{script_lines(paths)}")  # fmt: skip
+        if docker_init(c):  # the init is PID 1 and reaps; su still cuts the shutdown short
+            harm = f"`{tool}` stays in front of the app of {label(c)} and SIGKILLs it 2 s after SIGTERM"
+        else:
+            harm = f"`{tool}` stays PID 1 of {label(c)} and SIGKILLs the app 2 s after SIGTERM, and never reaps orphans"
+        swap = su_replacement(list(first.su)) if all(isinstance(w, str) for w in first.su) else None
+        instead = f"`exec gosu {swap[0]} {shown(swap[1], keep=1)}`" if swap else "`exec gosu USER COMMAND`"
+        cure = f"in the image's script, replace it with {instead} (gosu, su-exec and setpriv exec)"
+        yield Violation(c.ptr("image"), f"{said}: {harm}: {cure}", c.name)
 
 
 def _patch(c, user: str, argv: list[str]) -> list[dict]:
