@@ -12,6 +12,12 @@ is a shell function or `eval`. A function whose body, or an `eval` whose text, h
 finding, not this one: exec'ing it would not help; nor is a nested shell that only idles
 (a ticker loop, a lone `sleep`), whose missing init INIT001 reports.
 
+With `--images`, also a container whose PID 1 is its image's ENTRYPOINT script when the script,
+followed for the container's arguments, Env and user, runs its main command without `exec`:
+the finding is at `image`, names the script's line, and says "may" when other paths of the
+script can run instead. Not raised on a script that sets a trap (it may pass SIGTERM on), on
+a keep-alive (`tail -f`, `sleep`), nor on a script that cannot be followed.
+
 ## Why is this bad?
 Debian's and Ubuntu's `/bin/sh` is dash, which never execs the last command of `-c`: the shell
 stays PID 1, and PID 1 without a handler ignores SIGTERM, so ECS waits `stopTimeout` and
@@ -39,11 +45,13 @@ command names no program: a function (`NAME()` or `function NAME`) or alias defi
 script, `eval`, `command`, `.` or another builtin (`exec NAME` fails with "not found", exit 127); nor when the script is an unquoted word
 of another script (`sh -c ./app`: the space would split it) or a quoted word with escapes.
 When nested layers of one argv element all lack `exec`, each finding's patch fixes its layer
-on top of the ones reported before it, so the patches apply in sequence.
+on top of the ones reported before it, so the patches apply in sequence. On an image's script,
+no fix: the `exec` goes into the image's script, and the finding says where.
 
 ## Sources
-pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init in front of a
-non-exec shell kills the app ungracefully), §1 (the kernel rule).
+pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec; a script file never execs
+its last command, whatever the shell), §5 (init in front of a non-exec shell kills the app
+ungracefully), §1 (the kernel rule).
 """
 
 from ecsinit_lint.analysis.checks import (

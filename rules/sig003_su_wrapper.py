@@ -2,7 +2,13 @@
 
 ## What it does
 Flags a container whose main process is started through `su` or `runuser`, directly as the
-argv or as the final command of a shell script, `exec`'d or not.
+argv or as the final command of a shell script, `exec`'d or not. With `--images`, also a
+container whose PID 1 is its image's ENTRYPOINT script when the script, followed for the
+container's arguments, Env and user, ends in `exec su USER -c …` or `exec runuser …` (the
+zabbix-server 3.0–4.0 Ubuntu images, given no arguments): the finding is at `image`, names the
+script's line, and says "may" when other paths of the script can run instead (an Env variable
+not known, such as a `secrets` one); a script that cannot be followed (`eval`, `source`) is not
+judged. `exec "$@"`, `exec gosu USER …` and `exec su-exec USER …` are fine.
 
 ## Why is this bad?
 `su` and `runuser` do not exec the command: they stay in front of it as PID 1, forward SIGTERM,
@@ -26,10 +32,14 @@ Unsafe (applied with `--unsafe-fixes`), and only when the whole argv is
 `su [-s SHELL] USER -c CMD` or `runuser -u USER CMD…`: sets `user` to USER and makes CMD the
 argv (split into words, a leading `exec` dropped, when it has no shell syntax and starts with a
 program, else run by `SHELL -c`, where SIG001 then adds the `exec`). Unsafe because su's login environment (HOME, PATH, a login shell's profile)
-is no longer set up, and `user` needs the user to exist in the image.
+is no longer set up, and `user` needs the user to exist in the image. On an image's script, no
+fix: the cure is in the image, and the finding says it (`exec gosu USER COMMAND` in the script,
+or `USER` in the Dockerfile and `exec COMMAND`). Turning the init on does not cure it: `su` then
+runs under Docker's init (PID 7 in the zabbix image) and still SIGKILLs the server after 2 s.
 
 ## Sources
-pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
+pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap), §11 (the zabbix script, and
+busybox su, which execs: a script run by busybox is not judged on its su).
 """
 
 from ecsinit_lint.analysis.checks import (

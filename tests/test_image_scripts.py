@@ -7,9 +7,14 @@ tests/test_entrypoint_kernel.py."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from . import imagetools as it
+from .readme import blocks
 from .test_images_cli import DEBIAN, codes, findings, run, taskdef
 
 # zabbix/zabbix-server-mysql 3.0–4.0 on Ubuntu (pid1-facts §11): given no arguments, the script
@@ -242,3 +247,24 @@ def test_without_images_the_script_is_not_read(registry, tmp_path):
     path = taskdef(tmp_path, {"name": "web", "image": f"{registry.host}/no-exec:1"})
     result = run(tmp_path, "check", path, "--format", "json", "--no-cache")
     assert codes(result) == ["INIT001"]
+
+
+def test_the_readme_shows_the_zabbix_case_as_it_is(tmp_path):
+    """README "Reading images": the console block is what `check` prints on the zabbix-shaped
+    image (here from a `docker save` archive in place of the registry), without and with images."""
+    (block,) = blocks("Reading images", "console")
+    said = block.splitlines()
+    name = "zabbix/zabbix-server-mysql:ubuntu-4.0.0"
+    archive = it.docker_save(tmp_path / "zabbix.tar", zabbix(), [name])
+    (tmp_path / "taskdef.json").write_text(json.dumps(
+        {"family": "zabbix", "containerDefinitions": [{"name": "zabbix-server", "image": name, "essential": True}]},
+        indent=2))  # fmt: skip
+    shown = []
+    for command in [line for line in said if line.startswith("$ ")]:
+        args = command.removeprefix("$ ecsinit-lint ").split()
+        args = [a for w in args for a in (["--image", f"{name}={archive}"] if w == "--images" else [w])]
+        result = subprocess.run([sys.executable, "-m", "ecsinit_lint", *args, "--no-cache"], capture_output=True,
+                                text=True, cwd=tmp_path)  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        shown += [command, *[line for line in result.stdout.splitlines() if line.startswith("taskdef.json:")]]
+    assert shown == said
