@@ -268,3 +268,34 @@ def test_the_readme_shows_the_zabbix_case_as_it_is(tmp_path):
         assert result.returncode == 1, result.stderr
         shown += [command, *[line for line in result.stdout.splitlines() if line.startswith("taskdef.json:")]]
     assert shown == said
+
+
+def test_a_warm_run_reads_no_layer_for_the_script(registry, tmp_path):
+    """The script (and what /bin/sh is) are kept by the image's digest: with the layers gone
+    from the cache, a warm run still judges the script, and asks the registry nothing."""
+    gate = it.gate(registry.host)
+    try:
+        path = taskdef(tmp_path, {"name": "zabbix-server", "image": f"{gate.host}/zabbix-server-mysql:ubuntu-4.0.0"})
+        cold = run(tmp_path, "check", path, "--format", "json", "--images")
+        assert codes(cold) == ["INIT001", "SIG003"] and gate.requests
+        for layer in zabbix().layers:
+            (tmp_path / "cache" / "images" / "blobs" / "sha256" / it.digest(layer)[7:]).unlink()
+        sent = len(gate.requests)
+        warm = run(tmp_path, "check", path, "--format", "json", "--images")
+        assert findings(warm) == findings(cold) and len(gate.requests) == sent, warm.stderr
+    finally:
+        gate.stop()
+
+
+def test_an_entrypoint_that_is_no_script_or_absent_says_nothing(registry, tmp_path):
+    for repo, image in [("elf", it.Built([DEBIAN, {"usr/local/bin/app": it.host_binary("dash")}],
+                                         {"Entrypoint": ["/usr/local/bin/app"]})),
+                        ("absent", it.Built([DEBIAN], {"Entrypoint": ["docker-entrypoint.sh"]}))]:  # fmt: skip
+        registry.push(repo, "1", image)
+        container = {
+            "name": "app",
+            "image": f"{registry.host}/{repo}:1",
+            "linuxParameters": {"initProcessEnabled": True},
+        }
+        result = run(tmp_path, "check", taskdef(tmp_path, container), "--format", "json", "--no-cache", "--images")
+        assert findings(result) == [] and result.stderr == ""
