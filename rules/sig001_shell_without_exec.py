@@ -16,7 +16,9 @@ With `--images`, also a container whose PID 1 is its image's ENTRYPOINT script w
 followed for the container's arguments, Env and user, runs its main command without `exec`:
 the finding is at `image`, names the script's line, and says "may" when other paths of the
 script can run instead. Not raised on a script that sets a trap (it may pass SIGTERM on), on
-a keep-alive (`tail -f`, `sleep`), nor on a script that cannot be followed.
+a keep-alive (`tail -f`, `sleep`), nor on a script that cannot be followed. Also when the
+script execs a `SHELL -c` that does not exec its main command (a shell-form CMD through
+`exec "$@"`, judged by the image's `/bin/sh`), unless the task definition sets that argv.
 
 ## Why is this bad?
 Debian's and Ubuntu's `/bin/sh` is dash, which never execs the last command of `-c`: the shell
@@ -54,6 +56,8 @@ its last command, whatever the shell), §5 (init in front of a non-exec shell ki
 ungracefully), §1 (the kernel rule).
 """
 
+from functools import partial
+
 from ecsinit_lint.analysis.checks import (
     docker_init,
     element,
@@ -61,6 +65,7 @@ from ecsinit_lint.analysis.checks import (
     init_in_front,
     keepalive,
     label,
+    launch,
     replace_fix,
     script_ends,
     script_lines,
@@ -71,6 +76,7 @@ from ecsinit_lint.analysis.checks import (
     stop_timeout,
     where,
 )
+from ecsinit_lint.analysis.shell import analyse
 from ecsinit_lint.engine.registry import Fix, Violation, rule
 
 TARGET = {"program": "`{}`", "function": "what the shell function `{}` runs", "alias": "what the alias `{}` runs",
@@ -123,26 +129,54 @@ def check(task):
 def _image_scripts(task):
     """With --images: the image's entrypoint script runs its main command without `exec`, so
     the script's shell stays PID 1 (a script file never execs its last command, whatever the
-    shell). The cure is in the image: the finding says what to change there, with no fix. A
-    script that sets a trap is left alone (its trap may pass SIGTERM on), as is a keep-alive."""
+    shell), or it execs a `SHELL -c` (a shell-form CMD through `exec "$@"`) whose script does
+    not exec its own. The cure is in the image: the finding says what to change there, with no
+    fix. A script that sets a trap is left alone (its trap may pass SIGTERM on), as is a
+    keep-alive; a shell the task definition's own argv starts is judged above."""
     for c, ending in image_scripts(task):
-        if script_sets_trap(ending):
-            continue
-        paths, may = script_ends(ending, lambda p: p.kind == "child" and not keepalive(p))
+        sh = c.image.shell
+        # the task definition sets the argv: its shells are judged above
+        stays = partial(_stays, trapped=script_sets_trap(ending), own=launch(c) is not None, sh=sh)
+        paths, may = script_ends(ending, stays)
         if not paths:
             continue
         first, shell = paths[0], ending.outcome.shell
-        target = f"`{shown_paths(paths, '-c' if first.su else None)}`"
-        said = (f"the image's ENTRYPOINT `{ending.script}` {'may run' if may else 'runs'} {target}"
-                f"{script_lines(paths)} without `exec`")  # fmt: skip
-        if docker_init(c):
-            harm = (f"Docker's init forwards SIGTERM only to the script's shell ({shell}), so {target} is SIGKILLed "
-                    f"without SIGTERM when the shell dies")  # fmt: skip
+        if first.kind == "exec":
+            layer = _shell_layer(first, sh)
+            target = f"`{layer.main.words[0]}`"
+            said = (f"the image's ENTRYPOINT `{ending.script}` {'may exec' if may else 'execs'} "
+                    f"`{shown_paths(paths, '-c')}`{script_lines(paths)}, whose script runs {target} without `exec`")  # fmt: skip
+            stayer, cure = f"`{layer.shell} -c`", f"put `exec` before {target} in that script (the image's CMD)"
         else:
-            harm = (f"the script's shell ({shell}) stays PID 1 and drops {stop_signal(c)}: "
-                    f"ECS SIGKILLs {label(c)} after {stop_timeout(c)}")  # fmt: skip
-        cure = "put `exec` before it in the image's script"
+            target = f"`{shown_paths(paths, '-c' if first.su else None)}`"
+            said = (f"the image's ENTRYPOINT `{ending.script}` {'may run' if may else 'runs'} {target}"
+                    f"{script_lines(paths)} without `exec`")  # fmt: skip
+            stayer, cure = f"the script's shell ({shell})", "put `exec` before it in the image's script"
+        if docker_init(c):
+            harm = f"Docker's init forwards SIGTERM only to {stayer}, so {target} is SIGKILLed without SIGTERM when the shell dies"
+        else:
+            harm = f"{stayer} stays PID 1 and drops {stop_signal(c)}: ECS SIGKILLs {label(c)} after {stop_timeout(c)}"
         yield Violation(c.ptr("image"), f"{said}: {harm}: {cure}", c.name)
+
+
+def _stays(p, trapped: bool, own: bool, sh) -> bool:
+    """The script's shell, or the shell it execs, stays PID 1 in front of the main command."""
+    if p.kind == "child":
+        return not trapped and not keepalive(p)
+    return p.kind == "exec" and not own and _shell_layer(p, sh) is not None
+
+
+def _shell_layer(path, sh):
+    """The `SHELL -c` script an exec'd program is, when it runs its main command as a child
+    (as the task-definition check above judges it, with the image's /bin/sh); else None."""
+    program = path.program
+    if not program or not all(isinstance(w, str) for w in program):
+        return None
+    started = analyse(list(program), None, sh)
+    script = started.scripts[0] if started.scripts else None
+    if script is None or script.verdict != "simple" or script.shell_execs or script.traps or script.unseen:
+        return None
+    return None if _runs_idle_shell(started, script) else script
 
 
 def _with_exec(text: str, offsets: list[int]) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 from . import imagetools as it
 from .readme import blocks
-from .test_images_cli import DEBIAN, codes, findings, run, taskdef
+from .test_images_cli import ALPINE, DEBIAN, codes, findings, run, taskdef
 
 # zabbix/zabbix-server-mysql 3.0–4.0 on Ubuntu (pid1-facts §11): given no arguments, the script
 # prepares the server and ends in `exec su zabbix -c …`, which stays PID 1.
@@ -136,6 +136,10 @@ def registry(tmp_path_factory):
     r.push("no-exec", "1", scripted(NO_EXEC_SH, [], "entrypoint.sh"))
     r.push("env-su", "1", scripted(ENV_SH, ["/usr/local/bin/app"]))
     r.push("trap", "1", scripted(TRAP_SH, [], "entrypoint.sh"))
+    exec_args = {"usr/local/bin/docker-entrypoint.sh": b'#!/bin/sh\nset -e\nexec "$@"\n'}
+    shell_form = {"Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["/bin/sh", "-c", "./migrate && ./server"]}
+    r.push("shell-cmd-debian", "1", it.Built([DEBIAN, exec_args], shell_form))
+    r.push("shell-cmd-alpine", "1", it.Built([ALPINE, exec_args], shell_form))
     yield r
     r.stop()
 
@@ -299,3 +303,25 @@ def test_an_entrypoint_that_is_no_script_or_absent_says_nothing(registry, tmp_pa
         }
         result = run(tmp_path, "check", taskdef(tmp_path, container), "--format", "json", "--no-cache", "--images")
         assert findings(result) == [] and result.stderr == ""
+
+
+@pytest.mark.parametrize("image, flagged", [("shell-cmd-debian", True), ("shell-cmd-alpine", False)])
+def test_a_shell_form_cmd_through_exec_args_is_judged_by_the_images_sh(registry, tmp_path, image, flagged):
+    """`exec "$@"` of `/bin/sh -c './migrate && ./server'`: dash stays PID 1 in front of the
+    server, busybox ash execs it (pid1-facts §4; tests/test_entrypoint_kernel.py runs both)."""
+    container = {"name": "app", "image": f"{registry.host}/{image}:1", "linuxParameters": {"initProcessEnabled": True}}
+    found = check(tmp_path, container)
+    if not flagged:
+        assert found == []
+        return
+    (sig,) = found
+    assert sig["code"] == "SIG001" and sig["pointer"] == "/containerDefinitions/0/image" and sig["fix"] is None
+    assert sig["message"] == (
+        "the image's ENTRYPOINT `docker-entrypoint.sh` execs `/bin/sh -c …` (line 3), whose script runs `./server` "
+        "without `exec`: Docker's init forwards SIGTERM only to `sh -c`, so `./server` is SIGKILLed without SIGTERM "
+        "when the shell dies: put `exec` before `./server` in that script (the image's CMD)"
+    )
+    # the task definition's own `sh -c` is judged on its `command`, with its fix, and only there
+    container["command"] = ["/bin/sh", "-c", "./migrate && ./server"]
+    (sig,) = check(tmp_path, container)
+    assert sig["pointer"] == "/containerDefinitions/0/command/2" and sig["fix"] is not None
