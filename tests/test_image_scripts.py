@@ -325,3 +325,18 @@ def test_a_shell_form_cmd_through_exec_args_is_judged_by_the_images_sh(registry,
     container["command"] = ["/bin/sh", "-c", "./migrate && ./server"]
     (sig,) = check(tmp_path, container)
     assert sig["pointer"] == "/containerDefinitions/0/command/2" and sig["fix"] is not None
+
+
+def test_a_script_that_cannot_be_read_is_one_note(registry, tmp_path):
+    good = it.Built([DEBIAN], {"Entrypoint": ["docker-entrypoint.sh"]})
+    broken = it.Built([DEBIAN, {"usr/local/bin/docker-entrypoint.sh": ZABBIX_SH.encode()}],
+                      {"Entrypoint": ["docker-entrypoint.sh"]}, raw_layers=[good.layers[0], b"\x1f\x8bnot gzip"])  # fmt: skip
+    registry.push("broken", "1", broken)
+    container = {"name": "app", "image": f"{registry.host}/broken:1", "linuxParameters": {"initProcessEnabled": True}}
+    result = run(tmp_path, "check", taskdef(tmp_path, container, dict(container, name="again")), "--format", "json",
+                 "--no-cache", "--images")  # fmt: skip
+    assert findings(result) == []
+    (note,) = result.stderr.splitlines()
+    assert note.startswith(f"ecsinit-lint: note: {registry.host}/broken:1: ") and note.endswith(
+        "; its ENTRYPOINT `docker-entrypoint.sh` is not followed"
+    )

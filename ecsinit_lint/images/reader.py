@@ -90,8 +90,8 @@ class View:
             return None
         zero, text = found
         user = self.image.config.user or ""  # none: root
-        if c.has("user"):  # the task definition's wins; None: not known
-            user = v if isinstance(v := c.get("user"), str) and not is_unknown(v) else None
+        if (given := c.get("user")) is not None:  # the task definition's wins; None: not known
+            user = given if isinstance(given, str) and not is_unknown(given) else None
         outcome = entrypoint.follow(text, self.merged.argv[1:], env, self.shell, path=zero, user=user)
         return Ending(self.script, zero, text, outcome)
 
@@ -105,11 +105,6 @@ class Ending:
     path: str
     text: str
     outcome: entrypoint.Outcome
-
-    def line(self, number: int | None) -> str:
-        """The script's line `number` (1-based), stripped."""
-        lines = self.text.splitlines()
-        return lines[number - 1].strip() if number and number <= len(lines) else ""
 
 
 def environment(config, c: Container) -> dict[str, str]:
@@ -153,6 +148,7 @@ class Reader:
         self.notes: list[str] = []
         self.failed: list[ImageError] = []
         self.shells: dict[int, str | None] = {}  # id(Image) -> what its /bin/sh is
+        self.scripts: dict[tuple, tuple[str, str] | None] = {}  # (id(Image), argv[0], PATH) -> ($0, text)
 
     def shell(self, image: Image) -> str | None:
         """What /bin/sh is in the image, read once (it may take a layer) and kept in the cache
@@ -179,6 +175,12 @@ class Reader:
         """($0, text) of the script argv[0] `name` runs in the image, found through the PATH of
         `env`; None when it is absent, not a script (no `#!`), or could not be read (a note).
         Kept in the cache by the image's digest: a warm run reads no layer for it."""
+        key = (id(image), name, env.get("PATH", ""))
+        if key not in self.scripts:
+            self.scripts[key] = self._script(image, name, env)
+        return self.scripts[key]
+
+    def _script(self, image: Image, name: str, env: dict[str, str]) -> tuple[str, str] | None:
         where = f"{SCRIPT_RECORD}\0{image.digest}\0{name}\0{env.get('PATH', '')}"
         record = self.store.folder / "scripts" / hashlib.sha256(where.encode()).hexdigest()
         try:
@@ -193,9 +195,7 @@ class Reader:
             self.notes.append(f"{exc}; its ENTRYPOINT `{name}` is not followed")
             return None
         if found is not None and found.truncated:
-            self.notes.append(
-                f"{image.name}: its ENTRYPOINT `{name}` is larger than {len(found.data)} bytes: not followed"
-            )
+            self.notes.append(f"{image.name}: its ENTRYPOINT `{name}` is over {len(found.data)} bytes: not followed")
             return None
         text = found.data.decode("utf-8", "replace") if found is not None and found.data.startswith(b"#!") else None
         if image.digest:
