@@ -146,7 +146,8 @@ def _image_scripts(task):
             target = f"`{layer.main.words[0]}`"
             said = (f"the image's ENTRYPOINT `{ending.script}` {'may exec' if may else 'execs'} "
                     f"`{shown_paths(paths, '-c')}`{script_lines(paths)}, whose script runs {target} without `exec`")  # fmt: skip
-            stayer, cure = f"`{layer.shell} -c`", f"put `exec` before {target} in that script (the image's CMD)"
+            where = "the image's CMD" if tuple(first.program) == c.image.image.config.cmd else "the image's script"
+            stayer, cure = f"`{layer.shell} -c`", f"put `exec` before {target} in that script ({where})"
         else:
             target = f"`{shown_paths(paths, '-c' if first.su else None)}`"
             said = (f"the image's ENTRYPOINT `{ending.script}` {'may run' if may else 'runs'} {target}"

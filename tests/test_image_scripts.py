@@ -140,6 +140,8 @@ def registry(tmp_path_factory):
     shell_form = {"Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["/bin/sh", "-c", "./migrate && ./server"]}
     r.push("shell-cmd-debian", "1", it.Built([DEBIAN, exec_args], shell_form))
     r.push("shell-cmd-alpine", "1", it.Built([ALPINE, exec_args], shell_form))
+    literal = {"usr/local/bin/docker-entrypoint.sh": b'#!/bin/sh\nexec sh -c "./migrate; ./server"\n'}
+    r.push("shell-in-script", "1", it.Built([DEBIAN, literal], {"Entrypoint": ["docker-entrypoint.sh"]}))
     yield r
     r.stop()
 
@@ -339,4 +341,14 @@ def test_a_script_that_cannot_be_read_is_one_note(registry, tmp_path):
     (note,) = result.stderr.splitlines()
     assert note.startswith(f"ecsinit-lint: note: {registry.host}/broken:1: ") and note.endswith(
         "; its ENTRYPOINT `docker-entrypoint.sh` is not followed"
+    )
+
+
+def test_a_shell_the_script_itself_execs_is_the_scripts_to_fix(registry, tmp_path):
+    container = {"name": "app", "image": f"{registry.host}/shell-in-script:1", "stopTimeout": 5}
+    (sig,) = [f for f in check(tmp_path, container) if f["code"] == "SIG001"]
+    assert sig["message"] == (
+        "the image's ENTRYPOINT `docker-entrypoint.sh` execs `sh -c …` (line 2), whose script runs `./server` "
+        "without `exec`: `sh -c` stays PID 1 and drops SIGTERM: ECS SIGKILLs `app` after 5 s: "
+        "put `exec` before `./server` in that script (the image's script)"
     )
