@@ -12,7 +12,10 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from . import entrypoints as E
 from . import imagetools as it
 from .readme import blocks
 from .test_images_cli import ALPINE, DEBIAN, codes, findings, run, taskdef
@@ -352,3 +355,42 @@ def test_a_shell_the_script_itself_execs_is_the_scripts_to_fix(registry, tmp_pat
         "without `exec`: `sh -c` stays PID 1 and drops SIGTERM: ECS SIGKILLs `app` after 5 s: "
         "put `exec` before `./server` in that script (the image's script)"
     )
+
+
+# -- the class: whatever the script and the container, a verdict from it is said at `image`, with no fix
+
+SCRIPTS = st.sampled_from([E.POSTGRES, E.REDIS, E.NGINX, E.NODE, E.ZABBIX, E.JENKINS, E.NO_EXEC, ENV_SH, TRAP_SH,
+                           ZABBIX_SH, GOSU_SH, '#!/bin/sh\nexec "$@"\n', "#!/bin/sh\neval \"$X\"\nexec su a -c b\n"])  # fmt: skip
+ARGS = st.sampled_from([None, [], ["app"], ["-v"], ["/bin/sh", "-c", "a && b"], ["su", "x", "-c", "y"]])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=SCRIPTS, cmd=ARGS, command=ARGS, flag=st.booleans(), env=st.sampled_from([None, "", "1"]),
+       busybox=st.booleans())  # fmt: skip
+def test_every_script_verdict_is_said_at_image_without_a_fix(tmp_path_factory, text, cmd, command, flag, env, busybox):
+    from ecsinit_lint.engine.linter import lint
+    from ecsinit_lint.engine.registry import Selection
+    from ecsinit_lint.images.reader import Reader
+    from ecsinit_lint.inputs.sources import load
+
+    tmp = tmp_path_factory.mktemp("prop")
+    container = {"name": "app", "image": "example/app:1", "linuxParameters": {"initProcessEnabled": flag}}
+    if command is not None:
+        container["command"] = command
+    if env is not None:
+        container["environment"] = [{"name": "RUN_AS_ROOT", "value": env}]
+    path = tmp / "td.json"
+    path.write_text(json.dumps({"family": "f", "containerDefinitions": [container]}, indent=2))
+    doc = load(str(path), path.read_bytes())
+    config = {"Entrypoint": ["docker-entrypoint.sh"], **({"Cmd": cmd} if cmd is not None else {})}
+    files = {"usr/local/bin/docker-entrypoint.sh": E.script(text).encode()}
+    base = {"bin/": ("dir",), "bin/sh": ("symlink", "/bin/busybox" if busybox else "dash")}
+    layout = it.oci_layout(tmp / "layout", [it.Built([base, files], config, oci=True)], "1")
+    reader = Reader({"example/app:1": str(layout)}, folder=tmp / "cache")
+    found = lint(doc, Selection().rules(), reader)
+    assert not reader.notes
+    said = [f for f in found if f.message.startswith("the image's ENTRYPOINT `docker-entrypoint.sh`")]
+    assert all(f.code in ("SIG001", "SIG003") and f.pointer == "/containerDefinitions/0/image" and f.fix is None
+               for f in said)  # fmt: skip
+    if "eval" in text:  # nothing after a construct that is not followed
+        assert not said
