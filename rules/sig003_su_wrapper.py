@@ -5,10 +5,10 @@ Flags a container whose main process is started through `su` or `runuser`, direc
 argv or as the final command of a shell script, `exec`'d or not. With `--images`, also a
 container whose PID 1 is its image's ENTRYPOINT script when the script, followed for the
 container's arguments, Env and user, ends in `exec su USER -c …` or `exec runuser …` (the
-zabbix-server 3.0–4.0 Ubuntu images, given no arguments): the finding is at `image`, names the
-script's line, and says "may" when other paths of the script can run instead (an Env variable
-not known, such as a `secrets` one); a script that cannot be followed (`eval`, `source`) is not
-judged. `exec "$@"`, `exec gosu USER …` and `exec su-exec USER …` are fine.
+zabbix-server-mysql Ubuntu images 3.0.14–4.0.6, given no arguments): the finding is at `image`,
+names the script's line, and says "may" when other paths of the script can run instead (an Env
+variable not known, such as a `secrets` one); a script that cannot be followed (`eval`,
+`source`) is not judged. `exec "$@"`, `exec gosu USER …` and `exec su-exec USER …` are fine.
 
 ## Why is this bad?
 `su` and `runuser` do not exec the command: they stay in front of it as PID 1, forward SIGTERM,
