@@ -12,6 +12,14 @@ is a shell function or `eval`. A function whose body, or an `eval` whose text, h
 finding, not this one: exec'ing it would not help; nor is a nested shell that only idles
 (a ticker loop, a lone `sleep`), whose missing init INIT001 reports.
 
+With `--images`, also a container whose PID 1 is its image's ENTRYPOINT script when the script,
+followed for the container's arguments, Env and user, runs its main command without `exec`:
+the finding is at `image`, names the script's line, and says "may" when other paths of the
+script can run instead. Not raised on a script that sets a trap (it may pass SIGTERM on), on
+a keep-alive (`tail -f`, `sleep`), nor on a script that cannot be followed. Also when the
+script execs a `SHELL -c` that does not exec its main command (a shell-form CMD through
+`exec "$@"`, judged by the image's `/bin/sh`), unless the task definition sets that argv.
+
 ## Why is this bad?
 Debian's and Ubuntu's `/bin/sh` is dash, which never execs the last command of `-c`: the shell
 stays PID 1, and PID 1 without a handler ignores SIGTERM, so ECS waits `stopTimeout` and
@@ -39,22 +47,35 @@ command names no program: a function (`NAME()` or `function NAME`) or alias defi
 script, `eval`, `command`, `.` or another builtin (`exec NAME` fails with "not found", exit 127); nor when the script is an unquoted word
 of another script (`sh -c ./app`: the space would split it) or a quoted word with escapes.
 When nested layers of one argv element all lack `exec`, each finding's patch fixes its layer
-on top of the ones reported before it, so the patches apply in sequence.
+on top of the ones reported before it, so the patches apply in sequence. On an image's script,
+no fix: the `exec` goes into the image's script, and the finding says where.
 
 ## Sources
-pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec), §5 (init in front of a
-non-exec shell kills the app ungracefully), §1 (the kernel rule).
+pid1-facts §4 (the shell table: dash HANGs, bash and busybox exec; a script file never execs
+its last command, whatever the shell), §5 (init in front of a non-exec shell kills the app
+ungracefully), §1 (the kernel rule).
 """
 
+from functools import partial
+
 from ecsinit_lint.analysis.checks import (
+    docker_init,
     element,
+    image_scripts,
     init_in_front,
+    keepalive,
     label,
+    launch,
+    script_ends,
+    script_lines,
+    script_sets_trap,
     scripts,
+    shown_paths,
     stop_signal,
     stop_timeout,
     where,
 )
+from ecsinit_lint.analysis.shell import analyse
 from ecsinit_lint.core.findings import Applicability, Fix, Violation
 from ecsinit_lint.engine.registry import rule
 from ecsinit_lint.fix.patches import replace_value
@@ -107,6 +128,61 @@ def check(task):
                 Applicability.UNSAFE if script.traps or script.unseen else Applicability.SAFE,
             )
         yield Violation(where(c, started, script), message, fix=fix)
+    yield from _image_scripts(task)
+
+
+def _image_scripts(task):
+    """With --images: the image's entrypoint script runs its main command without `exec`, so
+    the script's shell stays PID 1 (a script file never execs its last command, whatever the
+    shell), or it execs a `SHELL -c` (a shell-form CMD through `exec "$@"`) whose script does
+    not exec its own. The cure is in the image: the finding says what to change there, with no
+    fix. A script that sets a trap is left alone (its trap may pass SIGTERM on), as is a
+    keep-alive; a shell the task definition's own argv starts is judged above."""
+    for c, ending in image_scripts(task):
+        sh = c.image.shell
+        # the task definition sets the argv: its shells are judged above
+        stays = partial(_stays, trapped=script_sets_trap(ending), own=launch(c) is not None, sh=sh)
+        paths, may = script_ends(ending, stays)
+        if not paths:
+            continue
+        first, shell = paths[0], ending.outcome.shell
+        if first.kind == "exec":
+            layer = _shell_layer(first, sh)
+            target = f"`{layer.main.words[0]}`"
+            said = (f"the image's ENTRYPOINT `{ending.script}` {'may exec' if may else 'execs'} "
+                    f"`{shown_paths(paths, '-c')}`{script_lines(paths)}, whose script runs {target} without `exec`")  # fmt: skip
+            where = "the image's CMD" if tuple(first.program) == c.image.image.config.cmd else "the image's script"
+            stayer, cure = f"`{layer.shell} -c`", f"put `exec` before {target} in that script ({where})"
+        else:
+            target = f"`{shown_paths(paths, '-c' if first.su else None)}`"
+            said = (f"the image's ENTRYPOINT `{ending.script}` {'may run' if may else 'runs'} {target}"
+                    f"{script_lines(paths)} without `exec`")  # fmt: skip
+            stayer, cure = f"the script's shell ({shell})", "put `exec` before it in the image's script"
+        if docker_init(c):
+            harm = f"Docker's init forwards SIGTERM only to {stayer}, so {target} is SIGKILLed without SIGTERM when the shell dies"
+        else:
+            harm = f"{stayer} stays PID 1 and drops {stop_signal(c)}: ECS SIGKILLs {label(c)} after {stop_timeout(c)}"
+        yield Violation(c.ptr("image"), f"{said}: {harm}: {cure}")
+
+
+def _stays(p, trapped: bool, own: bool, sh) -> bool:
+    """The script's shell, or the shell it execs, stays PID 1 in front of the main command."""
+    if p.kind == "child":
+        return not trapped and not keepalive(p)
+    return p.kind == "exec" and not own and _shell_layer(p, sh) is not None
+
+
+def _shell_layer(path, sh):
+    """The `SHELL -c` script an exec'd program is, when it runs its main command as a child
+    (as the task-definition check above judges it, with the image's /bin/sh); else None."""
+    program = path.program
+    if not program or not all(isinstance(w, str) for w in program):
+        return None
+    started = analyse(list(program), None, sh)
+    script = started.scripts[0] if started.scripts else None
+    if script is None or script.verdict != "simple" or script.shell_execs or script.traps or script.unseen:
+        return None
+    return None if _runs_idle_shell(started, script) else script
 
 
 def _with_exec(text: str, offsets: list[int]) -> str:

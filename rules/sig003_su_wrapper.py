@@ -2,7 +2,13 @@
 
 ## What it does
 Flags a container whose main process is started through `su` or `runuser`, directly as the
-argv or as the final command of a shell script, `exec`'d or not.
+argv or as the final command of a shell script, `exec`'d or not. With `--images`, also a
+container whose PID 1 is its image's ENTRYPOINT script when the script, followed for the
+container's arguments, Env and user, ends in `exec su USER -c …` or `exec runuser …` (the
+zabbix-server-mysql Ubuntu images 3.0.14–4.0.6, given no arguments): the finding is at `image`,
+names the script's line, and says "may" when other paths of the script can run instead (an Env
+variable not known, such as a `secrets` one); a script that cannot be followed (`eval`,
+`source`) is not judged. `exec "$@"`, `exec gosu USER …` and `exec su-exec USER …` are fine.
 
 ## Why is this bad?
 `su` and `runuser` do not exec the command: they stay in front of it as PID 1, forward SIGTERM,
@@ -26,13 +32,28 @@ Unsafe (applied with `--unsafe-fixes`), and only when the whole argv is
 `su [-s SHELL] USER -c CMD` or `runuser -u USER CMD…`: sets `user` to USER and makes CMD the
 argv (split into words, a leading `exec` dropped, when it has no shell syntax and starts with a
 program, else run by `SHELL -c`, where SIG001 then adds the `exec`). Unsafe because su's login environment (HOME, PATH, a login shell's profile)
-is no longer set up, and `user` needs the user to exist in the image.
+is no longer set up, and `user` needs the user to exist in the image. On an image's script, no
+fix: the cure is in the image, and the finding says it (`exec gosu USER COMMAND` in the script,
+or `USER` in the Dockerfile and `exec COMMAND`). Turning the init on does not cure it: `su` then
+runs under Docker's init (PID 7 in the zabbix image) and still SIGKILLs the server after 2 s.
 
 ## Sources
-pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap).
+pid1-facts §6 (privilege-drop wrappers), §5 (su does not reap), §11 (the zabbix script, and
+busybox su, which execs: a script run by busybox is not judged on its su).
 """
 
-from ecsinit_lint.analysis.checks import init_in_front, label, launches
+from ecsinit_lint.analysis.checks import (
+    docker_init,
+    image_scripts,
+    init_in_front,
+    label,
+    launch,
+    launches,
+    script_ends,
+    script_lines,
+    shown,
+    shown_paths,
+)
 from ecsinit_lint.analysis.shell import basename, su_replacement
 from ecsinit_lint.core.findings import Applicability, Fix, Violation
 from ecsinit_lint.engine.registry import rule
@@ -58,3 +79,28 @@ def check(task):
             patch = [guard(c), *replace_argv(c, argv), add(c.ptr("user"), user)]
             fix = Fix(f"Set `user` to {user} and run the command without {tool}", patch, Applicability.UNSAFE)
         yield Violation(pointers[0], message, fix=fix)
+    yield from _image_scripts(task)
+
+
+def _image_scripts(task):
+    """With --images: the image's entrypoint script ends in `exec su …`/`exec runuser …`. The
+    cure is in the image, so the finding says what to change there and has no fix."""
+    for c, ending in image_scripts(task):
+        started = launch(c)
+        if started is not None and started.su is not None:
+            continue  # the task definition's own argv names the su: said above
+        paths, may = script_ends(ending, lambda p: p.kind == "su")
+        if not paths:
+            continue
+        first = paths[0]
+        tool = basename(first.su[0])
+        said = (f"the image's ENTRYPOINT `{ending.script}` {'may end' if may else 'ends'} in "
+                f"`exec {shown_paths(paths, '-c')}`{script_lines(paths)}")  # fmt: skip
+        if docker_init(c):  # the init is PID 1 and reaps; su still cuts the shutdown short
+            harm = f"`{tool}` stays in front of the app of {label(c)} and SIGKILLs it 2 s after SIGTERM"
+        else:
+            harm = f"`{tool}` stays PID 1 of {label(c)} and SIGKILLs the app 2 s after SIGTERM, and never reaps orphans"
+        swap = su_replacement(list(first.su)) if all(isinstance(w, str) for w in first.su) else None
+        instead = f"`exec gosu {swap[0]} {shown(swap[1], keep=1)}`" if swap else "`exec gosu USER COMMAND`"
+        cure = f"in the image's script, replace it with {instead} (gosu, su-exec and setpriv exec)"
+        yield Violation(c.ptr("image"), f"{said}: {harm}: {cure}")

@@ -3,11 +3,15 @@ namespace, how each one's argv launches, and how a fix addresses an argv element
 
 from __future__ import annotations
 
+import re
+import shlex
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from ..core.taskdef import Container, TaskDef, is_unknown, memoised
 from .launchtype import launch_type
-from .shell import Launch, Script, analyse
+from .shell import Launch, Script, analyse, basename
 
 MUST_BE_PID1 = {"s6-overlay", "systemd"}  # what does not start under Docker's init (pid1-facts §2)
 
@@ -122,3 +126,71 @@ def init_in_front(c: Container, started: Launch) -> str | None:
     if init_state(c) is True and not c.task.shares_pid_namespace:
         return "Docker's init"
     return None
+
+
+# ---- the image's entrypoint script (--images) ------------------------------------------------
+
+TRAP = re.compile(r"(?m)(^|[;&|{(]|\bthen|\bdo|\belse)[ \t]*trap[ \t]")
+KEEPALIVES = {"tail", "sleep"}  # exec'ing one would not help: SIG004's case
+
+
+def image_scripts(task: TaskDef) -> list[tuple[Container, Any]]:
+    """(container, ending) for each Linux container whose PID 1 is its image's entrypoint script
+    (read with --images), followed for the container's arguments, Env and user (images/reader.py
+    `Ending`); none where the script was not read or no path of it could be followed."""
+    if "image scripts" not in task.memo:
+        found = []
+        for c in linux_containers(task):
+            ending = c.image.ending(c) if c.image is not None else None
+            if ending is not None and not ending.outcome.unknown:
+                found.append((c, ending))
+        task.memo["image scripts"] = found
+    return task.memo["image scripts"]
+
+
+def script_ends(ending, wanted: Callable) -> tuple[list, bool]:
+    """(the paths of the script that `wanted` picks, in line order; whether another path can
+    run, so that a finding says "may"). A path that starts nothing (`exit`) does not count."""
+    runs = [p for p in ending.outcome.paths if p.kind != "exit"]
+    picked = sorted((p for p in runs if wanted(p)), key=lambda p: p.line or 0)
+    return picked, len(picked) < len(runs)
+
+
+def script_sets_trap(ending) -> bool:
+    """Whether the script sets a trap anywhere (one may forward SIGTERM to the child)."""
+    return bool(TRAP.search(ending.text))
+
+
+def keepalive(path) -> bool:
+    program = path.program
+    return bool(program) and isinstance(program[0], str) and basename(program[0]) in KEEPALIVES
+
+
+def shown(words, upto: str | None = None, keep: int | None = None) -> str:
+    """Words as a command line, up to `upto` (else 3 words), at most `keep`, then `…`."""
+    text = [w if isinstance(w, str) else w.text for w in words]
+    end = text.index(upto) + 1 if upto in text else min(len(text), 3)
+    end = min(end, keep) if keep is not None else end
+    return " ".join(shlex.quote(w) if w and not w.startswith("$") else w for w in text[:end]) + (
+        " …" if end < len(text) else ""
+    )
+
+
+def shown_paths(paths, upto: str | None = None) -> str:
+    """The command the paths run, as `shown`, up to the first word in which they differ."""
+    argvs = [p.argv for p in paths]
+    same = next((i for i, words in enumerate(zip(*argvs)) if len(set(words)) > 1), min(map(len, argvs)))
+    differ = same < max(map(len, argvs))
+    return shown(argvs[0], upto, keep=same if differ else None) if same else "…"
+
+
+def script_lines(paths) -> str:
+    lines = sorted({p.line for p in paths if p.line})
+    if not lines:
+        return ""
+    return f" (line {lines[0]})" if len(lines) == 1 else f" (lines {', '.join(map(str, lines))})"
+
+
+def docker_init(c: Container) -> bool:
+    """Docker's init runs in front of the argv: the flag is on and the task has its own PID namespace."""
+    return init_state(c) is True and not c.task.shares_pid_namespace

@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..analysis import entrypoint
 from ..analysis.shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
-from ..core.taskdef import Container, TaskDef, known_str_list
+from ..core.taskdef import Container, TaskDef, is_unknown, known_str_list
 from . import argv as merge
 from .client import Client
 from .errors import ImageError
@@ -21,6 +22,7 @@ from .store import Store, _atomic_write
 
 SAID = {merge.IMAGE_ENTRYPOINT: "ENTRYPOINT", merge.IMAGE_CMD: "CMD"}
 SHELL_RECORD = "shell-v1"  # bump when Image.shell decides otherwise: the records are by digest
+SCRIPT_RECORD = "script-v1"  # bump when what is kept of an entrypoint script changes
 
 
 def decided(word: str) -> bool:
@@ -71,6 +73,67 @@ class View:
         """What /bin/sh is in the image (busybox, dash, bash), None when not decided."""
         return self.reader.shell(self.image)
 
+    def ending(self, c: Container) -> Ending | None:
+        """How the image's entrypoint `script` ends for the container (entrypoint.follow), with
+        the container's arguments, Env and user; None when argv[0] is no script of the image or
+        it could not be read (a note). Worked out once a container."""
+        if self.script is None:
+            return None
+        if "image script" not in c.memo:
+            c.memo["image script"] = self._follow(c)
+        return c.memo["image script"]
+
+    def _follow(self, c: Container) -> Ending | None:
+        env = environment(self.image.config, c)
+        found = self.reader.script(self.image, self.script, env)
+        if found is None:
+            return None
+        zero, text = found
+        user = self.image.config.user or ""  # none: root
+        if (given := c.get("user")) is not None:  # the task definition's wins; None: not known
+            user = given if isinstance(given, str) and not is_unknown(given) else None
+        outcome = entrypoint.follow(text, self.merged.argv[1:], env, self.shell, path=zero, user=user)
+        return Ending(self.script, zero, text, outcome)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """The image's entrypoint script, followed: `script` as ENTRYPOINT names it, `path` where
+    it runs from (`$0`), its `text`, and the `outcome` (its paths, analysis/entrypoint.py)."""
+
+    script: str
+    path: str
+    text: str
+    outcome: entrypoint.Outcome
+
+
+def environment(config, c: Container) -> dict[str, str]:
+    """The variables the container is known to have: the image's Env under the task
+    definition's `environment`. A variable given a value not known here (a `secrets` entry, an
+    unknown `value`, anything an `environmentFiles` file may set) is left out: unknown."""
+    env = dict(config.env)
+    files = c.get("environmentFiles")
+    if files:  # a file may set any name, and `environment` wins over it
+        env = {}
+    given = c.get("environment")
+    if given is not None and not isinstance(given, list):
+        return {}  # `!Ref Env`: any variable may be set
+    for item in given or ():
+        name = item.get(c.key("name")) if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            return {}
+        value = item.get(c.key("value"))
+        if isinstance(value, str):
+            env[name] = value
+        else:
+            env.pop(name, None)
+    secrets = c.get("secrets")
+    for item in secrets if isinstance(secrets, list) else ():
+        name = item.get(c.key("name")) if isinstance(item, dict) else None
+        if isinstance(name, str):
+            env.pop(name, None)
+    return env
+
 
 def _pinned(name: str, digest: str) -> str:
     """`name` at `digest` (`repo:tag@sha256:…`, read by digest); `name` when either is no reference."""
@@ -93,6 +156,7 @@ class Reader:
         self.notes: list[str] = []
         self.failed: list[ImageError] = []
         self.shells: dict[int, str | None] = {}  # id(Image) -> what its /bin/sh is
+        self.scripts: dict[tuple, tuple[str, str] | None] = {}  # (id(Image), argv[0], PATH) -> ($0, text)
 
     def shell(self, image: Image) -> str | None:
         """What /bin/sh is in the image, read once (it may take a layer) and kept in the cache
@@ -114,6 +178,37 @@ class Reader:
                 if image.digest:
                     _atomic_write(record, json.dumps({"shell": self.shells[id(image)]}).encode())
         return self.shells[id(image)]
+
+    def script(self, image: Image, name: str, env: dict[str, str]) -> tuple[str, str] | None:
+        """($0, text) of the script argv[0] `name` runs in the image, found through the PATH of
+        `env`; None when it is absent, not a script (no `#!`), or could not be read (a note).
+        Kept in the cache by the image's digest: a warm run reads no layer for it."""
+        key = (id(image), name, env.get("PATH", ""))
+        if key not in self.scripts:
+            self.scripts[key] = self._script(image, name, env)
+        return self.scripts[key]
+
+    def _script(self, image: Image, name: str, env: dict[str, str]) -> tuple[str, str] | None:
+        where = f"{SCRIPT_RECORD}\0{image.digest}\0{name}\0{env.get('PATH', '')}"
+        record = self.store.folder / "scripts" / hashlib.sha256(where.encode()).hexdigest()
+        try:
+            kept = json.loads(record.read_text())
+            return (kept["path"], kept["text"]) if kept["text"] is not None else None
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        try:
+            found = image.read_file(name, env)
+            zero = found and _zero(image, name, env, found)
+        except ImageError as exc:
+            self.notes.append(f"{exc}; its ENTRYPOINT `{name}` is not followed")
+            return None
+        if found is not None and found.truncated:
+            self.notes.append(f"{image.name}: its ENTRYPOINT `{name}` is over {len(found.data)} bytes: not followed")
+            return None
+        text = found.data.decode("utf-8", "replace") if found is not None and found.data.startswith(b"#!") else None
+        if image.digest:
+            _atomic_write(record, json.dumps({"path": zero, "text": text}).encode())
+        return (zero, text) if text is not None else None
 
     def image(self, name: str, platform: str) -> Image | None:
         if (name, platform) not in self.read:
@@ -173,3 +268,17 @@ class Reader:
         for image in self.read.values():
             if isinstance(image, Image):
                 image.close()
+
+
+def _zero(image: Image, name: str, env: dict[str, str], found) -> str:
+    """`$0` of the script: argv[0] when it has a slash, else the PATH entry exec ran (the
+    kernel passes the path it was given, not the one symlinks lead to)."""
+    if "/" in name:
+        return name
+    if not found.links:
+        return found.path
+    first = found.links[0]
+    for candidate in image.candidates(name, env):
+        if candidate == first or candidate.startswith(first + "/"):
+            return candidate
+    return found.path
