@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 SEVERITIES = ("info", "warning", "error")
 
@@ -34,6 +35,9 @@ class Violation:
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered rule: its code, name, default severity, fix availability, check function
+    and options; `doc` and `summary` come from its module's docstring."""
+
     code: str
     name: str
     severity: str
@@ -99,8 +103,11 @@ def load_rules() -> dict[str, Rule]:
     if not RULES:
         from .. import rules
 
-        for info in pkgutil.iter_modules(rules.__path__):
-            importlib.import_module(f"{rules.__name__}.{info.name}")
+        # the folder's modules, as pkgutil.iter_modules finds them, without importing pkgutil
+        for folder in rules.__path__:
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".py") and name != "__init__.py":
+                    importlib.import_module(f"{rules.__name__}.{name[:-3]}")
     return dict(sorted(RULES.items()))
 
 
@@ -110,8 +117,9 @@ def matches(rule_: Rule, selector: str) -> bool:
     return s.upper() == "ALL" or rule_.code.startswith(s.upper()) or rule_.name == s.lower()
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
+    """The rules that `--select` and `--ignore` (or the configuration's lists) name."""
+
     select: tuple[str, ...] = ("ALL",)
     ignore: tuple[str, ...] = ()
 
