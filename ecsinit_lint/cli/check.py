@@ -8,6 +8,7 @@ import sys
 import typer
 
 from ..batch.parallel import lint_files
+from ..engine.config import Configs
 from ..engine.linter import applicable
 from ..errors import ConfigError, InputError
 from ..output import report
@@ -17,6 +18,7 @@ from .app import (
     Ignore,
     ImageArchive,
     ImageOptions,
+    Images,
     ImagesFlag,
     ImagesRequired,
     Insecure,
@@ -94,27 +96,17 @@ def check(
     )
     configs = make_configs(config, select, ignore, fail_on=fail_on and fail_on.value, unsafe_fixes=unsafe_fixes,
                        images=image_options.mode)  # fmt: skip
-    errors: list[InputError] = []
-    findings, files, docs = [], 0, []
+    if no_cache:
+        cache_dir = None
+    elif not cache_dir:
+        from ..analysis.shellparser import cache_dir as user_cache_dir
+
+        cache_dir = str(user_cache_dir())
+    readers = image_options.readers(cache_dir)
     keep = format.value in report.NEEDS_DOCUMENTS
     try:
-        if no_cache:
-            cache_dir = None
-        elif not cache_dir:
-            from ..analysis.shellparser import cache_dir as user_cache_dir
-
-            cache_dir = str(user_cache_dir())
-        readers = image_options.readers(cache_dir)
-        for outcome in lint_files(
-            inputs(paths, configs, known_only, stdin_filename), configs, keep, cache_dir, readers
-        ):
-            if isinstance(outcome, InputError):
-                errors.append(outcome)
-                continue
-            found, file_findings, doc = outcome
-            files += found
-            findings += file_findings
-            docs += [doc] if doc is not None else []
+        files = inputs(paths, configs, known_only, stdin_filename)
+        findings, errors, checked, docs = lint_paths(files, configs, keep, cache_dir, readers)
     except ConfigError as exc:
         fail_at(exc)
     if write_baseline:
@@ -133,7 +125,7 @@ def check(
 
     painted = _colour(colour.value)
     result = report.Report(
-        findings, errors, files, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes
+        findings, errors, checked, fixable, painted, documents=docs, quiet=quiet, show_fixes=show_fixes
     )
 
     def render(fmt: str) -> str:
@@ -159,6 +151,21 @@ def check(
     raise typer.Exit(
         0 if exit_zero else 1 if any(f.at_least(configs.for_path(f.file).fail_on) for f in findings) else 0
     )
+
+
+def lint_paths(paths, configs: Configs, keep: bool, cache_dir: str | None, readers: Images):
+    """`check`'s lint: the findings, the files that could not be read, how many files hold a
+    task definition, and their documents if `keep`."""
+    findings, errors, files, docs = [], [], 0, []
+    for outcome in lint_files(paths, configs, keep, cache_dir, readers):
+        if isinstance(outcome, InputError):
+            errors.append(outcome)
+            continue
+        found, file_findings, doc = outcome
+        files += found
+        findings += file_findings
+        docs += [doc] if doc is not None else []
+    return findings, errors, files, docs
 
 
 def _colour(choice: str) -> bool:
