@@ -157,6 +157,9 @@ Unsafe = typer.Option(
 )
 FailOn = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1  [default: error]")
 Config = typer.Option(None, "--config", help="Configuration file to use instead of the one found upward from each file")
+Output = typer.Option(
+    None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
+)
 KnownOnly = typer.Option(
     False, "--known-formats-only", help="Skip named files of a suffix no input format has (for pre-commit)"
 )

@@ -9,7 +9,7 @@ import typer
 from ..audit.formats import AUDIT_FORMATS, STREAMED
 from ..engine.linter import applicable
 from ..output import report
-from .app import Config, FailOn, Ignore, Level, Select, Unsafe, app, count, emit, fail, make_configs
+from .app import Config, FailOn, Ignore, Level, Output, Select, Unsafe, app, count, emit, fail, make_configs
 
 AuditFormat = enum.Enum("AuditFormat", {name: name for name in AUDIT_FORMATS}, type=str)
 Scope = enum.Enum("Scope", {name: name for name in ("in-use", "latest", "all")}, type=str)
@@ -36,9 +36,7 @@ def audit(
         None, "--org-role", help="Assume this role name in every ACTIVE account of the organization"
     ),
     format: AuditFormat = typer.Option("text", "--format", help="Output format"),
-    output: str | None = typer.Option(
-        None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
-    ),
+    output: str | None = Output,
     select: list[str] | None = Select,
     ignore: list[str] | None = Ignore,
     fail_on: Level | None = FailOn,

@@ -24,6 +24,7 @@ from .app import (
     Insecure,
     KnownOnly,
     Level,
+    Output,
     Paths,
     Quiet,
     RefreshImages,
@@ -60,9 +61,7 @@ def check(
     write_baseline: str | None = typer.Option(
         None, "--write-baseline", help="Record the findings in this baseline file and exit 0"
     ),
-    output: str | None = typer.Option(
-        None, "--output", "-o", help="Write the report in --format to FILE; the console gets the text report"
-    ),
+    output: str | None = Output,
     known_only: bool = KnownOnly,
     cache_dir: str | None = typer.Option(
         None, "--cache-dir", envvar="ECSINIT_LINT_CACHE_DIR", help="Cache of findings [default: ~/.cache/ecsinit-lint]"
