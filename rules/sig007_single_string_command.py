@@ -37,8 +37,6 @@ is dropped the same way.
 pid1-facts §3 (how entryPoint and command make the argv), §4 (single-element commands).
 """
 
-import shlex
-
 from ecsinit_lint.analysis.checks import label, linux_containers
 from ecsinit_lint.analysis.shell import META, NOT_PROGRAMS, split_exec
 from ecsinit_lint.core.findings import Applicability, Fix, Violation
@@ -62,6 +60,8 @@ def check(task):
             message = (f"{label(c)} starts with the single string `{line}`: Docker looks for an executable named "
                        f"with the spaces and the container fails to start{unless}")  # fmt: skip
         fix, old = None, c.get(field)
+        import shlex  # only for a single-string command: not on a clean file's path
+
         words = None if META.search(line) else split_exec(shlex.split(line) + old[1:])
         if words and "=" not in words[0] and words[0] not in NOT_PROGRAMS:
             title = f"Split `{line}` into its words" if " " in line.strip() else f"Drop the leading `{line}`"

@@ -106,20 +106,27 @@ def test_help_and_errors_print_without_rich(tmp_path, argv, status, says):
 
 
 def test_a_run_builds_only_the_command_it_names():
-    """typer makes a click command of each command on each run: `main` hands it only the named one."""
+    """typer would make a click command of each command on each run: the app makes only the named
+    one, and imports only its module; the help makes them all."""
     code = ("import sys, typer.main\n"
-            "from ecsinit_lint.cli.app import app, main\n"
+            "from ecsinit_lint.cli.app import main\n"
             "built = []\n"
             "make = typer.main.get_command_from_info\n"
             "def counted(command_info, **kw):\n"
-            "    built.append(command_info.name or command_info.callback.__name__)\n"
+            "    built.append(command_info.name)\n"
             "    return make(command_info, **kw)\n"
             "typer.main.get_command_from_info = counted\n"
             "for argv in (['rules'], ['--help']):\n"
             "    sys.argv[1:] = argv\n"
             "    try: main()\n"
             "    except SystemExit: pass\n"
-            "    print(built, len(app.registered_commands), file=sys.stderr)\n"
+            "    modules = sorted(m for m in sys.modules if m.startswith('ecsinit_lint.cli.'))\n"
+            "    print(sorted(built), modules, file=sys.stderr)\n"
             "    built.clear()\n")  # fmt: skip
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.stderr.splitlines() == ["['rules'] 5", "['check', 'fix', 'audit', 'rules', 'rule'] 5"], result.stderr
+    cli = ["ecsinit_lint.cli.app", "ecsinit_lint.cli.audit", "ecsinit_lint.cli.check", "ecsinit_lint.cli.fix",
+           "ecsinit_lint.cli.rules"]  # fmt: skip
+    assert result.stderr.splitlines() == [
+        f"['rules'] {['ecsinit_lint.cli.app', 'ecsinit_lint.cli.rules']}",
+        f"{sorted(['check', 'fix', 'audit', 'rules', 'rule'])} {cli}",
+    ], result.stderr

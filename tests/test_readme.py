@@ -1,7 +1,7 @@
 import re
 from pathlib import Path
 
-from ecsinit_lint.cli.app import rules_reference, rules_table
+from ecsinit_lint.cli.rules import rules_reference, rules_table
 from ecsinit_lint.engine.registry import load_rules
 
 README = Path(__file__).parents[1] / "README.md"

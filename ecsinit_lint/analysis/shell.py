@@ -57,7 +57,8 @@ def basename(word: str) -> str:
     return word.rsplit("/", 1)[-1]
 
 
-@dataclass
+# Main, Script and Launch are never compared: eq=False spares compiling an __eq__ for each at import
+@dataclass(eq=False)
 class Main:
     """The command of a script that becomes (or should become) the main process."""
 
@@ -68,7 +69,7 @@ class Main:
     kind: str = "program"  # or "function" or "alias" (defined in the script), or "builtin" (NOT_PROGRAMS)
 
 
-@dataclass
+@dataclass(eq=False)
 class Script:
     """A `SHELL -c SCRIPT` layer of the argv."""
 
@@ -126,7 +127,7 @@ class Script:
         return (self.shell == "bash" and self.plain) or self.shell in ("busybox", "ash")
 
 
-@dataclass
+@dataclass(eq=False)
 class Launch:
     """The chain of processes a container's argv starts."""
 

@@ -10,7 +10,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..core.findings import Finding
-from ..engine.config import Configs
+from ..engine.config import Configs, Settings
 from ..engine.linter import lint
 from ..errors import InputError
 from ..inputs.document import Document
@@ -56,16 +56,49 @@ class Job(NamedTuple):
     stamp: str | None = None
 
 
+def _loaded(path: str, raw: bytes | None = None) -> tuple[bytes, Document | None] | InputError:
+    """The file read (unless its bytes are given) and loaded: its bytes and document (None when
+    it holds no task definition), or the error; a bug met on the file is its error."""
+    try:
+        raw = read(path) if raw is None else raw
+        return raw, load(path, raw)
+    except InputError as exc:
+        return exc
+    except Exception as exc:  # a bug met on this file (in a worker too) is its error, not the run's end
+        return crashed_on(path, exc)
+
+
+def own(findings: Iterable[Finding], doc: Document, run: Run) -> list[Finding]:
+    """The findings of a document but those of a file it reads (a Terraform `file()`) that the
+    run lints itself: that file reports them."""
+    return [f for f in findings if doc.read_from(f.task) not in run]
+
+
+def documents(paths: list[str], configs: Configs) -> Iterator[tuple[bytes, Document, Settings] | InputError]:
+    """For a command that edits the files (`fix`), each in turn: its bytes, document and
+    settings, or the error reading it; files that hold no task definition are left out. Each
+    file's configuration is looked up as the file is reached."""
+    for path in paths:
+        settings = configs.for_path(path)
+        loaded = _loaded(path)
+        if isinstance(loaded, InputError):
+            yield loaded
+        elif loaded[1] is not None:
+            yield *loaded, settings
+
+
 def _lint(job: Job, configs: Configs, keep: bool, run: Run, images=None) -> tuple[Outcome | InputError, tuple | None]:
     """The job's outcome, and the cache row to write for it when the cache is in use.
     `images`: gives the run's image reader, for files whose settings ask for images."""
     settings = configs.for_path(job.path)
     rules = settings.rules(job.path)
+    loaded = _loaded(job.path, job.raw)
+    if isinstance(loaded, InputError):
+        return loaded, None
+    raw, doc = loaded
     try:
-        raw = read(job.path) if job.raw is None else job.raw
-        doc = load(job.path, raw)
         reader = images(settings.images) if doc is not None and images is not None and settings.images else None
-        findings = [] if doc is None else [f for f in lint(doc, rules, reader) if doc.read_from(f.task) not in run]
+        findings = [] if doc is None else own(lint(doc, rules, reader), doc, run)
     except InputError as exc:
         return exc, None
     except Exception as exc:  # a bug met on this file (in a worker too) is its error, not the run's end

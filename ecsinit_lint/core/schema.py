@@ -21,7 +21,8 @@ SCHEMA_PATH = Path(__file__).parent.parent / "data" / "ecs-taskdef.schema.json"
 
 # Values templated in before registering: ecspresso `{{ must_env "X" }}`, envsubst `${X}`, `<X>`,
 # the ECS agent's test templates `$$$X$$$`.
-PLACEHOLDER = re.compile(r"\{\{.*\}\}|\$\{[^}]*\}|<[A-Za-z0-9_.:-]+>|\$\$\$\w+\$\$\$", re.S)
+# (A pattern, compiled by `re` when first used: most files hold none that is wrong.)
+PLACEHOLDER = r"\{\{.*\}\}|\$\{[^}]*\}|<[A-Za-z0-9_.:-]+>|\$\$\$\w+\$\$\$"
 JSON_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "number": (int, float)}
 
 
@@ -41,7 +42,7 @@ def schema() -> dict:
 
 
 def is_placeholder(value) -> bool:
-    return (isinstance(value, str) and PLACEHOLDER.search(value) is not None) or is_unknown(value)
+    return (isinstance(value, str) and re.search(PLACEHOLDER, value, re.S) is not None) or is_unknown(value)
 
 
 def _is_type(value, name: str) -> bool:
@@ -133,11 +134,20 @@ def _compile(node: dict, defs: dict, memo: dict) -> Check:
 
 
 def _entry(node: dict, defs: dict, memo: dict) -> tuple[Check, tuple]:
-    """A member's check, and the types its value is valid as without it."""
+    """A member's check, and the types its value is valid as without it. The check is compiled
+    when first called: a file meets few of the schema's ~270 nodes, and compiling them all would
+    be a tenth of a one-file check."""
     types = node.get("type")
     types = [types] if isinstance(types, str) else types or []
     leaf = types and set(node) == {"type"}
-    return _compile(node, defs, memo), tuple(EXACT[t] for t in types) if leaf else ()
+    compiled: list[Check] = []
+
+    def check(v, path: tuple | None, out: list | None) -> bool:
+        if not compiled:
+            compiled.append(_compile(node, defs, memo))
+        return compiled[0](v, path, out)
+
+    return check, tuple(EXACT[t] for t in types) if leaf else ()
 
 
 @cache

@@ -148,8 +148,9 @@ def _pointers_of(data, found) -> list[str]:
 
 
 # JSON text with comments and trailing commas (JSONC: tsconfig.json, .vscode/settings.json) made
-# JSON: a string is kept, a comment or a comma before a closing bracket goes.
-_JSONC = re.compile(r'("(?:\\.|[^"\\\n])*")|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[}\]])', re.S)
+# JSON: a string is kept, a comment or a comma before a closing bracket goes. (A pattern, compiled
+# by `re` when first used: only text that is not JSON needs it.)
+_JSONC = r'("(?:\\.|[^"\\\n])*")|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[}\]])'
 
 
 def _holds_tasks(text: str) -> bool:
@@ -158,7 +159,7 @@ def _holds_tasks(text: str) -> bool:
     Terraform read strict JSON), and so is text that is not even JSONC: what it was meant to
     be cannot be told, and an unread task definition must not pass as clean."""
     try:
-        data = json.loads(_JSONC.sub(lambda m: m.group(1) or "", text))
+        data = json.loads(re.sub(_JSONC, lambda m: m.group(1) or "", text, flags=re.S))
     except (ValueError, RecursionError):
         return True
     return find_tasks(data) is not None
