@@ -18,7 +18,7 @@ import pytest
 HEAVY = ("jsonschema", "pydantic", "boto3", "botocore", "concurrent.futures.process", "bashlex", "jsonpatch",
          "ecsinit_lint.fix.fixer", "ecsinit_lint.batch.baseline", "ecsinit_lint.audit.run", "ecsinit_lint.audit.region", "ecsinit_lint.output.sarif", "ecsinit_lint.output.junit",
          "ecsinit_lint.inputs.cfn", "ecsinit_lint.inputs.terraform", "ruamel", "hcl2", "lark", "tomllib", "tomli", "rich", "csv",
-         "sqlite3", "xml", "ecsinit_lint.images")  # fmt: skip
+         "sqlite3", "xml", "ecsinit_lint.images", "shlex")  # fmt: skip
 # what the bashlex table cache (shellparser) would import but for writing it
 CACHE_WRITE = ("pickle", "hashlib", "tempfile")
 

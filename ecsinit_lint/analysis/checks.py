@@ -4,7 +4,6 @@ namespace, how each one's argv launches, and how a fix addresses an argv element
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -168,6 +167,8 @@ def keepalive(path) -> bool:
 
 def shown(words, upto: str | None = None, keep: int | None = None) -> str:
     """Words as a command line, up to `upto` (else 3 words), at most `keep`, then `…`."""
+    import shlex  # only for a finding on an image's script: off the one-file path
+
     text = [w if isinstance(w, str) else w.text for w in words]
     end = text.index(upto) + 1 if upto in text else min(len(text), 3)
     end = min(end, keep) if keep is not None else end
