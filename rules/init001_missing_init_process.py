@@ -100,7 +100,7 @@ def _own_init(argv: list[str] | None, extra_inits: list[str]) -> bool:
 @rule("INIT001", "missing-init-process", "error", fixable="always", options=OPTIONS, merged_into="INIT006")
 def check(task, options):
     for c in linux_containers(task):
-        if not without_init(task, c) or _own_init(c.argv, options["extra-inits"]):
+        if not without_init(c) or _own_init(c.argv, options["extra-inits"]):
             continue
         params = c.get("linuxParameters")
         opted_out = isinstance(params, dict) and params.get(c.key("initProcessEnabled")) is False

@@ -48,7 +48,7 @@ from ecsinit_lint.fix.patches import set_field
 def check(task):
     for c in linux_containers(task):
         dropped = _dropped_init(c)
-        if dropped is None or not without_init(task, c):
+        if dropped is None or not without_init(c):
             continue
         init, words = dropped
         patch = set_field(c, ("linuxParameters", "initProcessEnabled"), True)

@@ -1,5 +1,5 @@
 """The linter names a finding's container from its pointer where the rule does not (engine/linter.py
-`_owned`): the container whose pointer is the longest prefix of the finding's."""
+`_container`): the container whose pointer is the longest prefix of the finding's."""
 
 from __future__ import annotations
 

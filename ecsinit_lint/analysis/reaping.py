@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..core.taskdef import Container, TaskDef, known_str_list
+from ..core.taskdef import Container, TaskDef, known_str_list, memoised
 from .checks import init_state, launch
 from .shell import SHELLS, basename, parse
 
@@ -14,10 +14,11 @@ BUILTINS = {"echo", "printf", "true", "false", ":", "exit", "return", "test", "[
             "cd", "read", "shift", "unset", "umask", "ulimit", "trap", "wait", "kill", "local"}  # fmt: skip
 
 
-def without_init(task: TaskDef, c: Container) -> bool:
+@memoised  # INIT001, INIT005 and INIT006 ask of each container
+def without_init(c: Container) -> bool:
     """The container's PID 1 is its own main process: no initProcessEnabled, no init or supervisor
     in the argv, and a PID namespace of its own (pidMode `task` or `host` shares one)."""
-    if task.shares_pid_namespace or init_state(c) is not False:
+    if c.task.shares_pid_namespace or init_state(c) is not False:
         return False
     started = launch(c)
     return started is None or started.pid1 is None
@@ -68,7 +69,7 @@ def probes_leak(task: TaskDef, c: Container) -> bool:
     which is the main process (pid1-facts §5). Not claimed when a `sh -c` layer may stay PID 1,
     since a shell waits for any child. Without an argv, the image's is taken to start no init,
     as INIT001 does."""
-    if not without_init(task, c) or health_probe(c) is None:
+    if not without_init(c) or health_probe(c) is None:
         return False
     started = launch(c)
     return started is None or all(s.verdict == "exec" or s.shell_execs for s in started.scripts)

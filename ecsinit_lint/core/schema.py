@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,11 +88,22 @@ def _compile(node: dict, defs: dict, memo: dict) -> Check:
     enum = node.get("enum")
     members = frozenset(enum) if enum is not None else None
     known = list(node.get("properties", {}))
-    props = {k: _entry(s, defs, memo) for k, s in node.get("properties", {}).items()}
+    props: dict[str, tuple[Check, tuple]] = {}
+    for k, sub in node.get("properties", {}).items():
+        props[k] = _entry(sub, defs, memo, partial(props.__setitem__, k))
+
+    def put_extra(entry: tuple) -> None:
+        nonlocal extra
+        extra = entry
+
+    def put_items(entry: tuple) -> None:
+        nonlocal items, items_accept
+        items, items_accept = entry
+
     extra = node.get("additionalProperties", True)
-    extra = _entry(extra, defs, memo) if isinstance(extra, dict) else (extra, ())
+    extra = _entry(extra, defs, memo, put_extra) if isinstance(extra, dict) else (extra, ())
     walk = bool(props) or extra[0] is not True
-    items, items_accept = _entry(node["items"], defs, memo) if "items" in node else (None, ())
+    items, items_accept = _entry(node["items"], defs, memo, put_items) if "items" in node else (None, ())
 
     def check(v, path: tuple | None, out: list | None) -> bool:
         if type(v) is not kind and typed is not None and not typed(v):
@@ -133,21 +144,22 @@ def _compile(node: dict, defs: dict, memo: dict) -> Check:
     return check
 
 
-def _entry(node: dict, defs: dict, memo: dict) -> tuple[Check, tuple]:
+def _entry(node: dict, defs: dict, memo: dict, put: Callable[[tuple], None]) -> tuple[Check, tuple]:
     """A member's check, and the types its value is valid as without it. The check is compiled
-    when first called: a file meets few of the schema's ~270 nodes, and compiling them all would
-    be a tenth of a one-file check."""
+    when first called, and `put` puts the compiled one in its place: a file meets few of the
+    schema's ~270 nodes, compiling them all would be a tenth of a one-file check, and a check
+    that stayed a wrapper would cost a call on every value of every file."""
     types = node.get("type")
     types = [types] if isinstance(types, str) else types or []
     leaf = types and set(node) == {"type"}
-    compiled: list[Check] = []
+    accept = tuple(EXACT[t] for t in types) if leaf else ()
 
     def check(v, path: tuple | None, out: list | None) -> bool:
-        if not compiled:
-            compiled.append(_compile(node, defs, memo))
-        return compiled[0](v, path, out)
+        compiled = _compile(node, defs, memo)
+        put((compiled, accept))
+        return compiled(v, path, out)
 
-    return check, tuple(EXACT[t] for t in types) if leaf else ()
+    return check, accept
 
 
 @cache

@@ -76,10 +76,11 @@ def memoised(fact: Callable[[N], V]) -> Callable[[N], V]:
 
     @wraps(fact)
     def once(node: N) -> V:
-        memo = node.memo
-        if fact not in memo:
-            memo[fact] = fact(node)
-        return memo[fact]
+        try:
+            return node.memo[fact]
+        except KeyError:
+            value = node.memo[fact] = fact(node)
+            return value
 
     return once
 

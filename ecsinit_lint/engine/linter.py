@@ -27,20 +27,20 @@ def _as_applicable(fix: Fix | None, task, doc: Document) -> Fix | None:
     return replace(fix, applicability=Applicability.MANUAL, title=title)
 
 
-def _owned(task, v: Violation) -> Violation:
-    """The violation with the name of the container its pointer is in, where the rule does not
-    name one: one placed by `position` (a comment) or outside the containers keeps its own."""
+def _container(task, v: Violation) -> str | None:
+    """The container a violation is about: the one the rule names, else the one its pointer is
+    in; one placed by `position` (a comment) or outside the containers has the rule's (if any)."""
     if v.container is not None or v.position is not None:
-        return v
+        return v.container
     c = task.container_at(v.pointer)
-    return v if c is None or c.name is None else replace(v, container=c.name)
+    return None if c is None else c.name
 
 
-def _stamp(doc: Document, task, rule: Rule, v: Violation) -> Finding:
+def _stamp(doc: Document, task, rule: Rule, v: Violation, container: str | None) -> Finding:
     line, column = v.position or doc.locate(v.pointer)
     where = Location(doc.path, line, column, task.label)
     return Finding(rule.code, rule.name, v.severity or rule.severity, v.message, where, v.pointer, task.label,
-                   v.container, _as_applicable(v.fix, task, doc))  # fmt: skip
+                   container, _as_applicable(v.fix, task, doc))  # fmt: skip
 
 
 def _with_image(task, v: Violation) -> Violation:
@@ -83,22 +83,24 @@ def lint(doc: Document, rules: list[Rule], images=None) -> list[Finding]:
         images.attach(task)
     for task in doc.tasks:
         found = {
-            rule.code: [_owned(task, v) for v in violations] for rule in rules if (violations := list(rule.run(task)))
+            rule.code: [(v, _container(task, v)) for v in violations]
+            for rule in rules
+            if (violations := list(rule.run(task)))
         }
         stamped = []
         for rule in rules:
-            merged = {v.container for v in found.get(rule.merged_into, ())} if rule.merged_into else ()
-            for v in found.get(rule.code, ()):
-                if v.container in merged or (rule.code, v.pointer, v.message) in seen:
+            merged = {name for _, name in found.get(rule.merged_into, ())} if rule.merged_into else ()
+            for v, name in found.get(rule.code, ()):
+                if name in merged or (rule.code, v.pointer, v.message) in seen:
                     continue  # said by the rule it merges into, or by the other branch of an `Fn::If`
                 seen.add((rule.code, v.pointer, v.message))
-                stamped.append(_stamp(doc, task, rule, _with_image(task, v) if images is not None else v))
+                stamped.append(_stamp(doc, task, rule, _with_image(task, v) if images is not None else v, name))
         suppressions = suppress.of(task)
         kept, used = suppress.covered(suppressions, stamped, rules)
         findings += kept
         if unused_rule is not None:
             for s in suppress.unused(suppressions, used, task, rules):
                 v = Violation(s.pointer, s.message("suppresses nothing"), s.container, position=s.position)
-                findings.append(_stamp(doc, task, unused_rule, v))
+                findings.append(_stamp(doc, task, unused_rule, v, s.container))
     findings.sort(key=lambda f: (f.location.line or 0, f.location.column or 0, f.code))
     return findings
