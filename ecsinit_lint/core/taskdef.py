@@ -181,7 +181,7 @@ class TaskDef(Node):
 
     label: str | None = None  # family, CloudFormation logical id or Terraform address
     containers: list[Container] = field(default_factory=list)
-    # What the loaders find outside `data` (suppress.py): describe output tags, CloudFormation
+    # What the loaders find outside `data` (core/suppress.py): describe output tags, CloudFormation
     # Metadata, YAML comments. Tags inside `data` are read from it.
     suppressions: list = field(default_factory=list)
     # Pointers whose value this view shows otherwise than the document holds it (an `Fn::If`
