@@ -133,18 +133,17 @@ TRAP = re.compile(r"(?m)(^|[;&|{(]|\bthen|\bdo|\belse)[ \t]*trap[ \t]")
 KEEPALIVES = {"tail", "sleep"}  # exec'ing one would not help: SIG004's case
 
 
+@memoised  # SIG001 and SIG003 both ask
 def image_scripts(task: TaskDef) -> list[tuple[Container, Any]]:
     """(container, ending) for each Linux container whose PID 1 is its image's entrypoint script
     (read with --images), followed for the container's arguments, Env and user (images/reader.py
     `Ending`); none where the script was not read or no path of it could be followed."""
-    if "image scripts" not in task.memo:
-        found = []
-        for c in linux_containers(task):
-            ending = c.image.ending(c) if c.image is not None else None
-            if ending is not None and not ending.outcome.unknown:
-                found.append((c, ending))
-        task.memo["image scripts"] = found
-    return task.memo["image scripts"]
+    found = []
+    for c in linux_containers(task):
+        ending = c.image.ending(c) if c.image is not None else None
+        if ending is not None and not ending.outcome.unknown:
+            found.append((c, ending))
+    return found
 
 
 def script_ends(ending, wanted: Callable) -> tuple[list, bool]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..analysis import entrypoint
 from ..analysis.shell import EXEC_WRAPPERS, FORWARDING_INITS, PID1_ONLY, SHELLS, SU_WRAPPERS, SUPERVISORS, basename
-from ..core.taskdef import Container, TaskDef, is_unknown, known_str_list
+from ..core.taskdef import Container, TaskDef, is_unknown, known_str_list, memoised
 from . import argv as merge
 from .client import Client
 from .errors import ImageError
@@ -77,11 +77,7 @@ class View:
         """How the image's entrypoint `script` ends for the container (entrypoint.follow), with
         the container's arguments, Env and user; None when argv[0] is no script of the image or
         it could not be read (a note). Worked out once a container."""
-        if self.script is None:
-            return None
-        if "image script" not in c.memo:
-            c.memo["image script"] = self._follow(c)
-        return c.memo["image script"]
+        return None if self.script is None else _ending(c)
 
     def _follow(self, c: Container) -> Ending | None:
         env = environment(self.image.config, c)
@@ -94,6 +90,12 @@ class View:
             user = given if isinstance(given, str) and not is_unknown(given) else None
         outcome = entrypoint.follow(text, self.merged.argv[1:], env, self.shell, path=zero, user=user)
         return Ending(self.script, zero, text, outcome)
+
+
+@memoised
+def _ending(c: Container) -> Ending | None:
+    """`View.ending`, worked out once a container (reading an image clears the memo)."""
+    return c.image._follow(c)
 
 
 @dataclass(frozen=True)
