@@ -184,6 +184,16 @@ def flagged(report: dict) -> set[str]:
             "--cluster applies only to --scope in-use (services and daemons run in clusters), not to --scope latest",
         ),  # fmt: skip
         (["--cluster", "nope", "--cluster", "prod"], (), "cluster not found in the audited regions: nope"),
+        (
+            ["--family-prefix", "nope"],
+            (),
+            "no revision a service or daemon runs is of a family starting with 'nope' in the audited regions",
+        ),
+        (
+            ["--family-prefix", "nope", "--scope", "all"],
+            (),
+            "no ACTIVE revision is of a family starting with 'nope' in the audited regions",
+        ),
         ([], ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), "Unable to locate credentials"),
         (["--fix-out", "/dev/null/x"], (), "/dev/null/x: Not a directory"),
     ],

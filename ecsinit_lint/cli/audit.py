@@ -139,6 +139,9 @@ def audit(
     missing = [c for c in cluster or () if c not in result.clusters]
     if missing:
         fail(f"cluster not found in the audited regions: {', '.join(missing)}")
+    if family_prefix and not result.revisions and not result.errors:  # a typo must not pass as clean
+        which = "revision a service or daemon runs" if scope.value == "in-use" else "ACTIVE revision"
+        fail(f"no {which} is of a family starting with {family_prefix!r} in the audited regions")
     fixable = lambda f: applicable(f, unsafe_fixes)  # noqa: E731
     rendered = report.Report(result.findings, result.errors, result.revisions, fixable, sys.stdout.isatty(), "revision",
                              documents=result.outlines, fix_hint=_audit_hint(fix_out, register))  # fmt: skip
