@@ -118,8 +118,19 @@ def test_yaml_fix_keeps_tags_comments_and_layout():
     assert not more and again.text == fixed.text
 
 
+def test_the_template_of_an_fn_foreach_loop_is_read():
+    """Its task definition is linted once, as written, and fixed in the loop's template."""
+    doc = _load(FIXTURES / "foreach.yaml")
+    (task,) = doc.tasks
+    assert task.pointer == "/Resources/Fn::ForEach::Services/2/TaskDef${Name}/Properties"
+    assert {f.code for f in lint(doc, RULES)} == {"INIT001", "SIG001"}
+    fixed, _ = fix(doc, RULES)
+    props = fixed.data["Resources"]["Fn::ForEach::Services"][2]["TaskDef${Name}"]["Properties"]
+    assert props["ContainerDefinitions"][0]["Command"] == ["sh", "-c", "migrate && exec app"]
+
+
 def test_fixed_templates_pass_cfn_lint():
-    for name in ("tags.yaml", "sam.yaml", "cdk.template.json"):
+    for name in ("tags.yaml", "sam.yaml", "cdk.template.json", "foreach.yaml"):
         doc = _load(FIXTURES / name)
         fixed, done = fix(doc, RULES)
         assert done

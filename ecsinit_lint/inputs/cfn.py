@@ -35,16 +35,26 @@ def cfn_tasks(data, root: str = "") -> list[TaskDef]:
     resources = data.get("Resources") if isinstance(data, dict) else None
     if not isinstance(resources, dict):
         return []
+    return _tasks_in(resources, root + "/Resources")
+
+
+def _tasks_in(resources: dict, pointer: str) -> list[TaskDef]:
+    """The task definitions of a `Resources` mapping, and of the template of each `Fn::ForEach`
+    loop in it (AWS::LanguageExtensions), read once as written: what the loop substitutes
+    (`${Name}`) is a placeholder, and a fix there is one to every resource the loop makes."""
     tasks = []
     for logical_id, resource in resources.items():
+        here = pointer + join_pointer([logical_id])
+        if logical_id.startswith("Fn::ForEach::") and isinstance(resource, list) and len(resource) == 3:
+            tasks += _tasks_in(resource[2], here + "/2") if isinstance(resource[2], dict) else []
+            continue
         if not isinstance(resource, dict) or resource.get("Type") not in TASK_TYPES:
             continue
         props = resource.get("Properties")
         if isinstance(props, dict):
-            views = _views(props, root + join_pointer(["Resources", logical_id, "Properties"]), logical_id)
-            metadata = root + join_pointer(["Resources", logical_id, "Metadata"])
+            views = _views(props, here + "/Properties", logical_id)
             for task in views:
-                task.suppressions += suppress.from_metadata(resource.get("Metadata"), metadata)
+                task.suppressions += suppress.from_metadata(resource.get("Metadata"), here + "/Metadata")
             tasks += views
     return tasks
 
