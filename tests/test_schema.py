@@ -110,3 +110,40 @@ def test_pascal_case_documents_are_left_to_their_own_schema():
     task = TaskDef.build({"Family": "x", "ContainerDefinitions": [{"Name": "a"}]}, "/Resources/T/Properties", "pascal",
                          "/Resources/T/Properties/ContainerDefinitions", [{"Name": "a", "Bogus": 1}])  # fmt: skip
     assert schema.task_errors(task) == []
+
+
+THREADED_FIRST_CHECK = """
+import json, sys, threading
+sys.setswitchinterval(1e-6)  # switch threads often: the race shows on the first run
+from ecsinit_lint.core import schema
+doc = json.loads(sys.argv[1])
+start, verdicts = threading.Barrier(16), []
+def judge():
+    start.wait()
+    try:
+        verdicts.append(len(schema.errors(doc, "TaskDefinition")))
+    except Exception as exc:
+        verdicts.append(repr(exc))
+threads = [threading.Thread(target=judge) for _ in range(16)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(sorted(set(map(str, verdicts))))
+"""
+
+
+def test_first_checks_in_threads():
+    """An audit lints revisions in threads, and the schema's members are compiled when first
+    met: a thread meets a definition another is compiling (a half-built `$ref`, called as None,
+    before) only once it is built."""
+    import subprocess
+    import sys
+
+    doc = {"family": "f", "containerDefinitions": [{"name": "a", "image": "i", "essentail": True,
+           "linuxParameters": {"initProcessEnabled": "yes", "capabilities": {"add": [1]}},
+           "logConfiguration": {"logDriver": "awslogs", "secretOptions": [{"name": 1}]},
+           "healthCheck": {"command": "x"}, "portMappings": [{"containerPort": "80"}]}],
+           "volumes": [{"efsVolumeConfiguration": {"fileSystemId": 1}}]}  # fmt: skip
+    for _ in range(20):
+        done = subprocess.run([sys.executable, "-c", THREADED_FIRST_CHECK, json.dumps(doc)], capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        assert done.stdout.strip() == "['7']", done.stdout

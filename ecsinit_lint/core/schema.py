@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator
 from functools import cache, partial
 from pathlib import Path
@@ -155,16 +156,23 @@ def _entry(node: dict, defs: dict, memo: dict, put: Callable[[tuple], None]) -> 
     accept = tuple(EXACT[t] for t in types) if leaf else ()
 
     def check(v, path: tuple | None, out: list | None) -> bool:
-        compiled = _compile(node, defs, memo)
+        with _COMPILING:
+            compiled = _compile(node, defs, memo)
         put((compiled, accept))
         return compiled(v, path, out)
 
     return check, accept
 
 
+# An audit checks revisions in threads: a definition (`memo`) is built by one thread at a time, so
+# that no thread meets one another thread has begun (a `$ref` to it is None until it is built).
+_COMPILING = threading.Lock()
+
+
 @cache
 def compiled(root: str) -> Check:
-    return _compile(schema()["roots"][root], schema()["$defs"], {})
+    with _COMPILING:
+        return _compile(schema()["roots"][root], schema()["$defs"], {})
 
 
 def errors(instance, root: str) -> list[SchemaError]:
