@@ -1201,7 +1201,7 @@ class _Expander:
                 return value, end, False
             return Unknown(f"$({inner})"), end, False
         if nxt == "{":
-            end = _close(raw, i + 1, "{", "}")
+            end = _close(raw, i + 1)
             return self.braced(raw[i + 2 : end - 1]), end, raw[i + 2 : end - 1] == "@"
         if nxt == "@":
             return None, i + 2, True
@@ -1321,24 +1321,12 @@ def _join(pieces: list, raw: str):
     return Unknown(raw, many=any(u.many for u in unknowns), self_path=False)
 
 
-def _close(raw: str, i: int, open_: str = "(", close: str = ")") -> int:
-    depth = 0
-    while i < len(raw):
-        c = raw[i]
-        if c in "'\"":
-            j = raw.find(c, i + 1)
-            if j < 0:
-                raise _NoModel
-            i = j + 1
-            continue
-        if c == open_:
-            depth += 1
-        elif c == close:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise _NoModel
+def _close(raw: str, i: int) -> int:
+    """Index after the `( … )` or `{ … }` whose opener is at raw[i], as the scanner reads it."""
+    try:
+        return _Scanner(raw).group_end(i)
+    except Unsupported:
+        raise _NoModel from None
 
 
 def _pattern(raw: str, s: _State, run: _Run) -> str | None:

@@ -26,6 +26,7 @@ from .app import (
     StdinFilename,
     Unsafe,
     app,
+    count,
     emit,
     fail,
     fail_at,
@@ -115,9 +116,7 @@ def fix_files(paths, show_diff, write, select, ignore, unsafe_fixes, config, kno
     report_errors((unreadable if unread else []) + errors)
     if not quiet:  # one wording: files on disk change only with --write
         verb = "fixed" if write else "would fix"
-        typer.echo(
-            f"{verb} {changed} file{'s' * (changed != 1)}; {remaining} finding{'s' * (remaining != 1)} left", err=True
-        )
+        typer.echo(f"{verb} {count(changed, 'file')}; {count(remaining, 'finding')} left", err=True)
     if readers.report() or unreadable or errors:
         return 2
     return 1 if show_diff and changed else 0
